@@ -1,0 +1,438 @@
+/**
+ * The compressed encoding: the object list walked in canonical order, every decision coded under
+ * a context made from where it is (command, enclosing list, object id). See docs/wire.md.
+ *
+ * Per message: `next` flag (another object?) and id delta under (list, previous id); type under
+ * (list, id); then the value. Strings use the order-1 text model; blobs and addresses code their
+ * first bytes under a model and the rest uniformly; earlier strings and blobs of the message can be
+ * referred to instead of repeated; large integers (timestamps) can be coded as a difference to the
+ * previous one.
+ */
+
+import { isUtf8 } from 'node:buffer';
+import { formatIp } from '../address.js';
+import {
+  canonicalOrder,
+  checkAddress,
+  checkBlob,
+  checkCommand,
+  checkFixed64,
+  checkObjectId,
+  checkRequestId,
+  checkString,
+  checkUInt,
+} from '../check.js';
+import { WireError } from '../errors.js';
+import type { WireLimits } from '../limits.js';
+import { OBJECT_ID_MAX, OBJECT_TYPES, type UInt, type WireMessage, type WireObject } from '../types.js';
+import {
+  ADDRESS_MODELLED_BYTES_V4,
+  ADDRESS_MODELLED_BYTES_V6,
+  BLOB_MODELLED_BYTES,
+  mix,
+  REPEAT_MIN_BYTES,
+  REPEAT_WINDOW,
+  slot,
+  TAG,
+  TEXT_BASE,
+  TEXT_START,
+  TIME_DELTA_MIN_BITS,
+} from './context.js';
+import { type BitDecoder, type BitEncoder, decodeTree, decodeUInt, encodeTree, encodeUInt, numberBitLength } from './numbers.js';
+import { model } from './model.js';
+
+/** Context of the top-level list of a command. */
+const rootContext = (command: number): number => mix(TAG.list, command);
+/** Previous-id key used before the first object of a list. */
+const FIRST = OBJECT_ID_MAX + 1;
+
+/** What both sides remember while walking one message. */
+class WalkState {
+  readonly strings: string[] = [];
+  readonly blobs: Uint8Array[] = [];
+  lastV4: Uint8Array | null = null;
+  lastV6: Uint8Array | null = null;
+  lastTime = -1;
+
+  remember<T>(window: T[], v: T): void {
+    if (window.length === REPEAT_WINDOW) window.shift();
+    window.push(v);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/** Walks `m` and codes it into `e` (a range encoder, or the trainer's counter). */
+export function walkEncode(e: BitEncoder, m: WireMessage): void {
+  const command = checkCommand(m.command);
+  encodeUInt(e, TAG.command, command);
+  encodeUInt(e, mix(TAG.requestId, command), checkRequestId(m.requestId));
+  encodeList(e, m.objects, rootContext(command), new WalkState());
+}
+
+function encodeList(e: BitEncoder, list: readonly WireObject[], ctx: number, s: WalkState): void {
+  const objects = canonicalOrder(list);
+  let prev = FIRST;
+  let prevId = 0;
+  for (const o of objects) {
+    const id = checkObjectId(o.id);
+    const h = mix(ctx, prev);
+    e.bit(slot(h, 0), 1);
+    encodeUInt(e, mix(h, TAG.delta), id - prevId);
+    const c = mix(ctx, id);
+    const type = OBJECT_TYPES.indexOf(o.type);
+    if (type < 0) throw new WireError('WIRE_BAD_VALUE', `unknown object type ${String(o.type)}`, 'local');
+    encodeTree(e, mix(c, TAG.type), 3, type);
+    encodeValue(e, o, c, s);
+    prev = id;
+    prevId = id;
+  }
+  e.bit(slot(mix(ctx, prev), 0), 0);
+}
+
+function encodeValue(e: BitEncoder, o: WireObject, c: number, s: WalkState): void {
+  switch (o.type) {
+    case 'uint':
+      encodeNumber(e, c, checkUInt(o.value), s);
+      return;
+    case 'fixed64': {
+      const v = checkFixed64(o.value);
+      encodeUInt(e, mix(c, TAG.fixed64), v);
+      return;
+    }
+    case 'address':
+      encodeAddress(e, c, o.value, s);
+      return;
+    case 'string':
+      encodeString(e, c, checkString(o.value), s);
+      return;
+    case 'blob':
+      encodeBlob(e, c, checkBlob(o.value), s);
+      return;
+    case 'list':
+      encodeList(e, o.value, mix(c, TAG.list), s);
+      return;
+    case 'uintList': {
+      if (!Array.isArray(o.value)) throw new WireError('WIRE_BAD_VALUE', 'uintList must be an array', 'local');
+      encodeUInt(e, mix(c, TAG.count), o.value.length);
+      const he = mix(c, TAG.element);
+      for (const v of o.value) encodeUInt(e, he, checkUInt(v));
+      return;
+    }
+  }
+}
+
+/** A uint; after a large one (a timestamp) has been seen, optionally as a signed difference to it. */
+function encodeNumber(e: BitEncoder, c: number, v: UInt, s: WalkState): void {
+  if (s.lastTime >= 0) {
+    const big = typeof v === 'number' && numberBitLength(v) >= TIME_DELTA_MIN_BITS;
+    const d = big ? (v as number) - s.lastTime : 0;
+    const useDelta = big && numberBitLength(Math.abs(d)) < numberBitLength(v as number) - 8;
+    e.bit(slot(mix(c, TAG.timeDelta), 0), useDelta ? 1 : 0);
+    if (useDelta) {
+      e.bit(slot(mix(c, TAG.timeSign), 0), d < 0 ? 1 : 0);
+      encodeUInt(e, mix(c, TAG.timeDelta), Math.abs(d));
+      s.lastTime = v as number;
+      return;
+    }
+  }
+  encodeUInt(e, c, v);
+  if (typeof v === 'number' && numberBitLength(v) >= TIME_DELTA_MIN_BITS) s.lastTime = v;
+}
+
+function encodeAddress(e: BitEncoder, c: number, value: unknown, s: WalkState): void {
+  const { ip, port } = checkAddress(value);
+  const v6 = ip.length === 16 ? 1 : 0;
+  const ha = mix(c, TAG.family);
+  e.bit(slot(ha, 0), v6);
+  const last = v6 ? s.lastV6 : s.lastV4;
+  let k = 0;
+  if (last) {
+    while (k < ip.length && ip[k] === last[k]) k++;
+    encodeTree(e, mix(ha, TAG.prefix), 5, k);
+  }
+  const modelled = v6 ? ADDRESS_MODELLED_BYTES_V6 : ADDRESS_MODELLED_BYTES_V4;
+  for (let j = k; j < ip.length; j++) {
+    const b = ip[j] as number;
+    if (j < modelled) encodeTree(e, mix(mix(TAG.addressByte, v6 * 16 + j), j > 0 ? (ip[j - 1] as number) : 256), 8, b);
+    else e.uniform(b, 8);
+  }
+  if (v6) s.lastV6 = ip;
+  else s.lastV4 = ip;
+  const hp = mix(c, TAG.portHigh);
+  encodeTree(e, hp, 8, port >> 8);
+  encodeTree(e, mix(hp, (port >> 8) + 256), 8, port & 0xff);
+}
+
+/** Codes "repeat of window entry i" (returns true) or "new value" (returns false). */
+function encodeRepeat(e: BitEncoder, c: number, index: number, windowSize: number): boolean {
+  if (windowSize === 0) return false;
+  const hr = mix(c, TAG.repeat);
+  e.bit(slot(hr, 0), index >= 0 ? 1 : 0);
+  if (index >= 0) encodeUInt(e, mix(hr, TAG.repeatIndex), windowSize - 1 - index);
+  return index >= 0;
+}
+
+function encodeString(e: BitEncoder, c: number, v: string, s: WalkState): void {
+  const bytes = Buffer.from(v, 'utf8');
+  const index = bytes.length >= REPEAT_MIN_BYTES ? s.strings.lastIndexOf(v) : -1;
+  if (encodeRepeat(e, c, index, s.strings.length)) return;
+  encodeUInt(e, mix(c, TAG.length), bytes.length);
+  let prev = TEXT_START;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    const base = TEXT_BASE + prev * 256;
+    let node = 1;
+    for (let k = 7; k >= 0; k--) {
+      const bit = (b >>> k) & 1;
+      e.bit(base + node, bit);
+      node = (node << 1) | bit;
+    }
+    prev = b;
+  }
+  if (bytes.length >= REPEAT_MIN_BYTES) s.remember(s.strings, v);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+function encodeBlob(e: BitEncoder, c: number, v: Uint8Array, s: WalkState): void {
+  let index = -1;
+  if (v.length >= REPEAT_MIN_BYTES) {
+    for (let i = s.blobs.length - 1; i >= 0; i--) {
+      if (sameBytes(s.blobs[i] as Uint8Array, v)) {
+        index = i;
+        break;
+      }
+    }
+  }
+  if (encodeRepeat(e, c, index, s.blobs.length)) return;
+  encodeUInt(e, mix(c, TAG.length), v.length);
+  const hb = mix(c, TAG.blobByte);
+  const modelled = Math.min(v.length, BLOB_MODELLED_BYTES);
+  for (let i = 0; i < modelled; i++) encodeTree(e, mix(hb, i > 0 ? i * 256 + (v[i - 1] as number) : 0), 8, v[i] as number);
+  let i = modelled;
+  for (; i + 1 < v.length; i += 2) e.uniform(((v[i] as number) << 8) | (v[i + 1] as number), 16);
+  if (i < v.length) e.uniform(v[i] as number, 8);
+  if (v.length >= REPEAT_MIN_BYTES) s.remember(s.blobs, v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/** Decoding state: the walk plus what is left of the limits. */
+class DecodeWalk extends WalkState {
+  objectsLeft: number;
+  bytesLeft: number;
+  constructor(readonly limits: WireLimits) {
+    super();
+    this.objectsLeft = limits.maxObjects;
+    this.bytesLeft = limits.maxTotalBytes;
+  }
+
+  spendObjects(n: number): void {
+    if (n > this.objectsLeft) throw new WireError('WIRE_LIMIT_OBJECTS', `more than ${this.limits.maxObjects} objects`, 'remote');
+    this.objectsLeft -= n;
+  }
+
+  spendBytes(n: number, max: number, code: 'WIRE_LIMIT_STRING' | 'WIRE_LIMIT_BLOB'): void {
+    if (n > max) throw new WireError(code, `length ${n} exceeds ${max}`, 'remote');
+    if (n > this.bytesLeft) throw new WireError('WIRE_LIMIT_SIZE', `decoded size exceeds ${this.limits.maxTotalBytes} bytes`, 'remote');
+    this.bytesLeft -= n;
+  }
+}
+
+/** A decoded length that must be a small number. */
+function decodeLength(d: BitDecoder, h: number, max: number, code: 'WIRE_LIMIT_STRING' | 'WIRE_LIMIT_BLOB' | 'WIRE_LIMIT_OBJECTS'): number {
+  const n = decodeUInt(d, h);
+  if (typeof n !== 'number' || n > max) throw new WireError(code, `length ${String(n)} exceeds ${max}`, 'remote');
+  return n;
+}
+
+/** Walks a message out of `d`. */
+export function walkDecode(d: BitDecoder, limits: WireLimits): WireMessage {
+  const command = decodeUInt(d, TAG.command);
+  if (typeof command !== 'number' || command > 0xffff) throw new WireError('WIRE_BAD_ID', 'command exceeds 65535', 'remote');
+  const requestId = decodeUInt(d, mix(TAG.requestId, command));
+  if (typeof requestId !== 'number' || requestId > 0xffff_ffff) throw new WireError('WIRE_BAD_ID', 'requestId exceeds 2^32-1', 'remote');
+  const objects = decodeList(d, rootContext(command), 1, new DecodeWalk(limits));
+  return { command, requestId, objects };
+}
+
+function decodeList(d: BitDecoder, ctx: number, depth: number, s: DecodeWalk): WireObject[] {
+  if (depth > s.limits.maxDepth) throw new WireError('WIRE_LIMIT_DEPTH', `lists nested deeper than ${s.limits.maxDepth}`, 'remote');
+  const out: WireObject[] = [];
+  let prev = FIRST;
+  let prevId = 0;
+  for (;;) {
+    const h = mix(ctx, prev);
+    if (d.bit(slot(h, 0)) === 0) return out;
+    s.spendObjects(1);
+    const delta = decodeUInt(d, mix(h, TAG.delta));
+    const id = prevId + (typeof delta === 'number' ? delta : Infinity);
+    if (id > OBJECT_ID_MAX) throw new WireError('WIRE_BAD_ID', `object id exceeds ${OBJECT_ID_MAX}`, 'remote');
+    const c = mix(ctx, id);
+    const type = decodeTree(d, mix(c, TAG.type), 3);
+    out.push(decodeValue(d, id, type, c, depth, s));
+    prev = id;
+    prevId = id;
+  }
+}
+
+function decodeValue(d: BitDecoder, id: number, type: number, c: number, depth: number, s: DecodeWalk): WireObject {
+  switch (type) {
+    case 0:
+      return { id, type: 'uint', value: decodeNumber(d, c, s) };
+    case 1: {
+      const v = decodeUInt(d, mix(c, TAG.fixed64));
+      return { id, type: 'fixed64', value: BigInt(v) };
+    }
+    case 2:
+      return { id, type: 'address', value: decodeAddress(d, c, s) };
+    case 3:
+      return { id, type: 'string', value: decodeString(d, c, s) };
+    case 4:
+      return { id, type: 'blob', value: decodeBlob(d, c, s) };
+    case 5:
+      return { id, type: 'list', value: decodeList(d, mix(c, TAG.list), depth + 1, s) };
+    case 6: {
+      const n = decodeLength(d, mix(c, TAG.count), s.limits.maxObjects, 'WIRE_LIMIT_OBJECTS');
+      s.spendObjects(n);
+      const he = mix(c, TAG.element);
+      const values: UInt[] = new Array<UInt>(n);
+      for (let i = 0; i < n; i++) values[i] = decodeUInt(d, he);
+      return { id, type: 'uintList', value: values };
+    }
+    default:
+      throw new WireError('WIRE_BAD_TYPE', `invalid type code ${type}`, 'remote');
+  }
+}
+
+function decodeNumber(d: BitDecoder, c: number, s: DecodeWalk): UInt {
+  if (s.lastTime >= 0 && d.bit(slot(mix(c, TAG.timeDelta), 0)) === 1) {
+    const negative = d.bit(slot(mix(c, TAG.timeSign), 0)) === 1;
+    const magnitude = decodeUInt(d, mix(c, TAG.timeDelta));
+    const v = typeof magnitude === 'number' ? s.lastTime + (negative ? -magnitude : magnitude) : -1;
+    if (!Number.isSafeInteger(v) || v < 0) throw new WireError('WIRE_CORRUPT', 'time difference out of range', 'remote');
+    s.lastTime = v;
+    return v;
+  }
+  const v = decodeUInt(d, c);
+  if (typeof v === 'number' && numberBitLength(v) >= TIME_DELTA_MIN_BITS) s.lastTime = v;
+  return v;
+}
+
+function decodeAddress(d: BitDecoder, c: number, s: DecodeWalk): { host: string; port: number } {
+  const ha = mix(c, TAG.family);
+  const v6 = d.bit(slot(ha, 0));
+  const ip = new Uint8Array(v6 ? 16 : 4);
+  const last = v6 ? s.lastV6 : s.lastV4;
+  let k = 0;
+  if (last) {
+    k = decodeTree(d, mix(ha, TAG.prefix), 5);
+    if (k > ip.length) throw new WireError('WIRE_BAD_ADDRESS', 'shared prefix longer than the address', 'remote');
+    ip.set(last.subarray(0, k));
+  }
+  const modelled = v6 ? ADDRESS_MODELLED_BYTES_V6 : ADDRESS_MODELLED_BYTES_V4;
+  for (let j = k; j < ip.length; j++) {
+    ip[j] = j < modelled ? decodeTree(d, mix(mix(TAG.addressByte, v6 * 16 + j), j > 0 ? (ip[j - 1] as number) : 256), 8) : d.uniform(8);
+  }
+  if (v6) s.lastV6 = ip;
+  else s.lastV4 = ip;
+  const hp = mix(c, TAG.portHigh);
+  const high = decodeTree(d, hp, 8);
+  const low = decodeTree(d, mix(hp, high + 256), 8);
+  return { host: formatIp(ip), port: (high << 8) | low };
+}
+
+/** Decodes a repeat reference: the window index, or -1 for a new value. */
+function decodeRepeat(d: BitDecoder, c: number, windowSize: number): number {
+  if (windowSize === 0) return -1;
+  const hr = mix(c, TAG.repeat);
+  if (d.bit(slot(hr, 0)) === 0) return -1;
+  const back = decodeUInt(d, mix(hr, TAG.repeatIndex));
+  if (typeof back !== 'number' || back >= windowSize) throw new WireError('WIRE_CORRUPT', 'repeat refers past the window', 'remote');
+  return windowSize - 1 - back;
+}
+
+let textScratch = Buffer.allocUnsafe(1024);
+
+function decodeString(d: BitDecoder, c: number, s: DecodeWalk): string {
+  const index = decodeRepeat(d, c, s.strings.length);
+  if (index >= 0) {
+    const v = s.strings[index] as string;
+    s.spendBytes(v.length, s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
+    return v;
+  }
+  const n = decodeLength(d, mix(c, TAG.length), s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
+  s.spendBytes(n, s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
+  if (n > textScratch.length) textScratch = Buffer.allocUnsafe(Math.max(n, textScratch.length * 2));
+  const out = textScratch;
+  let prev = TEXT_START;
+  for (let i = 0; i < n; i++) {
+    const base = TEXT_BASE + prev * 256;
+    let node = 1;
+    for (let k = 0; k < 8; k++) node = (node << 1) | d.bit(base + node);
+    prev = node & 0xff;
+    out[i] = prev;
+  }
+  const bytes = out.subarray(0, n);
+  if (!isUtf8(bytes)) throw new WireError('WIRE_BAD_UTF8', 'string is not valid UTF-8', 'remote');
+  const v = bytes.toString('utf8');
+  if (n >= REPEAT_MIN_BYTES) s.remember(s.strings, v);
+  return v;
+}
+
+function decodeBlob(d: BitDecoder, c: number, s: DecodeWalk): Uint8Array {
+  const index = decodeRepeat(d, c, s.blobs.length);
+  if (index >= 0) {
+    const v = s.blobs[index] as Uint8Array;
+    s.spendBytes(v.length, s.limits.maxBlobBytes, 'WIRE_LIMIT_BLOB');
+    return v.slice();
+  }
+  const n = decodeLength(d, mix(c, TAG.length), s.limits.maxBlobBytes, 'WIRE_LIMIT_BLOB');
+  s.spendBytes(n, s.limits.maxBlobBytes, 'WIRE_LIMIT_BLOB');
+  const v = new Uint8Array(n);
+  const hb = mix(c, TAG.blobByte);
+  const modelled = Math.min(n, BLOB_MODELLED_BYTES);
+  for (let i = 0; i < modelled; i++) v[i] = decodeTree(d, mix(hb, i > 0 ? i * 256 + (v[i - 1] as number) : 0), 8);
+  let i = modelled;
+  for (; i + 1 < n; i += 2) {
+    const pair = d.uniform(16);
+    v[i] = pair >>> 8;
+    v[i + 1] = pair & 0xff;
+  }
+  if (i < n) v[i] = d.uniform(8);
+  if (n >= REPEAT_MIN_BYTES) s.remember(s.blobs, v);
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+
+/** Encodes a message in the compressed encoding; throws a local WireError on an invalid value. */
+export function encodeCompressed(m: WireMessage): Uint8Array {
+  const { encoder, prior } = model();
+  encoder.begin();
+  try {
+    walkEncode(encoder, m);
+    return encoder.finish();
+  } finally {
+    encoder.undo.restore(encoder.probs, prior);
+  }
+}
+
+/** Decodes a compressed message; throws a remote WireError on bad input (wrapped by decodeMessage). */
+export function decodeCompressed(buf: Buffer, limits: WireLimits): WireMessage {
+  const { decoder, prior } = model();
+  decoder.begin(buf);
+  try {
+    const m = walkDecode(decoder, limits);
+    decoder.end();
+    return m;
+  } finally {
+    decoder.undo.restore(decoder.probs, prior);
+  }
+}

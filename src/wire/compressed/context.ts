@@ -1,0 +1,68 @@
+/**
+ * Context layout of the compressed encoding's model. One probability table holds every binary
+ * context: a hashed region for structure and numbers, and a direct order-1 region for text.
+ * Changing anything here changes the encoding (and invalidates the trained priors).
+ */
+
+/** log2 of the hashed region's size: 2^16 slots (128 KiB of Uint16, stays in L2 cache). */
+export const HASHED_BITS = 16;
+/** Size of the hashed region. */
+export const HASHED_SLOTS = 1 << HASHED_BITS;
+/** Start of the text region: 257 previous-byte states (256 = start of string) x 256 tree nodes. */
+export const TEXT_BASE = HASHED_SLOTS;
+/** State of the text model before the first byte of a string. */
+export const TEXT_START = 256;
+/** Total number of probability slots. */
+export const TABLE_SLOTS = TEXT_BASE + 257 * 256;
+
+/** Mixes `x` into the context hash `h`. */
+export function mix(h: number, x: number): number {
+  const m = Math.imul(h ^ x, 0x9e37_79b1);
+  return m ^ (m >>> 15);
+}
+
+/** The hashed-region slot of tree node `node` (0..255) under context `h`. */
+export function slot(h: number, node: number): number {
+  return Math.imul(h ^ node, 0x85eb_ca6b) >>> (32 - HASHED_BITS);
+}
+
+/** Distinct tags that keep the contexts of different decisions apart. */
+export const TAG = {
+  command: 0x1001,
+  requestId: 0x1002,
+  list: 0x1003,
+  next: 0x1004,
+  delta: 0x1005,
+  type: 0x1006,
+  uintLength: 0x1007,
+  uintHigh: 0x1008,
+  uintLow: 0x1009,
+  fixed64: 0x100a,
+  family: 0x100b,
+  prefix: 0x100c,
+  addressByte: 0x100d,
+  portHigh: 0x100e,
+  portLow: 0x100f,
+  length: 0x1010,
+  repeat: 0x1011,
+  repeatIndex: 0x1012,
+  blobByte: 0x1013,
+  count: 0x1014,
+  element: 0x1015,
+  timeDelta: 0x1016,
+  timeSign: 0x1017,
+} as const;
+
+/** Bytes at the start of a blob that are modelled (ids and UUIDv7s begin with time); the rest are uniform. */
+export const BLOB_MODELLED_BYTES = 4;
+/** Leading address bytes that are modelled (private and documentation ranges); the rest are uniform. */
+export const ADDRESS_MODELLED_BYTES_V4 = 2;
+export const ADDRESS_MODELLED_BYTES_V6 = 4;
+/** Top mantissa bits of an integer that are modelled; lower bits are uniform. */
+export const UINT_MODELLED_BITS = 16;
+/** Strings and blobs shorter than this are never coded as repeats. */
+export const REPEAT_MIN_BYTES = 3;
+/** How many earlier strings (and blobs) a repeat may refer to. */
+export const REPEAT_WINDOW = 32;
+/** Integers of at least this many bits may be coded as a difference to the previous such one (timestamps). */
+export const TIME_DELTA_MIN_BITS = 32;

@@ -1,0 +1,224 @@
+/**
+ * A binary adaptive range coder in the manner of LZMA's (carry through a cached byte, 32-bit
+ * range kept >= 2^24), with three changes for short messages:
+ *
+ * - The coder starts on the upper half of the interval (low = range = 2^31), so the first output
+ *   byte is always >= 0x80: that bit is the compressed encoding's marker, and costs one bit.
+ * - LZMA's leading zero byte is not written.
+ * - The flush picks the value of the final interval with the most trailing zero bits, and up to
+ *   FLUSH_STRIP_MAX trailing zero bytes are left out: the decoder reads missing bytes as zero.
+ *
+ * Probabilities are 16-bit estimates of P(bit = 0), updated by a shift (ADAPT_SHIFT) and coded with
+ * 12 bits of precision, so they stay within [31, 65505] and never reach 0 or 1.
+ */
+
+import { WireError } from '../errors.js';
+
+/** Normalisation threshold: the range is kept at or above 2^24. */
+const RANGE_MIN = 0x100_0000;
+const TWO_32 = 0x1_0000_0000;
+/** Probability adaptation speed: each coded bit moves the estimate 1/32 of the way. */
+export const ADAPT_SHIFT = 5;
+/** P(0) = 1/2 in the 16-bit scale. */
+export const PROB_HALF = 0x8000;
+/** The decoder may read this many bytes past the input (as zeros); see the flush. */
+export const FLUSH_STRIP_MAX = 4;
+
+/** Records every probability slot an adaptation touched, so a table can be restored. */
+export class UndoLog {
+  slots = new Int32Array(1024);
+  length = 0;
+  push(slot: number): void {
+    if (this.length === this.slots.length) {
+      const next = new Int32Array(this.slots.length * 2);
+      next.set(this.slots);
+      this.slots = next;
+    }
+    this.slots[this.length++] = slot;
+  }
+  /** Restores every touched slot of `probs` from `prior` and empties the log. */
+  restore(probs: Uint16Array, prior: Uint16Array): void {
+    for (let i = 0; i < this.length; i++) {
+      const s = this.slots[i] as number;
+      probs[s] = prior[s] as number;
+    }
+    this.length = 0;
+  }
+}
+
+/** The encoding side. Output goes to a growable buffer reused across messages. */
+export class RangeEncoder {
+  private low = 0;
+  private range = 0;
+  private cache = 0;
+  private cacheSize = 0;
+  private out: Uint8Array = new Uint8Array(1024);
+  private outLen = 0;
+
+  constructor(
+    readonly probs: Uint16Array,
+    readonly undo: UndoLog,
+  ) {}
+
+  /** Starts a message (after the marker bit). */
+  begin(): void {
+    this.low = 0x8000_0000;
+    this.range = 0x8000_0000;
+    this.cache = 0;
+    this.cacheSize = 1;
+    this.outLen = 0;
+  }
+
+  private put(b: number): void {
+    if (this.outLen === this.out.length) {
+      const next = new Uint8Array(this.out.length * 2);
+      next.set(this.out);
+      this.out = next;
+    }
+    this.out[this.outLen++] = b;
+  }
+
+  private shiftLow(): void {
+    const low = this.low;
+    if (low < 0xff00_0000 || low >= TWO_32) {
+      const carry = low >= TWO_32 ? 1 : 0;
+      let b = this.cache;
+      do {
+        this.put((b + carry) & 0xff);
+        b = 0xff;
+      } while (--this.cacheSize !== 0);
+      this.cache = Math.floor(low / 0x100_0000) & 0xff;
+    }
+    this.cacheSize++;
+    this.low = (low % 0x100_0000) * 256;
+  }
+
+  /** Codes `bit` with the adaptive probability at `slot`. */
+  bit(slot: number, bit: number): void {
+    const p = this.probs[slot] as number;
+    const bound = (this.range >>> 12) * (p >>> 4);
+    if (bit === 0) {
+      this.range = bound;
+      this.probs[slot] = p + ((0x10000 - p) >> ADAPT_SHIFT);
+    } else {
+      this.low += bound;
+      this.range -= bound;
+      this.probs[slot] = p - (p >> ADAPT_SHIFT);
+    }
+    this.undo.push(slot);
+    while (this.range < RANGE_MIN) {
+      this.range = (this.range * 256) >>> 0;
+      this.shiftLow();
+    }
+  }
+
+  /** Codes `value` (0 <= value < 2^bits, bits <= 16) with every value equally likely. */
+  uniform(value: number, bits: number): void {
+    const r = this.range >>> bits;
+    this.low += value * r;
+    this.range = r;
+    while (this.range < RANGE_MIN) {
+      this.range = (this.range * 256) >>> 0;
+      this.shiftLow();
+    }
+  }
+
+  /** Ends the message and returns a copy of its bytes (the leading LZMA zero byte left out). */
+  finish(): Uint8Array {
+    // Pick the value in [low, low + range) with the most trailing zero bits.
+    let v = this.low;
+    for (let k = 32; k >= 0; k--) {
+      const step = 2 ** k;
+      const candidate = Math.ceil(this.low / step) * step;
+      if (candidate < this.low + this.range) {
+        v = candidate;
+        break;
+      }
+    }
+    this.low = v;
+    for (let i = 0; i < 5; i++) this.shiftLow();
+    let end = this.outLen;
+    let stripped = 0;
+    while (stripped < FLUSH_STRIP_MAX && end > 2 && this.out[end - 1] === 0) {
+      end--;
+      stripped++;
+    }
+    // out[0] is LZMA's leading byte, always 0 here because the interval never passes 2^32.
+    return this.out.slice(1, end);
+  }
+}
+
+/** The decoding side: a bounded reader over untrusted bytes. */
+export class RangeDecoder {
+  private code = 0;
+  private range = 0;
+  private buf: Uint8Array = new Uint8Array(0);
+  /** Bytes consumed, counting the zeros read past the end of the input. */
+  pos = 0;
+
+  constructor(
+    readonly probs: Uint16Array,
+    readonly undo: UndoLog,
+  ) {}
+
+  /** Starts on a message whose first byte is >= 0x80 (the marker bit). */
+  begin(buf: Uint8Array): void {
+    this.buf = buf;
+    this.pos = 0;
+    let code = 0;
+    for (let i = 0; i < 4; i++) code = code * 256 + this.next();
+    this.code = code - 0x8000_0000;
+    this.range = 0x8000_0000;
+  }
+
+  private next(): number {
+    const p = this.pos++;
+    if (p < this.buf.length) return this.buf[p] as number;
+    if (p >= this.buf.length + FLUSH_STRIP_MAX) throw new WireError('WIRE_TRUNCATED', 'compressed message ends early', 'remote', this.buf.length);
+    return 0;
+  }
+
+  /** Decodes one bit with the adaptive probability at `slot`. */
+  bit(slot: number): number {
+    const p = this.probs[slot] as number;
+    const bound = (this.range >>> 12) * (p >>> 4);
+    let bit: number;
+    if (this.code < bound) {
+      this.range = bound;
+      this.probs[slot] = p + ((0x10000 - p) >> ADAPT_SHIFT);
+      bit = 0;
+    } else {
+      this.code -= bound;
+      this.range -= bound;
+      this.probs[slot] = p - (p >> ADAPT_SHIFT);
+      bit = 1;
+    }
+    this.undo.push(slot);
+    while (this.range < RANGE_MIN) {
+      this.range = (this.range * 256) >>> 0;
+      this.code = this.code * 256 + this.next();
+    }
+    return bit;
+  }
+
+  /** Decodes a value coded by `RangeEncoder.uniform` with the same `bits`. */
+  uniform(bits: number): number {
+    const r = this.range >>> bits;
+    const value = Math.floor(this.code / r);
+    if (value >>> bits !== 0) throw new WireError('WIRE_CORRUPT', 'code value outside the interval', 'remote', Math.min(this.pos, this.buf.length));
+    this.code -= value * r;
+    this.range = r;
+    while (this.range < RANGE_MIN) {
+      this.range = (this.range * 256) >>> 0;
+      this.code = this.code * 256 + this.next();
+    }
+    return value;
+  }
+
+  /** Checks that the input held exactly the message: no bytes left over. */
+  end(): void {
+    if (this.pos < this.buf.length) {
+      throw new WireError('WIRE_TRAILING_BYTES', `${this.buf.length - this.pos} bytes after the message`, 'remote', this.pos);
+    }
+  }
+}
