@@ -59,7 +59,8 @@ export function checkBlob(v: unknown): Uint8Array {
 
 /** The objects in canonical order: stably sorted by id (the list itself when already sorted). */
 export function canonicalOrder(list: readonly WireObject[]): readonly WireObject[] {
-  if (!Array.isArray(list)) local('an object list must be an array');
+  const raw: unknown = list;
+  if (!Array.isArray(raw)) local('an object list must be an array');
   for (let i = 1; i < list.length; i++) {
     if ((list[i] as WireObject).id < (list[i - 1] as WireObject).id) {
       return list.map((o, k) => ({ o, k })).sort((a, b) => a.o.id - b.o.id || a.k - b.k).map((x) => x.o);

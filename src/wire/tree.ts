@@ -8,6 +8,7 @@
 
 import { formatEndpoint } from './address.js';
 import { toHex } from './json.js';
+import type { WireEncoding } from './message.js';
 import type { WireMessage, WireObject } from './types.js';
 
 /** Blobs longer than this many bytes are shown cut to this many, followed by their length. */
@@ -16,7 +17,7 @@ export const TREE_BLOB_BYTES_SHOWN = 32;
 /** What the tree's header line may add about the bytes the message came from. */
 export interface TreeSource {
   /** The encoding the message was decoded from. */
-  readonly encoding?: 'plain' | 'compressed';
+  readonly encoding?: WireEncoding;
   /** The length of the encoded message in bytes. */
   readonly bytes?: number;
 }

@@ -127,13 +127,13 @@ function encodeValue(e: BitEncoder, o: WireObject, c: number, s: WalkState): voi
 function encodeNumber(e: BitEncoder, c: number, v: UInt, s: WalkState): void {
   if (s.lastTime >= 0) {
     const big = typeof v === 'number' && numberBitLength(v) >= TIME_DELTA_MIN_BITS;
-    const d = big ? (v as number) - s.lastTime : 0;
-    const useDelta = big && numberBitLength(Math.abs(d)) < numberBitLength(v as number) - 8;
+    const d = big ? v - s.lastTime : 0;
+    const useDelta = big && numberBitLength(Math.abs(d)) < numberBitLength(v) - 8;
     e.bit(slot(mix(c, TAG.timeDelta), 0), useDelta ? 1 : 0);
     if (useDelta) {
       e.bit(slot(mix(c, TAG.timeSign), 0), d < 0 ? 1 : 0);
       encodeUInt(e, mix(c, TAG.timeDelta), Math.abs(d));
-      s.lastTime = v as number;
+      s.lastTime = v;
       return;
     }
   }

@@ -1,0 +1,33 @@
+/** The `parley` command tree: one group per area, one file per command under commands/. */
+
+import { Command } from 'commander';
+
+import { addBenchCodecCommand } from './commands/bench-codec.js';
+import { addWireDecodeCommand } from './commands/wire-decode.js';
+import { addWireEncodeCommand } from './commands/wire-encode.js';
+import type { CliIo } from './io.js';
+import { installUsageHandling } from './usage.js';
+import { packageVersion } from './version.js';
+
+/** Where commands load optional parts from; tests point these elsewhere. */
+export interface ProgramOptions {
+  /** The codec benchmark runner module (default: dist/bench/codec-bench.js). */
+  readonly codecBenchUrl?: URL;
+}
+
+/** Builds the full command tree, writing to `io` and never exiting the process. */
+export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
+  const program = new Command('parley')
+    .description('Parley: an open peer-to-peer Internet telephony network')
+    .version(packageVersion(), '-V, --version', 'print the version');
+
+  const wire = program.command('wire').description('encode and decode wire messages (object lists)');
+  addWireDecodeCommand(wire, io);
+  addWireEncodeCommand(wire, io);
+
+  const bench = program.command('bench').description('run benchmarks');
+  addBenchCodecCommand(bench, io, options.codecBenchUrl);
+
+  installUsageHandling(program, io);
+  return program;
+}
