@@ -36,7 +36,11 @@ import {
   TAG,
   TEXT_BASE,
   TEXT_START,
-  TIME_DELTA_MIN_BITS,
+  text2Slot,
+  ADDRESS_WINDOW,
+  DELTA_SAVING_MIN_BITS,
+  FIELD_REF_MIN_BITS,
+  GLOBAL_REF_MIN_BITS,
 } from './context.js';
 import { type BitDecoder, type BitEncoder, decodeTree, decodeUInt, encodeTree, encodeUInt, numberBitLength } from './numbers.js';
 import { model } from './model.js';
@@ -50,13 +54,24 @@ const FIRST = OBJECT_ID_MAX + 1;
 class WalkState {
   readonly strings: string[] = [];
   readonly blobs: Uint8Array[] = [];
-  lastV4: Uint8Array | null = null;
-  lastV6: Uint8Array | null = null;
-  lastTime = -1;
+  readonly addresses4: Uint8Array[] = [];
+  readonly addresses6: Uint8Array[] = [];
+  lastPort = -1;
+  /** The last integer (>= 2^FIELD_REF_MIN_BITS) of each field context. */
+  readonly fieldRefs = new Map<number, number>();
+  /** The last integer >= 2^GLOBAL_REF_MIN_BITS of the message; -1 before the first. */
+  globalRef = -1;
 
-  remember<T>(window: T[], v: T): void {
-    if (window.length === REPEAT_WINDOW) window.shift();
+  remember<T>(window: T[], v: T, size = REPEAT_WINDOW): void {
+    if (window.length === size) window.shift();
     window.push(v);
+  }
+
+  rememberNumber(c: number, v: UInt): void {
+    if (typeof v !== 'number') return;
+    const bits = numberBitLength(v);
+    if (bits >= FIELD_REF_MIN_BITS) this.fieldRefs.set(c, v);
+    if (bits >= GLOBAL_REF_MIN_BITS) this.globalRef = v;
   }
 }
 
@@ -123,22 +138,58 @@ function encodeValue(e: BitEncoder, o: WireObject, c: number, s: WalkState): voi
   }
 }
 
-/** A uint; after a large one (a timestamp) has been seen, optionally as a signed difference to it. */
+/**
+ * A uint: plain, or as a signed difference to this field's previous value (the next device's
+ * serial, the next candidate's priority) or to the message's last large integer (notAfter after
+ * notBefore), whichever is shortest.
+ */
 function encodeNumber(e: BitEncoder, c: number, v: UInt, s: WalkState): void {
-  if (s.lastTime >= 0) {
-    const big = typeof v === 'number' && numberBitLength(v) >= TIME_DELTA_MIN_BITS;
-    const d = big ? v - s.lastTime : 0;
-    const useDelta = big && numberBitLength(Math.abs(d)) < numberBitLength(v) - 8;
-    e.bit(slot(mix(c, TAG.timeDelta), 0), useDelta ? 1 : 0);
-    if (useDelta) {
-      e.bit(slot(mix(c, TAG.timeSign), 0), d < 0 ? 1 : 0);
-      encodeUInt(e, mix(c, TAG.timeDelta), Math.abs(d));
-      s.lastTime = v;
+  const fieldRef = s.fieldRefs.get(c) ?? -1;
+  const globalRef = s.globalRef;
+  if (fieldRef >= 0 || globalRef >= 0) {
+    let kind = 0;
+    let ref = 0;
+    if (typeof v === 'number') {
+      let best = numberBitLength(v) - DELTA_SAVING_MIN_BITS;
+      if (fieldRef >= 0 && numberBitLength(Math.abs(v - fieldRef)) < best) {
+        kind = 1;
+        ref = fieldRef;
+        best = numberBitLength(Math.abs(v - fieldRef));
+      }
+      if (globalRef >= 0 && globalRef !== fieldRef && numberBitLength(Math.abs(v - globalRef)) < best) {
+        kind = 2;
+        ref = globalRef;
+      }
+    }
+    const hr = mix(c, TAG.numberRef);
+    e.bit(slot(hr, 0), kind === 0 ? 0 : 1);
+    if (kind !== 0) {
+      if (fieldRef >= 0 && globalRef >= 0 && globalRef !== fieldRef) e.bit(slot(hr, 1), kind - 1);
+      const d = (v as number) - ref;
+      e.bit(slot(hr, 2 + kind), d < 0 ? 1 : 0);
+      encodeUInt(e, mix(hr, kind), Math.abs(d));
+      s.rememberNumber(c, v);
       return;
     }
   }
   encodeUInt(e, c, v);
-  if (typeof v === 'number' && numberBitLength(v) >= TIME_DELTA_MIN_BITS) s.lastTime = v;
+  s.rememberNumber(c, v);
+}
+
+/** Longest prefix `ip` shares with an address of `window`: [length, distance back from the newest]. */
+function bestPrefix(ip: Uint8Array, window: readonly Uint8Array[]): [number, number] {
+  let bestK = 0;
+  let bestBack = 0;
+  for (let back = 0; back < window.length; back++) {
+    const a = window[window.length - 1 - back] as Uint8Array;
+    let k = 0;
+    while (k < ip.length && ip[k] === a[k]) k++;
+    if (k > bestK) {
+      bestK = k;
+      bestBack = back;
+    }
+  }
+  return [bestK, bestBack];
 }
 
 function encodeAddress(e: BitEncoder, c: number, value: unknown, s: WalkState): void {
@@ -146,11 +197,13 @@ function encodeAddress(e: BitEncoder, c: number, value: unknown, s: WalkState): 
   const v6 = ip.length === 16 ? 1 : 0;
   const ha = mix(c, TAG.family);
   e.bit(slot(ha, 0), v6);
-  const last = v6 ? s.lastV6 : s.lastV4;
+  const window = v6 ? s.addresses6 : s.addresses4;
   let k = 0;
-  if (last) {
-    while (k < ip.length && ip[k] === last[k]) k++;
+  if (window.length > 0) {
+    const [shared, back] = bestPrefix(ip, window);
+    k = shared;
     encodeTree(e, mix(ha, TAG.prefix), 5, k);
+    if (k > 0) encodeTree(e, mix(ha, TAG.addressRef), 3, back);
   }
   const modelled = v6 ? ADDRESS_MODELLED_BYTES_V6 : ADDRESS_MODELLED_BYTES_V4;
   for (let j = k; j < ip.length; j++) {
@@ -158,8 +211,13 @@ function encodeAddress(e: BitEncoder, c: number, value: unknown, s: WalkState): 
     if (j < modelled) encodeTree(e, mix(mix(TAG.addressByte, v6 * 16 + j), j > 0 ? (ip[j - 1] as number) : 256), 8, b);
     else e.uniform(b, 8);
   }
-  if (v6) s.lastV6 = ip;
-  else s.lastV4 = ip;
+  s.remember(window, ip, ADDRESS_WINDOW);
+  if (s.lastPort >= 0) {
+    const same = port === s.lastPort ? 1 : 0;
+    e.bit(slot(mix(c, TAG.portSame), 0), same);
+    if (same) return;
+  }
+  s.lastPort = port;
   const hp = mix(c, TAG.portHigh);
   encodeTree(e, hp, 8, port >> 8);
   encodeTree(e, mix(hp, (port >> 8) + 256), 8, port & 0xff);
@@ -180,15 +238,17 @@ function encodeString(e: BitEncoder, c: number, v: string, s: WalkState): void {
   if (encodeRepeat(e, c, index, s.strings.length)) return;
   encodeUInt(e, mix(c, TAG.length), bytes.length);
   let prev = TEXT_START;
+  let prev2 = TEXT_START;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
     const base = TEXT_BASE + prev * 256;
     let node = 1;
     for (let k = 7; k >= 0; k--) {
       const bit = (b >>> k) & 1;
-      e.bit(base + node, bit);
+      e.textBit(text2Slot(prev2, prev, node), base + node, bit);
       node = (node << 1) | bit;
     }
+    prev2 = prev;
     prev = b;
   }
   if (bytes.length >= REPEAT_MIN_BYTES) s.remember(s.strings, v);
@@ -311,16 +371,24 @@ function decodeValue(d: BitDecoder, id: number, type: number, c: number, depth: 
 }
 
 function decodeNumber(d: BitDecoder, c: number, s: DecodeWalk): UInt {
-  if (s.lastTime >= 0 && d.bit(slot(mix(c, TAG.timeDelta), 0)) === 1) {
-    const negative = d.bit(slot(mix(c, TAG.timeSign), 0)) === 1;
-    const magnitude = decodeUInt(d, mix(c, TAG.timeDelta));
-    const v = typeof magnitude === 'number' ? s.lastTime + (negative ? -magnitude : magnitude) : -1;
-    if (!Number.isSafeInteger(v) || v < 0) throw new WireError('WIRE_CORRUPT', 'time difference out of range', 'remote');
-    s.lastTime = v;
-    return v;
+  const fieldRef = s.fieldRefs.get(c) ?? -1;
+  const globalRef = s.globalRef;
+  if (fieldRef >= 0 || globalRef >= 0) {
+    const hr = mix(c, TAG.numberRef);
+    if (d.bit(slot(hr, 0)) === 1) {
+      let kind = fieldRef >= 0 ? 1 : 2;
+      if (fieldRef >= 0 && globalRef >= 0 && globalRef !== fieldRef) kind = 1 + d.bit(slot(hr, 1));
+      const ref = kind === 1 ? fieldRef : globalRef;
+      const negative = d.bit(slot(hr, 2 + kind)) === 1;
+      const magnitude = decodeUInt(d, mix(hr, kind));
+      const v = typeof magnitude === 'number' ? (negative ? ref - magnitude : ref + magnitude) : -1;
+      if (!Number.isSafeInteger(v) || v < 0) throw new WireError('WIRE_CORRUPT', 'integer difference out of range', 'remote');
+      s.rememberNumber(c, v);
+      return v;
+    }
   }
   const v = decodeUInt(d, c);
-  if (typeof v === 'number' && numberBitLength(v) >= TIME_DELTA_MIN_BITS) s.lastTime = v;
+  s.rememberNumber(c, v);
   return v;
 }
 
@@ -328,23 +396,29 @@ function decodeAddress(d: BitDecoder, c: number, s: DecodeWalk): { host: string;
   const ha = mix(c, TAG.family);
   const v6 = d.bit(slot(ha, 0));
   const ip = new Uint8Array(v6 ? 16 : 4);
-  const last = v6 ? s.lastV6 : s.lastV4;
+  const window = v6 ? s.addresses6 : s.addresses4;
   let k = 0;
-  if (last) {
+  if (window.length > 0) {
     k = decodeTree(d, mix(ha, TAG.prefix), 5);
     if (k > ip.length) throw new WireError('WIRE_BAD_ADDRESS', 'shared prefix longer than the address', 'remote');
-    ip.set(last.subarray(0, k));
+    if (k > 0) {
+      const back = decodeTree(d, mix(ha, TAG.addressRef), 3);
+      if (back >= window.length) throw new WireError('WIRE_BAD_ADDRESS', 'prefix refers past the window', 'remote');
+      ip.set((window[window.length - 1 - back] as Uint8Array).subarray(0, k));
+    }
   }
   const modelled = v6 ? ADDRESS_MODELLED_BYTES_V6 : ADDRESS_MODELLED_BYTES_V4;
   for (let j = k; j < ip.length; j++) {
     ip[j] = j < modelled ? decodeTree(d, mix(mix(TAG.addressByte, v6 * 16 + j), j > 0 ? (ip[j - 1] as number) : 256), 8) : d.uniform(8);
   }
-  if (v6) s.lastV6 = ip;
-  else s.lastV4 = ip;
+  s.remember(window, ip, ADDRESS_WINDOW);
+  const host = formatIp(ip);
+  if (s.lastPort >= 0 && d.bit(slot(mix(c, TAG.portSame), 0)) === 1) return { host, port: s.lastPort };
   const hp = mix(c, TAG.portHigh);
   const high = decodeTree(d, hp, 8);
   const low = decodeTree(d, mix(hp, high + 256), 8);
-  return { host: formatIp(ip), port: (high << 8) | low };
+  s.lastPort = (high << 8) | low;
+  return { host, port: s.lastPort };
 }
 
 /** Decodes a repeat reference: the window index, or -1 for a new value. */
@@ -371,10 +445,12 @@ function decodeString(d: BitDecoder, c: number, s: DecodeWalk): string {
   if (n > textScratch.length) textScratch = Buffer.allocUnsafe(Math.max(n, textScratch.length * 2));
   const out = textScratch;
   let prev = TEXT_START;
+  let prev2 = TEXT_START;
   for (let i = 0; i < n; i++) {
     const base = TEXT_BASE + prev * 256;
     let node = 1;
-    for (let k = 0; k < 8; k++) node = (node << 1) | d.bit(base + node);
+    for (let k = 0; k < 8; k++) node = (node << 1) | d.textBit(text2Slot(prev2, prev, node), base + node);
+    prev2 = prev;
     prev = node & 0xff;
     out[i] = prev;
   }
@@ -414,25 +490,25 @@ function decodeBlob(d: BitDecoder, c: number, s: DecodeWalk): Uint8Array {
 
 /** Encodes a message in the compressed encoding; throws a local WireError on an invalid value. */
 export function encodeCompressed(m: WireMessage): Uint8Array {
-  const { encoder, prior } = model();
+  const { encoder } = model();
   encoder.begin();
   try {
     walkEncode(encoder, m);
     return encoder.finish();
   } finally {
-    encoder.undo.restore(encoder.probs, prior);
+    encoder.table.reset();
   }
 }
 
 /** Decodes a compressed message; throws a remote WireError on bad input (wrapped by decodeMessage). */
 export function decodeCompressed(buf: Buffer, limits: WireLimits): WireMessage {
-  const { decoder, prior } = model();
+  const { decoder } = model();
   decoder.begin(buf);
   try {
     const m = walkDecode(decoder, limits);
     decoder.end();
     return m;
   } finally {
-    decoder.undo.restore(decoder.probs, prior);
+    decoder.table.reset();
   }
 }

@@ -12,8 +12,17 @@ export const HASHED_SLOTS = 1 << HASHED_BITS;
 export const TEXT_BASE = HASHED_SLOTS;
 /** State of the text model before the first byte of a string. */
 export const TEXT_START = 256;
+/** log2 of the order-2 text region's size (hashed on the two previous bytes and the tree node). */
+export const TEXT2_BITS = 18;
+/** Start of the order-2 text region. Its slots start at 0, "untrained": then order 1 is used. */
+export const TEXT2_BASE = TEXT_BASE + 257 * 256;
 /** Total number of probability slots. */
-export const TABLE_SLOTS = TEXT_BASE + 257 * 256;
+export const TABLE_SLOTS = TEXT2_BASE + (1 << TEXT2_BITS);
+
+/** The order-2 text slot of tree node `node` after bytes prev2, prev1 (256 = before the string). */
+export function text2Slot(prev2: number, prev1: number, node: number): number {
+  return TEXT2_BASE + (Math.imul(prev2 | (prev1 << 9) | (node << 18), 0x9e37_79b1) >>> (32 - TEXT2_BITS));
+}
 
 /** Mixes `x` into the context hash `h`. */
 export function mix(h: number, x: number): number {
@@ -49,20 +58,32 @@ export const TAG = {
   blobByte: 0x1013,
   count: 0x1014,
   element: 0x1015,
-  timeDelta: 0x1016,
-  timeSign: 0x1017,
+  numberRef: 0x1016,
+  numberSign: 0x1017,
+  numberDelta: 0x1018,
+  addressRef: 0x1019,
+  portSame: 0x101a,
 } as const;
 
 /** Bytes at the start of a blob that are modelled (ids and UUIDv7s begin with time); the rest are uniform. */
-export const BLOB_MODELLED_BYTES = 4;
+export const BLOB_MODELLED_BYTES = 0;
 /** Leading address bytes that are modelled (private and documentation ranges); the rest are uniform. */
-export const ADDRESS_MODELLED_BYTES_V4 = 2;
-export const ADDRESS_MODELLED_BYTES_V6 = 4;
+export const ADDRESS_MODELLED_BYTES_V4 = 1;
+export const ADDRESS_MODELLED_BYTES_V6 = 2;
 /** Top mantissa bits of an integer that are modelled; lower bits are uniform. */
-export const UINT_MODELLED_BITS = 16;
+export const UINT_MODELLED_BITS = 32;
 /** Strings and blobs shorter than this are never coded as repeats. */
 export const REPEAT_MIN_BYTES = 3;
 /** How many earlier strings (and blobs) a repeat may refer to. */
 export const REPEAT_WINDOW = 32;
-/** Integers of at least this many bits may be coded as a difference to the previous such one (timestamps). */
-export const TIME_DELTA_MIN_BITS = 32;
+/**
+ * Integers of at least this many bits are remembered per field, so a later value of the same field
+ * (the next device's serial, the next candidate's priority) can be coded as a difference to it.
+ */
+export const FIELD_REF_MIN_BITS = 12;
+/** Integers of at least this many bits are remembered message-wide (timestamps: notBefore, notAfter). */
+export const GLOBAL_REF_MIN_BITS = 24;
+/** A difference is used only if it saves at least this many bits over the plain value. */
+export const DELTA_SAVING_MIN_BITS = 4;
+/** How many earlier addresses of a family a new one may share a prefix with. */
+export const ADDRESS_WINDOW = 8;

@@ -12,12 +12,15 @@ import { mix, slot, TAG, UINT_MODELLED_BITS } from './context.js';
 /** What the model writes to: a range encoder, or the priors trainer's counter. */
 export interface BitEncoder {
   bit(slot: number, bit: number): void;
+  /** A text bit: under the order-2 slot if it is trained, else under the order-1 slot. */
+  textBit(slot2: number, slot1: number, bit: number): void;
   uniform(value: number, bits: number): void;
 }
 
 /** What the model reads from. */
 export interface BitDecoder {
   bit(slot: number): number;
+  textBit(slot2: number, slot1: number): number;
   uniform(bits: number): number;
 }
 
@@ -58,17 +61,16 @@ export function encodeUInt64(e: BitEncoder, h: number, hi: number, lo: number): 
   const length = bitLength(hi, lo);
   encodeTree(e, mix(h, TAG.uintLength), 7, length);
   let pos = length - 1;
-  if (pos <= 0) return;
-  const modelled = Math.min(pos, UINT_MODELLED_BITS);
-  const first = Math.min(modelled, 8);
-  const hHigh = mix(mix(h, TAG.uintHigh), length);
-  const v1 = bitsAt(hi, lo, pos - first, first);
-  encodeTree(e, hHigh, first, v1);
-  pos -= first;
-  const second = modelled - first;
-  if (second > 0) {
-    encodeTree(e, mix(mix(hHigh, TAG.uintLow), v1), second, bitsAt(hi, lo, pos - second, second));
-    pos -= second;
+  let modelled = Math.min(pos, UINT_MODELLED_BITS);
+  // Modelled bits in chunks of 8, each chunk's context chained from the ones above it.
+  let hc = mix(mix(h, TAG.uintHigh), length);
+  while (modelled > 0) {
+    const n = modelled < 8 ? modelled : 8;
+    const v = bitsAt(hi, lo, pos - n, n);
+    encodeTree(e, hc, n, v);
+    hc = mix(hc, v + 256);
+    pos -= n;
+    modelled -= n;
   }
   while (pos > 0) {
     const n = pos < 16 ? pos : 16;
@@ -83,24 +85,22 @@ export function decodeUInt(d: BitDecoder, h: number): UInt {
   if (length > 64) throw new WireError('WIRE_CORRUPT', `integer of ${length} bits`, 'remote');
   if (length <= 1) return length;
   let pos = length - 1;
+  let modelled = Math.min(pos, UINT_MODELLED_BITS);
   let hi = 0;
   let lo = 1;
-  const modelled = Math.min(pos, UINT_MODELLED_BITS);
-  const first = Math.min(modelled, 8);
-  const hHigh = mix(mix(h, TAG.uintHigh), length);
-  const v1 = decodeTree(d, hHigh, first);
-  lo = (lo << first) | v1;
-  pos -= first;
-  const second = modelled - first;
-  if (second > 0) {
-    const v2 = decodeTree(d, mix(mix(hHigh, TAG.uintLow), v1), second);
-    lo = (lo << second) | v2;
-    pos -= second;
-  }
-  // Up to here at most 17 bits: lo holds them. Shift in the uniform rest.
+  let hc = mix(mix(h, TAG.uintHigh), length);
   while (pos > 0) {
-    const n = pos < 16 ? pos : 16;
-    const v = d.uniform(n);
+    let n: number;
+    let v: number;
+    if (modelled > 0) {
+      n = modelled < 8 ? modelled : 8;
+      v = decodeTree(d, hc, n);
+      hc = mix(hc, v + 256);
+      modelled -= n;
+    } else {
+      n = pos < 16 ? pos : 16;
+      v = d.uniform(n);
+    }
     hi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
     lo = ((lo << n) | v) >>> 0;
     pos -= n;

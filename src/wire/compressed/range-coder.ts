@@ -8,43 +8,18 @@
  * - The flush picks the value of the final interval with the most trailing zero bits, and up to
  *   FLUSH_STRIP_MAX trailing zero bytes are left out: the decoder reads missing bytes as zero.
  *
- * Probabilities are 16-bit estimates of P(bit = 0), updated by a shift (ADAPT_SHIFT) and coded with
- * 12 bits of precision, so they stay within [31, 65505] and never reach 0 or 1.
+ * Probabilities come from an AdaptiveTable (16-bit estimates of P(bit = 0)) and are coded with
+ * 12 bits of precision.
  */
 
 import { WireError } from '../errors.js';
+import type { AdaptiveTable } from './adaptive-table.js';
 
 /** Normalisation threshold: the range is kept at or above 2^24. */
 const RANGE_MIN = 0x100_0000;
 const TWO_32 = 0x1_0000_0000;
-/** Probability adaptation speed: each coded bit moves the estimate 1/32 of the way. */
-export const ADAPT_SHIFT = 5;
-/** P(0) = 1/2 in the 16-bit scale. */
-export const PROB_HALF = 0x8000;
 /** The decoder may read this many bytes past the input (as zeros); see the flush. */
 export const FLUSH_STRIP_MAX = 4;
-
-/** Records every probability slot an adaptation touched, so a table can be restored. */
-export class UndoLog {
-  slots = new Int32Array(1024);
-  length = 0;
-  push(slot: number): void {
-    if (this.length === this.slots.length) {
-      const next = new Int32Array(this.slots.length * 2);
-      next.set(this.slots);
-      this.slots = next;
-    }
-    this.slots[this.length++] = slot;
-  }
-  /** Restores every touched slot of `probs` from `prior` and empties the log. */
-  restore(probs: Uint16Array, prior: Uint16Array): void {
-    for (let i = 0; i < this.length; i++) {
-      const s = this.slots[i] as number;
-      probs[s] = prior[s] as number;
-    }
-    this.length = 0;
-  }
-}
 
 /** The encoding side. Output goes to a growable buffer reused across messages. */
 export class RangeEncoder {
@@ -55,10 +30,7 @@ export class RangeEncoder {
   private out: Uint8Array = new Uint8Array(1024);
   private outLen = 0;
 
-  constructor(
-    readonly probs: Uint16Array,
-    readonly undo: UndoLog,
-  ) {}
+  constructor(readonly table: AdaptiveTable) {}
 
   /** Starts a message (after the marker bit). */
   begin(): void {
@@ -95,21 +67,25 @@ export class RangeEncoder {
 
   /** Codes `bit` with the adaptive probability at `slot`. */
   bit(slot: number, bit: number): void {
-    const p = this.probs[slot] as number;
-    const bound = (this.range >>> 12) * (p >>> 4);
+    const bound = (this.range >>> 12) * ((this.table.probs[slot] as number) >>> 4);
     if (bit === 0) {
       this.range = bound;
-      this.probs[slot] = p + ((0x10000 - p) >> ADAPT_SHIFT);
     } else {
       this.low += bound;
       this.range -= bound;
-      this.probs[slot] = p - (p >> ADAPT_SHIFT);
     }
-    this.undo.push(slot);
+    this.table.update(slot, bit);
     while (this.range < RANGE_MIN) {
       this.range = (this.range * 256) >>> 0;
       this.shiftLow();
     }
+  }
+
+  /** Codes a text bit under `slot2` if it is trained (non-zero), else under `slot1`. */
+  textBit(slot2: number, slot1: number, bit: number): void {
+    if (this.table.probs[slot2] !== 0) return this.bit(slot2, bit);
+    this.table.seed(slot2, slot1);
+    this.bit(slot1, bit);
   }
 
   /** Codes `value` (0 <= value < 2^bits, bits <= 16) with every value equally likely. */
@@ -156,10 +132,7 @@ export class RangeDecoder {
   /** Bytes consumed, counting the zeros read past the end of the input. */
   pos = 0;
 
-  constructor(
-    readonly probs: Uint16Array,
-    readonly undo: UndoLog,
-  ) {}
+  constructor(readonly table: AdaptiveTable) {}
 
   /** Starts on a message whose first byte is >= 0x80 (the marker bit). */
   begin(buf: Uint8Array): void {
@@ -180,25 +153,29 @@ export class RangeDecoder {
 
   /** Decodes one bit with the adaptive probability at `slot`. */
   bit(slot: number): number {
-    const p = this.probs[slot] as number;
-    const bound = (this.range >>> 12) * (p >>> 4);
+    const bound = (this.range >>> 12) * ((this.table.probs[slot] as number) >>> 4);
     let bit: number;
     if (this.code < bound) {
       this.range = bound;
-      this.probs[slot] = p + ((0x10000 - p) >> ADAPT_SHIFT);
       bit = 0;
     } else {
       this.code -= bound;
       this.range -= bound;
-      this.probs[slot] = p - (p >> ADAPT_SHIFT);
       bit = 1;
     }
-    this.undo.push(slot);
+    this.table.update(slot, bit);
     while (this.range < RANGE_MIN) {
       this.range = (this.range * 256) >>> 0;
       this.code = this.code * 256 + this.next();
     }
     return bit;
+  }
+
+  /** Decodes a text bit coded by `RangeEncoder.textBit`. */
+  textBit(slot2: number, slot1: number): number {
+    if (this.table.probs[slot2] !== 0) return this.bit(slot2);
+    this.table.seed(slot2, slot1);
+    return this.bit(slot1);
   }
 
   /** Decodes a value coded by `RangeEncoder.uniform` with the same `bits`. */
