@@ -88,11 +88,12 @@ export function formatEndpoint(host: string, port: number): string {
 
 /** Parses `host:port` or `[v6]:port`; null when malformed. */
 export function parseEndpoint(text: string): { host: string; port: number } | null {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(0|[1-9]\d{0,4})$/.exec(text);
   if (!m) return null;
   const host = canonicalHost(m[1] ?? m[2] ?? '');
   const port = Number(m[3]);
   if (host === null || port > 0xffff) return null;
-  if (m[2] !== undefined && host.includes(':')) return null;
+  // Brackets exactly around IPv6 hosts.
+  if (host.includes(':') !== (m[1] !== undefined)) return null;
   return { host, port };
 }

@@ -7,6 +7,12 @@ import { parseIp } from './address.js';
 import { WireError } from './errors.js';
 import { COMMAND_ID_MAX, OBJECT_ID_MAX, REQUEST_ID_MAX, type UInt, UINT64_MAX, type WireObject } from './types.js';
 
+/**
+ * Deepest nesting an encoder produces: a guard against runaway or cyclic values, well above what
+ * decoders accept by default (DEFAULT_WIRE_LIMITS.maxDepth), which is the receiver's policy.
+ */
+export const ENCODE_DEPTH_MAX = 64;
+
 function local(what: string): never {
   throw new WireError('WIRE_BAD_VALUE', what, 'local');
 }
@@ -57,10 +63,15 @@ export function checkBlob(v: unknown): Uint8Array {
   return v;
 }
 
-/** The objects in canonical order: stably sorted by id (the list itself when already sorted). */
-export function canonicalOrder(list: readonly WireObject[]): readonly WireObject[] {
+/**
+ * The objects in canonical order: stably sorted by id (the list itself when already sorted).
+ * `depth` is the list's nesting depth, refused beyond ENCODE_DEPTH_MAX.
+ */
+export function canonicalOrder(list: readonly WireObject[], depth: number): readonly WireObject[] {
   const raw: unknown = list;
   if (!Array.isArray(raw)) local('an object list must be an array');
+  if (depth > ENCODE_DEPTH_MAX) local(`lists nested deeper than ${ENCODE_DEPTH_MAX}`);
+  for (const o of raw) if (typeof o !== 'object' || o === null) local('an object list holds something that is not an object');
   for (let i = 1; i < list.length; i++) {
     if ((list[i] as WireObject).id < (list[i - 1] as WireObject).id) {
       return list.map((o, k) => ({ o, k })).sort((a, b) => a.o.id - b.o.id || a.k - b.k).map((x) => x.o);

@@ -47,12 +47,12 @@ export function encodePlain(m: WireMessage): Uint8Array {
   w.byte(PLAIN_V1_HEADER);
   w.varint(checkCommand(m.command));
   w.varint(checkRequestId(m.requestId));
-  writeList(w, m.objects);
+  writeList(w, m.objects, 1);
   return w.finish();
 }
 
-function writeList(w: ByteWriter, list: readonly WireObject[]): void {
-  const objects = canonicalOrder(list);
+function writeList(w: ByteWriter, list: readonly WireObject[], depth: number): void {
+  const objects = canonicalOrder(list, depth);
   w.varint(objects.length);
   let prevId = 0;
   for (const o of objects) {
@@ -61,11 +61,11 @@ function writeList(w: ByteWriter, list: readonly WireObject[]): void {
     if (type < 0) throw new WireError('WIRE_BAD_VALUE', `unknown object type ${String(o.type)}`, 'local');
     w.varint((id - prevId) * (1 << KEY_TYPE_BITS) + type);
     prevId = id;
-    writePayload(w, o);
+    writePayload(w, o, depth);
   }
 }
 
-function writePayload(w: ByteWriter, o: WireObject): void {
+function writePayload(w: ByteWriter, o: WireObject, depth: number): void {
   switch (o.type) {
     case 'uint':
       w.varint(checkUInt(o.value));
@@ -93,7 +93,7 @@ function writePayload(w: ByteWriter, o: WireObject): void {
       return;
     }
     case 'list':
-      writeList(w, o.value);
+      writeList(w, o.value, depth + 1);
       return;
     case 'uintList': {
       if (!Array.isArray(o.value)) throw new WireError('WIRE_BAD_VALUE', 'uintList must be an array', 'local');

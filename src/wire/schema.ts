@@ -95,14 +95,18 @@ export function uint64(): FieldCodec<bigint> {
 
 /** A fixed 64-bit value, as a bigint. */
 export function fixed64(): FieldCodec<bigint> {
-  return { type: 'fixed64', toWire: (v) => v, fromWire: (v) => v as bigint };
+  return {
+    type: 'fixed64',
+    toWire: (v, p) => (typeof v === 'bigint' && v >= 0n && v <= 0xffff_ffff_ffff_ffffn ? v : fail('SCHEMA_OUT_OF_RANGE', 'local', p, 'must be a bigint 0..2^64-1')),
+    fromWire: (v) => v as bigint,
+  };
 }
 
 /** A boolean, carried as uint 0 or 1. */
 export function bool(): FieldCodec<boolean> {
   return {
     type: 'uint',
-    toWire: (v) => (v ? 1 : 0),
+    toWire: (v, p) => (typeof v === 'boolean' ? (v ? 1 : 0) : fail('SCHEMA_BAD_TYPE', 'local', p, 'must be a boolean')),
     fromWire: (v, p) => (v === 0 ? false : v === 1 ? true : fail('SCHEMA_OUT_OF_RANGE', 'remote', p, 'a boolean must be 0 or 1')),
   };
 }

@@ -28,15 +28,13 @@ import { OBJECT_ID_MAX, OBJECT_TYPES, type UInt, type WireMessage, type WireObje
 import {
   ADDRESS_MODELLED_BYTES_V4,
   ADDRESS_MODELLED_BYTES_V6,
-  BLOB_MODELLED_BYTES,
   mix,
+  NO_PREDICTION,
   REPEAT_MIN_BYTES,
   REPEAT_WINDOW,
   slot,
   TAG,
-  TEXT_BASE,
   TEXT_START,
-  text2Slot,
   ADDRESS_WINDOW,
   DELTA_SAVING_MIN_BITS,
   FIELD_REF_MIN_BITS,
@@ -44,14 +42,25 @@ import {
 } from './context.js';
 import { type BitDecoder, type BitEncoder, decodeTree, decodeUInt, encodeTree, encodeUInt, numberBitLength } from './numbers.js';
 import { model } from './model.js';
+import { MATCH_RUN_MAX, matchContext, matchHash, type MessageHistory, NO_MATCH, predictByte, type TextDictionary } from './match-model.js';
 
 /** Context of the top-level list of a command. */
 const rootContext = (command: number): number => mix(TAG.list, command);
 /** Previous-id key used before the first object of a list. */
 const FIRST = OBJECT_ID_MAX + 1;
 
+/** The text match model's parts: the trained dictionary and a reusable message history. */
+export interface TextMatch {
+  readonly dictionary: TextDictionary;
+  readonly history: MessageHistory;
+}
+
 /** What both sides remember while walking one message. */
 class WalkState {
+  constructor(readonly text: TextMatch) {
+    text.history.begin();
+  }
+
   readonly strings: string[] = [];
   readonly blobs: Uint8Array[] = [];
   readonly addresses4: Uint8Array[] = [];
@@ -79,34 +88,40 @@ class WalkState {
 // Encoding
 
 /** Walks `m` and codes it into `e` (a range encoder, or the trainer's counter). */
-export function walkEncode(e: BitEncoder, m: WireMessage): void {
+export function walkEncode(e: BitEncoder, m: WireMessage, text: TextMatch): void {
   const command = checkCommand(m.command);
   encodeUInt(e, TAG.command, command);
   encodeUInt(e, mix(TAG.requestId, command), checkRequestId(m.requestId));
-  encodeList(e, m.objects, rootContext(command), new WalkState());
+  encodeList(e, m.objects, rootContext(command), new WalkState(text), 1);
 }
 
-function encodeList(e: BitEncoder, list: readonly WireObject[], ctx: number, s: WalkState): void {
-  const objects = canonicalOrder(list);
+/** The successor symbol of a list position: 0 = end of list, else 1 + (id delta << 3 | type). */
+const successor = (delta: number, type: number): number => 1 + delta * 8 + type;
+
+function encodeList(e: BitEncoder, list: readonly WireObject[], ctx: number, s: WalkState, depth: number): void {
+  const objects = canonicalOrder(list, depth);
   let prev = FIRST;
   let prevId = 0;
   for (const o of objects) {
     const id = checkObjectId(o.id);
-    const h = mix(ctx, prev);
-    e.bit(slot(h, 0), 1);
-    encodeUInt(e, mix(h, TAG.delta), id - prevId);
-    const c = mix(ctx, id);
     const type = OBJECT_TYPES.indexOf(o.type);
     if (type < 0) throw new WireError('WIRE_BAD_VALUE', `unknown object type ${String(o.type)}`, 'local');
-    encodeTree(e, mix(c, TAG.type), 3, type);
-    encodeValue(e, o, c, s);
+    const h = mix(ctx, prev);
+    const c = mix(ctx, id);
+    if (!e.predict(mix(h, TAG.successor), successor(id - prevId, type))) {
+      e.bit(slot(h, 0), 1);
+      encodeUInt(e, mix(h, TAG.delta), id - prevId);
+      encodeTree(e, mix(c, TAG.type), 3, type);
+    }
+    encodeValue(e, o, c, s, depth);
     prev = id;
     prevId = id;
   }
-  e.bit(slot(mix(ctx, prev), 0), 0);
+  const h = mix(ctx, prev);
+  if (!e.predict(mix(h, TAG.successor), 0)) e.bit(slot(h, 0), 0);
 }
 
-function encodeValue(e: BitEncoder, o: WireObject, c: number, s: WalkState): void {
+function encodeValue(e: BitEncoder, o: WireObject, c: number, s: WalkState, depth: number): void {
   switch (o.type) {
     case 'uint':
       encodeNumber(e, c, checkUInt(o.value), s);
@@ -126,7 +141,7 @@ function encodeValue(e: BitEncoder, o: WireObject, c: number, s: WalkState): voi
       encodeBlob(e, c, checkBlob(o.value), s);
       return;
     case 'list':
-      encodeList(e, o.value, mix(c, TAG.list), s);
+      encodeList(e, o.value, mix(c, TAG.list), s, depth + 1);
       return;
     case 'uintList': {
       if (!Array.isArray(o.value)) throw new WireError('WIRE_BAD_VALUE', 'uintList must be an array', 'local');
@@ -218,6 +233,7 @@ function encodeAddress(e: BitEncoder, c: number, value: unknown, s: WalkState): 
     if (same) return;
   }
   s.lastPort = port;
+  if (e.predict(mix(c, TAG.port), port)) return;
   const hp = mix(c, TAG.portHigh);
   encodeTree(e, hp, 8, port >> 8);
   encodeTree(e, mix(hp, (port >> 8) + 256), 8, port & 0xff);
@@ -237,17 +253,26 @@ function encodeString(e: BitEncoder, c: number, v: string, s: WalkState): void {
   const index = bytes.length >= REPEAT_MIN_BYTES ? s.strings.lastIndexOf(v) : -1;
   if (encodeRepeat(e, c, index, s.strings.length)) return;
   encodeUInt(e, mix(c, TAG.length), bytes.length);
+  const { history, dictionary } = s.text;
+  history.beginString();
+  let context = 0;
+  let run = 0;
   let prev = TEXT_START;
   let prev2 = TEXT_START;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
-    const base = TEXT_BASE + prev * 256;
-    let node = 1;
-    for (let k = 7; k >= 0; k--) {
-      const bit = (b >>> k) & 1;
-      e.textBit(text2Slot(prev2, prev, node), base + node, bit);
-      node = (node << 1) | bit;
+    const h = matchHash(context);
+    const guess = predictByte(h, history, dictionary);
+    let hit = 0;
+    if (guess !== NO_MATCH) {
+      hit = (guess & 0xff) === b ? 1 : 0;
+      e.adaptiveBit(slot(TAG.match, matchContext(guess, run)), hit);
+      run = hit ? (run < MATCH_RUN_MAX ? run + 1 : run) : 0;
     }
+    if (!hit) e.textByte(prev2, prev, b);
+    history.remember(h, history.length);
+    history.append(b);
+    context = ((context << 8) | b) >>> 0;
     prev2 = prev;
     prev = b;
   }
@@ -270,10 +295,7 @@ function encodeBlob(e: BitEncoder, c: number, v: Uint8Array, s: WalkState): void
   }
   if (encodeRepeat(e, c, index, s.blobs.length)) return;
   encodeUInt(e, mix(c, TAG.length), v.length);
-  const hb = mix(c, TAG.blobByte);
-  const modelled = Math.min(v.length, BLOB_MODELLED_BYTES);
-  for (let i = 0; i < modelled; i++) encodeTree(e, mix(hb, i > 0 ? i * 256 + (v[i - 1] as number) : 0), 8, v[i] as number);
-  let i = modelled;
+  let i = 0;
   for (; i + 1 < v.length; i += 2) e.uniform(((v[i] as number) << 8) | (v[i + 1] as number), 16);
   if (i < v.length) e.uniform(v[i] as number, 8);
   if (v.length >= REPEAT_MIN_BYTES) s.remember(s.blobs, v);
@@ -286,8 +308,11 @@ function encodeBlob(e: BitEncoder, c: number, v: Uint8Array, s: WalkState): void
 class DecodeWalk extends WalkState {
   objectsLeft: number;
   bytesLeft: number;
-  constructor(readonly limits: WireLimits) {
-    super();
+  constructor(
+    readonly limits: WireLimits,
+    text: TextMatch,
+  ) {
+    super(text);
     this.objectsLeft = limits.maxObjects;
     this.bytesLeft = limits.maxTotalBytes;
   }
@@ -312,12 +337,12 @@ function decodeLength(d: BitDecoder, h: number, max: number, code: 'WIRE_LIMIT_S
 }
 
 /** Walks a message out of `d`. */
-export function walkDecode(d: BitDecoder, limits: WireLimits): WireMessage {
+export function walkDecode(d: BitDecoder, limits: WireLimits, text: TextMatch): WireMessage {
   const command = decodeUInt(d, TAG.command);
   if (typeof command !== 'number' || command > 0xffff) throw new WireError('WIRE_BAD_ID', 'command exceeds 65535', 'remote');
   const requestId = decodeUInt(d, mix(TAG.requestId, command));
   if (typeof requestId !== 'number' || requestId > 0xffff_ffff) throw new WireError('WIRE_BAD_ID', 'requestId exceeds 2^32-1', 'remote');
-  const objects = decodeList(d, rootContext(command), 1, new DecodeWalk(limits));
+  const objects = decodeList(d, rootContext(command), 1, new DecodeWalk(limits, text));
   return { command, requestId, objects };
 }
 
@@ -328,13 +353,23 @@ function decodeList(d: BitDecoder, ctx: number, depth: number, s: DecodeWalk): W
   let prevId = 0;
   for (;;) {
     const h = mix(ctx, prev);
-    if (d.bit(slot(h, 0)) === 0) return out;
+    const guess = d.predicted(mix(h, TAG.successor));
+    let id: number;
+    let type: number;
+    if (guess !== NO_PREDICTION) {
+      if (guess === 0) return out;
+      id = prevId + Math.floor((guess - 1) / 8);
+      type = (guess - 1) % 8;
+    } else {
+      if (d.bit(slot(h, 0)) === 0) return out;
+      const delta = decodeUInt(d, mix(h, TAG.delta));
+      id = prevId + (typeof delta === 'number' ? delta : Infinity);
+      type = -1;
+    }
     s.spendObjects(1);
-    const delta = decodeUInt(d, mix(h, TAG.delta));
-    const id = prevId + (typeof delta === 'number' ? delta : Infinity);
     if (id > OBJECT_ID_MAX) throw new WireError('WIRE_BAD_ID', `object id exceeds ${OBJECT_ID_MAX}`, 'remote');
     const c = mix(ctx, id);
-    const type = decodeTree(d, mix(c, TAG.type), 3);
+    if (type < 0) type = decodeTree(d, mix(c, TAG.type), 3);
     out.push(decodeValue(d, id, type, c, depth, s));
     prev = id;
     prevId = id;
@@ -414,6 +449,11 @@ function decodeAddress(d: BitDecoder, c: number, s: DecodeWalk): { host: string;
   s.remember(window, ip, ADDRESS_WINDOW);
   const host = formatIp(ip);
   if (s.lastPort >= 0 && d.bit(slot(mix(c, TAG.portSame), 0)) === 1) return { host, port: s.lastPort };
+  const guess = d.predicted(mix(c, TAG.port));
+  if (guess !== NO_PREDICTION) {
+    s.lastPort = guess;
+    return { host, port: guess };
+  }
   const hp = mix(c, TAG.portHigh);
   const high = decodeTree(d, hp, 8);
   const low = decodeTree(d, mix(hp, high + 256), 8);
@@ -437,22 +477,38 @@ function decodeString(d: BitDecoder, c: number, s: DecodeWalk): string {
   const index = decodeRepeat(d, c, s.strings.length);
   if (index >= 0) {
     const v = s.strings[index] as string;
-    s.spendBytes(v.length, s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
+    s.spendBytes(Buffer.byteLength(v, 'utf8'), s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
     return v;
   }
   const n = decodeLength(d, mix(c, TAG.length), s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
   s.spendBytes(n, s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
   if (n > textScratch.length) textScratch = Buffer.allocUnsafe(Math.max(n, textScratch.length * 2));
   const out = textScratch;
+  const { history, dictionary } = s.text;
+  history.beginString();
+  let context = 0;
+  let run = 0;
   let prev = TEXT_START;
   let prev2 = TEXT_START;
   for (let i = 0; i < n; i++) {
-    const base = TEXT_BASE + prev * 256;
-    let node = 1;
-    for (let k = 0; k < 8; k++) node = (node << 1) | d.textBit(text2Slot(prev2, prev, node), base + node);
+    const h = matchHash(context);
+    const guess = predictByte(h, history, dictionary);
+    let b = -1;
+    if (guess !== NO_MATCH) {
+      if (d.adaptiveBit(slot(TAG.match, matchContext(guess, run))) === 1) {
+        b = guess & 0xff;
+        run = run < MATCH_RUN_MAX ? run + 1 : run;
+      } else {
+        run = 0;
+      }
+    }
+    if (b < 0) b = d.textByte(prev2, prev);
+    history.remember(h, history.length);
+    history.append(b);
+    context = ((context << 8) | b) >>> 0;
     prev2 = prev;
-    prev = node & 0xff;
-    out[i] = prev;
+    prev = b;
+    out[i] = b;
   }
   const bytes = out.subarray(0, n);
   if (!isUtf8(bytes)) throw new WireError('WIRE_BAD_UTF8', 'string is not valid UTF-8', 'remote');
@@ -471,10 +527,7 @@ function decodeBlob(d: BitDecoder, c: number, s: DecodeWalk): Uint8Array {
   const n = decodeLength(d, mix(c, TAG.length), s.limits.maxBlobBytes, 'WIRE_LIMIT_BLOB');
   s.spendBytes(n, s.limits.maxBlobBytes, 'WIRE_LIMIT_BLOB');
   const v = new Uint8Array(n);
-  const hb = mix(c, TAG.blobByte);
-  const modelled = Math.min(n, BLOB_MODELLED_BYTES);
-  for (let i = 0; i < modelled; i++) v[i] = decodeTree(d, mix(hb, i > 0 ? i * 256 + (v[i - 1] as number) : 0), 8);
-  let i = modelled;
+  let i = 0;
   for (; i + 1 < n; i += 2) {
     const pair = d.uniform(16);
     v[i] = pair >>> 8;
@@ -490,10 +543,10 @@ function decodeBlob(d: BitDecoder, c: number, s: DecodeWalk): Uint8Array {
 
 /** Encodes a message in the compressed encoding; throws a local WireError on an invalid value. */
 export function encodeCompressed(m: WireMessage): Uint8Array {
-  const { encoder } = model();
+  const { encoder, encoderText } = model();
   encoder.begin();
   try {
-    walkEncode(encoder, m);
+    walkEncode(encoder, m, encoderText);
     return encoder.finish();
   } finally {
     encoder.table.reset();
@@ -502,10 +555,10 @@ export function encodeCompressed(m: WireMessage): Uint8Array {
 
 /** Decodes a compressed message; throws a remote WireError on bad input (wrapped by decodeMessage). */
 export function decodeCompressed(buf: Buffer, limits: WireLimits): WireMessage {
-  const { decoder } = model();
+  const { decoder, decoderText } = model();
   decoder.begin(buf);
   try {
-    const m = walkDecode(decoder, limits);
+    const m = walkDecode(decoder, limits, decoderText);
     decoder.end();
     return m;
   } finally {

@@ -55,7 +55,6 @@ export const TAG = {
   length: 0x1010,
   repeat: 0x1011,
   repeatIndex: 0x1012,
-  blobByte: 0x1013,
   count: 0x1014,
   element: 0x1015,
   numberRef: 0x1016,
@@ -63,10 +62,26 @@ export const TAG = {
   numberDelta: 0x1018,
   addressRef: 0x1019,
   portSame: 0x101a,
+  predict: 0x101b,
+  successor: 0x101c,
+  port: 0x101d,
+  match: 0x101e,
 } as const;
 
-/** Bytes at the start of a blob that are modelled (ids and UUIDv7s begin with time); the rest are uniform. */
-export const BLOB_MODELLED_BYTES = 0;
+/** log2 of the prediction table's size (trained "most likely symbol" per context). */
+export const PRED_BITS = 14;
+/** Size of the prediction table. */
+export const PRED_SLOTS = 1 << PRED_BITS;
+/** A prediction table entry with no prediction. */
+export const NO_PREDICTION = -1;
+/** Symbols above this are never predicted (integers are predicted only below 2^31). */
+export const PREDICTABLE_MAX = 0x7fff_ffff;
+
+/** The prediction-table index of context `h`. */
+export function predSlot(h: number): number {
+  return Math.imul(h, 0x27d4_eb2f) >>> (32 - PRED_BITS);
+}
+
 /** Leading address bytes that are modelled (private and documentation ranges); the rest are uniform. */
 export const ADDRESS_MODELLED_BYTES_V4 = 1;
 export const ADDRESS_MODELLED_BYTES_V6 = 2;

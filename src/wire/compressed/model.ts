@@ -4,15 +4,19 @@
  */
 
 import { AdaptiveTable } from './adaptive-table.js';
-import { TABLE_SLOTS, TEXT2_BASE } from './context.js';
+import { PRED_SLOTS, TABLE_SLOTS, TEXT2_BASE } from './context.js';
 import { PRIORS_V1_BASE64 } from './priors-v1.js';
 import { expandPriors } from './priors.js';
 import { RangeDecoder, RangeEncoder } from './range-coder.js';
+import type { TextMatch } from './codec.js';
+import { MessageHistory, TextDictionary } from './match-model.js';
 
 /** The loaded model. */
 export interface Model {
   readonly encoder: RangeEncoder;
   readonly decoder: RangeDecoder;
+  readonly encoderText: TextMatch;
+  readonly decoderText: TextMatch;
 }
 
 let loaded: Model | null = null;
@@ -20,10 +24,13 @@ let loaded: Model | null = null;
 /** The model, loaded on first use (a few milliseconds). */
 export function model(): Model {
   if (loaded) return loaded;
-  const { probs, counts } = expandPriors(new Uint8Array(Buffer.from(PRIORS_V1_BASE64, 'base64')), TABLE_SLOTS, TEXT2_BASE);
+  const { probs, counts, predictions, textDictionary } = expandPriors(new Uint8Array(Buffer.from(PRIORS_V1_BASE64, 'base64')), TABLE_SLOTS, TEXT2_BASE, PRED_SLOTS);
+  const dictionary = new TextDictionary(textDictionary);
   loaded = {
-    encoder: new RangeEncoder(new AdaptiveTable(probs, counts)),
-    decoder: new RangeDecoder(new AdaptiveTable(probs, counts)),
+    encoder: new RangeEncoder(new AdaptiveTable(probs, counts), predictions),
+    decoder: new RangeDecoder(new AdaptiveTable(probs, counts), predictions),
+    encoderText: { dictionary, history: new MessageHistory() },
+    decoderText: { dictionary, history: new MessageHistory() },
   };
   return loaded;
 }

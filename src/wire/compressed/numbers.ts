@@ -7,37 +7,46 @@
 
 import { WireError } from '../errors.js';
 import type { UInt } from '../types.js';
-import { mix, slot, TAG, UINT_MODELLED_BITS } from './context.js';
+import { mix, NO_PREDICTION, PREDICTABLE_MAX, TAG, UINT_MODELLED_BITS } from './context.js';
 
 /** What the model writes to: a range encoder, or the priors trainer's counter. */
 export interface BitEncoder {
+  /** One bit under a static slot. */
   bit(slot: number, bit: number): void;
-  /** A text bit: under the order-2 slot if it is trained, else under the order-1 slot. */
-  textBit(slot2: number, slot1: number, bit: number): void;
+  /** One bit under an adaptive slot: its probability moves towards each bit coded. */
+  adaptiveBit(slot: number, bit: number): void;
+  /** The low `nbits` (<= 8) bits of `value`, top bit first, each under its node of tree `h`. */
+  tree(h: number, nbits: number, value: number): void;
+  /** A text byte after bytes prev2, prev1 (256 = before the string). */
+  textByte(prev2: number, prev1: number, byte: number): void;
+  /** `bits` (<= 16) uniform bits. */
   uniform(value: number, bits: number): void;
+  /**
+   * If context `h` has a trained prediction, codes whether `symbol` is it and returns true on a
+   * hit (nothing more need be coded); false when there is no prediction or it missed.
+   */
+  predict(h: number, symbol: number): boolean;
 }
 
 /** What the model reads from. */
 export interface BitDecoder {
   bit(slot: number): number;
-  textBit(slot2: number, slot1: number): number;
+  adaptiveBit(slot: number): number;
+  tree(h: number, nbits: number): number;
+  textByte(prev2: number, prev1: number): number;
   uniform(bits: number): number;
+  /** The predicted symbol of context `h` if it was coded as a hit, else NO_PREDICTION. */
+  predicted(h: number): number;
 }
 
-/** Codes the low `nbits` (<= 8) bits of `value`, top bit first, each under its tree node. */
+/** Codes the low `nbits` (<= 8) bits of `value` under tree `h`. */
 export function encodeTree(e: BitEncoder, h: number, nbits: number, value: number): void {
-  let node = 1;
-  for (let i = nbits - 1; i >= 0; i--) {
-    const b = (value >>> i) & 1;
-    e.bit(slot(h, node), b);
-    node = (node << 1) | b;
-  }
+  e.tree(h, nbits, value);
 }
 
+/** Decodes `nbits` bits coded by encodeTree. */
 export function decodeTree(d: BitDecoder, h: number, nbits: number): number {
-  let node = 1;
-  for (let i = 0; i < nbits; i++) node = (node << 1) | d.bit(slot(h, node));
-  return node - (1 << nbits);
+  return d.tree(h, nbits);
 }
 
 const TWO_32 = 0x1_0000_0000;
@@ -58,6 +67,7 @@ function bitLength(hi: number, lo: number): number {
 
 /** Codes hi:lo (two uint32 halves) under context `h`. */
 export function encodeUInt64(e: BitEncoder, h: number, hi: number, lo: number): void {
+  if (e.predict(mix(h, TAG.predict), hi === 0 && lo <= PREDICTABLE_MAX ? lo : PREDICTABLE_MAX + 1)) return;
   const length = bitLength(hi, lo);
   encodeTree(e, mix(h, TAG.uintLength), 7, length);
   let pos = length - 1;
@@ -81,6 +91,8 @@ export function encodeUInt64(e: BitEncoder, h: number, hi: number, lo: number): 
 
 /** Decodes an integer coded by encodeUInt64, in UInt normal form. */
 export function decodeUInt(d: BitDecoder, h: number): UInt {
+  const guess = d.predicted(mix(h, TAG.predict));
+  if (guess !== NO_PREDICTION) return guess;
   const length = decodeTree(d, mix(h, TAG.uintLength), 7);
   if (length > 64) throw new WireError('WIRE_CORRUPT', `integer of ${length} bits`, 'remote');
   if (length <= 1) return length;

@@ -4,15 +4,19 @@
  * before the message ends; starting from statistics of representative traffic is what makes short
  * messages small (the role a preset dictionary plays for deflate).
  *
- * Stored sparse: "PRI2", slot count (u32 BE), entry count (u32 BE), then per entry the slot's
+ * Stored sparse: "PRI3", slot count (u32 BE), entry count (u32 BE), then per entry the slot's
  * distance from the previous entry (varint), its probability as one byte in the logistic domain,
  * and how often training saw it (one byte, saturating). Unlisted slots start at 1/2 with count 0,
- * or, from `untrainedFrom` on, at 0 ("untrained": the order-2 text region).
+ * or, from `untrainedFrom` on, at 0 ("untrained": the order-2 text region). Then the predictions:
+ * table size (u32 BE), entry count (u32 BE), per entry the index distance (varint) and the
+ * predicted symbol (varint); unlisted entries predict nothing. Last the text dictionary of the
+ * match model: its length (u32 BE) and bytes.
  */
 
 import { ADAPT_COUNT_MAX, PROB_HALF, PROB_MAX, PROB_MIN } from './adaptive-table.js';
+import { NO_PREDICTION } from './context.js';
 
-const MAGIC = 'PRI2';
+const MAGIC = 'PRI4';
 const HEADER_BYTES = 12;
 /** Logit range that one byte covers: probabilities from about 1/3000 to 2999/3000. */
 const LOGIT_MAX = 8;
@@ -29,38 +33,68 @@ function probToByte(p: number): number {
   return Math.max(0, Math.min(255, Math.round(((logit + LOGIT_MAX) / (2 * LOGIT_MAX)) * 255)));
 }
 
-/** A full table of initial probabilities of a 0 bit and confidence counts. */
+/** A full table of initial probabilities of a 0 bit and confidence counts, and the predictions. */
 export interface ExpandedPriors {
   readonly probs: Uint16Array;
   readonly counts: Uint8Array;
+  readonly predictions: Int32Array;
+  readonly textDictionary: Uint8Array;
 }
 
-/** Expands stored priors into full tables of `slots` entries. */
-export function expandPriors(stored: Uint8Array, slots: number, untrainedFrom = slots): ExpandedPriors {
+function readVarint(buf: Buffer, at: { pos: number }): number {
+  let v = 0;
+  let shift = 1;
+  for (;;) {
+    const b = buf[at.pos++] as number;
+    v += (b & 0x7f) * shift;
+    if (b < 0x80) return v;
+    shift *= 128;
+  }
+}
+
+function writeVarint(out: number[], v: number): void {
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+function writeU32(out: number[], v: number, at = out.length): void {
+  out[at] = (v >>> 24) & 0xff;
+  out[at + 1] = (v >>> 16) & 0xff;
+  out[at + 2] = (v >>> 8) & 0xff;
+  out[at + 3] = v & 0xff;
+}
+
+/** Expands stored priors into full tables of `slots` entries and `predSlots` predictions. */
+export function expandPriors(stored: Uint8Array, slots: number, untrainedFrom: number, predSlots: number): ExpandedPriors {
   const probs = new Uint16Array(slots).fill(PROB_HALF, 0, untrainedFrom);
   const counts = new Uint8Array(slots);
-  if (stored.length === 0) return { probs, counts };
+  const predictions = new Int32Array(predSlots).fill(NO_PREDICTION);
+  if (stored.length === 0) return { probs, counts, predictions, textDictionary: new Uint8Array(0) };
   const buf = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
   if (buf.length < HEADER_BYTES || buf.toString('latin1', 0, 4) !== MAGIC || buf.readUInt32BE(4) !== slots) {
     throw new Error('priors do not match this model layout; retrain them (npm run train-priors)');
   }
-  const entries = buf.readUInt32BE(8);
-  let pos = HEADER_BYTES;
+  const at = { pos: HEADER_BYTES };
   let index = -1;
-  for (let i = 0; i < entries; i++) {
-    let delta = 0;
-    let shift = 1;
-    for (;;) {
-      const b = buf[pos++] as number;
-      delta += (b & 0x7f) * shift;
-      if (b < 0x80) break;
-      shift *= 128;
-    }
-    index += delta;
-    probs[index] = byteToProb(buf[pos++] as number);
-    counts[index] = Math.min(ADAPT_COUNT_MAX, buf[pos++] as number);
+  for (let i = buf.readUInt32BE(8); i > 0; i--) {
+    index += readVarint(buf, at);
+    probs[index] = byteToProb(buf[at.pos++] as number);
+    counts[index] = Math.min(ADAPT_COUNT_MAX, buf[at.pos++] as number);
   }
-  return { probs, counts };
+  if (buf.readUInt32BE(at.pos) !== predSlots) throw new Error('prediction table size does not match; retrain the priors');
+  const predEntries = buf.readUInt32BE(at.pos + 4);
+  at.pos += 8;
+  index = -1;
+  for (let i = 0; i < predEntries; i++) {
+    index += readVarint(buf, at);
+    predictions[index] = readVarint(buf, at);
+  }
+  const dictionaryBytes = buf.readUInt32BE(at.pos);
+  const textDictionary = new Uint8Array(buf.subarray(at.pos + 4, at.pos + 4 + dictionaryBytes));
+  return { probs, counts, predictions, textDictionary };
 }
 
 /** How the trainer turns bit counts into priors. */
@@ -75,35 +109,38 @@ export interface PriorOptions {
   readonly untrainedFrom: number;
 }
 
-/** Stores priors from bit counts. */
-export function storePriors(zeros: Float64Array, ones: Float64Array, o: PriorOptions): Uint8Array {
+/** Stores priors from bit counts, and the predictions (NO_PREDICTION where there is none). */
+export function storePriors(zeros: Float64Array, ones: Float64Array, predictions: Int32Array, textDictionary: Uint8Array, o: PriorOptions): Uint8Array {
   const out: number[] = [];
   for (const c of MAGIC) out.push(c.charCodeAt(0));
-  const u32 = (v: number): void => {
-    out.push((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
-  };
-  u32(zeros.length);
+  writeU32(out, zeros.length);
   const countAt = out.length;
-  u32(0);
+  writeU32(out, 0);
   let entries = 0;
   let prev = -1;
   for (let i = 0; i < zeros.length; i++) {
     const n = (zeros[i] as number) + (ones[i] as number);
-    const untrainedRegion = i >= o.untrainedFrom;
-    if (n < (untrainedRegion ? o.minSeenUntrained : o.minSeen)) continue;
-    const q = probToByte(((zeros[i] as number) + o.pseudoCount) / (n + 2 * o.pseudoCount));
-    let delta = i - prev;
+    if (n < (i >= o.untrainedFrom ? o.minSeenUntrained : o.minSeen)) continue;
+    writeVarint(out, i - prev);
     prev = i;
-    while (delta >= 0x80) {
-      out.push((delta & 0x7f) | 0x80);
-      delta = Math.floor(delta / 128);
-    }
-    out.push(delta, q, Math.min(255, Math.round(n)));
+    out.push(probToByte(((zeros[i] as number) + o.pseudoCount) / (n + 2 * o.pseudoCount)), Math.min(255, Math.round(n)));
     entries++;
   }
-  out[countAt] = (entries >>> 24) & 0xff;
-  out[countAt + 1] = (entries >>> 16) & 0xff;
-  out[countAt + 2] = (entries >>> 8) & 0xff;
-  out[countAt + 3] = entries & 0xff;
+  writeU32(out, entries, countAt);
+  writeU32(out, predictions.length);
+  const predAt = out.length;
+  writeU32(out, 0);
+  entries = 0;
+  prev = -1;
+  for (let i = 0; i < predictions.length; i++) {
+    if (predictions[i] === NO_PREDICTION) continue;
+    writeVarint(out, i - prev);
+    writeVarint(out, predictions[i] as number);
+    prev = i;
+    entries++;
+  }
+  writeU32(out, entries, predAt);
+  writeU32(out, textDictionary.length);
+  for (const b of textDictionary) out.push(b);
   return Uint8Array.from(out);
 }

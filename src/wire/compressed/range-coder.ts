@@ -1,6 +1,6 @@
 /**
- * A binary adaptive range coder in the manner of LZMA's (carry through a cached byte, 32-bit
- * range kept >= 2^24), with three changes for short messages:
+ * A binary range coder in the manner of LZMA's (carry through a cached byte, 32-bit range kept
+ * >= 2^24), with three changes for short messages:
  *
  * - The coder starts on the upper half of the interval (low = range = 2^31), so the first output
  *   byte is always >= 0x80: that bit is the compressed encoding's marker, and costs one bit.
@@ -8,18 +8,24 @@
  * - The flush picks the value of the final interval with the most trailing zero bits, and up to
  *   FLUSH_STRIP_MAX trailing zero bytes are left out: the decoder reads missing bytes as zero.
  *
- * Probabilities come from an AdaptiveTable (16-bit estimates of P(bit = 0)) and are coded with
- * 12 bits of precision.
+ * Probabilities come from an AdaptiveTable (16-bit estimates of P(bit = 0)) and are coded with 12
+ * bits of precision. The hot paths (trees, text bytes) keep the coder state in locals.
  */
 
 import { WireError } from '../errors.js';
 import type { AdaptiveTable } from './adaptive-table.js';
+import { HASHED_BITS, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BITS, TEXT_BASE } from './context.js';
 
 /** Normalisation threshold: the range is kept at or above 2^24. */
 const RANGE_MIN = 0x100_0000;
 const TWO_32 = 0x1_0000_0000;
 /** The decoder may read this many bytes past the input (as zeros); see the flush. */
 export const FLUSH_STRIP_MAX = 4;
+/** Multiplier of the hashed-slot function (context.ts `slot`, inlined here). */
+const SLOT_MULTIPLIER = 0x85eb_ca6b;
+const SLOT_SHIFT = 32 - HASHED_BITS;
+const TEXT2_MULTIPLIER = 0x9e37_79b1;
+const TEXT2_SHIFT = 32 - TEXT2_BITS;
 
 /** The encoding side. Output goes to a growable buffer reused across messages. */
 export class RangeEncoder {
@@ -29,8 +35,14 @@ export class RangeEncoder {
   private cacheSize = 0;
   private out: Uint8Array = new Uint8Array(1024);
   private outLen = 0;
+  private readonly probs: Uint16Array;
 
-  constructor(readonly table: AdaptiveTable) {}
+  constructor(
+    readonly table: AdaptiveTable,
+    private readonly predictions: Int32Array,
+  ) {
+    this.probs = table.probs;
+  }
 
   /** Starts a message (after the marker bit). */
   begin(): void {
@@ -65,27 +77,62 @@ export class RangeEncoder {
     this.low = (low % 0x100_0000) * 256;
   }
 
-  /** Codes `bit` with the adaptive probability at `slot`. */
-  bit(slot: number, bit: number): void {
-    const bound = (this.range >>> 12) * ((this.table.probs[slot] as number) >>> 4);
+  private code(p: number, bit: number): void {
+    const bound = (this.range >>> 12) * (p >>> 4);
     if (bit === 0) {
       this.range = bound;
     } else {
       this.low += bound;
       this.range -= bound;
     }
-    this.table.update(slot, bit);
     while (this.range < RANGE_MIN) {
       this.range = (this.range * 256) >>> 0;
       this.shiftLow();
     }
   }
 
-  /** Codes a text bit under `slot2` if it is trained (non-zero), else under `slot1`. */
-  textBit(slot2: number, slot1: number, bit: number): void {
-    if (this.table.probs[slot2] !== 0) return this.bit(slot2, bit);
-    this.table.seed(slot2, slot1);
-    this.bit(slot1, bit);
+  /** Codes `bit` under the static probability at `slot`. */
+  bit(slot: number, bit: number): void {
+    this.code(this.probs[slot] as number, bit);
+  }
+
+  /** Codes the low `nbits` (<= 8) bits of `value`, top first, each under its node of tree `h`. */
+  tree(h: number, nbits: number, value: number): void {
+    let node = 1;
+    for (let i = nbits - 1; i >= 0; i--) {
+      const b = (value >>> i) & 1;
+      this.code(this.probs[Math.imul(h ^ node, SLOT_MULTIPLIER) >>> SLOT_SHIFT] as number, b);
+      node = (node << 1) | b;
+    }
+  }
+
+  /** Codes `bit` under the adaptive probability at `slot`, then moves it towards `bit`. */
+  adaptiveBit(slot: number, bit: number): void {
+    this.code(this.probs[slot] as number, bit);
+    this.table.update(slot, bit);
+  }
+
+  /** Codes a text byte under the order-2 context (prev2, prev1) where trained, else order 1. */
+  textByte(prev2: number, prev1: number, byte: number): void {
+    const base = TEXT_BASE + prev1 * 256;
+    const key = prev2 | (prev1 << 9);
+    let node = 1;
+    for (let i = 7; i >= 0; i--) {
+      const b = (byte >>> i) & 1;
+      const s2 = TEXT2_BASE + (Math.imul(key | (node << 18), TEXT2_MULTIPLIER) >>> TEXT2_SHIFT);
+      const s = this.probs[s2] !== 0 ? s2 : base + node;
+      this.code(this.probs[s] as number, b);
+      node = (node << 1) | b;
+    }
+  }
+
+  /** Codes whether `symbol` is context `h`'s trained prediction, if it has one; true on a hit. */
+  predict(h: number, symbol: number): boolean {
+    const guess = this.predictions[predSlot(h)] as number;
+    if (guess === NO_PREDICTION) return false;
+    const hit = guess === symbol ? 1 : 0;
+    this.code(this.probs[slot(h, 0)] as number, hit);
+    return hit === 1;
   }
 
   /** Codes `value` (0 <= value < 2^bits, bits <= 16) with every value equally likely. */
@@ -129,10 +176,16 @@ export class RangeDecoder {
   private code = 0;
   private range = 0;
   private buf: Uint8Array = new Uint8Array(0);
+  private readonly probs: Uint16Array;
   /** Bytes consumed, counting the zeros read past the end of the input. */
   pos = 0;
 
-  constructor(readonly table: AdaptiveTable) {}
+  constructor(
+    readonly table: AdaptiveTable,
+    private readonly predictions: Int32Array,
+  ) {
+    this.probs = table.probs;
+  }
 
   /** Starts on a message whose first byte is >= 0x80 (the marker bit). */
   begin(buf: Uint8Array): void {
@@ -151,9 +204,15 @@ export class RangeDecoder {
     return 0;
   }
 
-  /** Decodes one bit with the adaptive probability at `slot`. */
-  bit(slot: number): number {
-    const bound = (this.range >>> 12) * ((this.table.probs[slot] as number) >>> 4);
+  private normalize(): void {
+    do {
+      this.range = (this.range * 256) >>> 0;
+      this.code = this.code * 256 + this.next();
+    } while (this.range < RANGE_MIN);
+  }
+
+  private decode(p: number): number {
+    const bound = (this.range >>> 12) * (p >>> 4);
     let bit: number;
     if (this.code < bound) {
       this.range = bound;
@@ -163,19 +222,85 @@ export class RangeDecoder {
       this.range -= bound;
       bit = 1;
     }
-    this.table.update(slot, bit);
-    while (this.range < RANGE_MIN) {
-      this.range = (this.range * 256) >>> 0;
-      this.code = this.code * 256 + this.next();
-    }
+    if (this.range < RANGE_MIN) this.normalize();
     return bit;
   }
 
-  /** Decodes a text bit coded by `RangeEncoder.textBit`. */
-  textBit(slot2: number, slot1: number): number {
-    if (this.table.probs[slot2] !== 0) return this.bit(slot2);
-    this.table.seed(slot2, slot1);
-    return this.bit(slot1);
+  /** Decodes one bit under the static probability at `slot`. */
+  bit(slot: number): number {
+    return this.decode(this.probs[slot] as number);
+  }
+
+  /** Decodes `nbits` bits coded by RangeEncoder.tree. Coder state stays in locals (hot path). */
+  tree(h: number, nbits: number): number {
+    const probs = this.probs;
+    let range = this.range;
+    let code = this.code;
+    let node = 1;
+    for (let i = 0; i < nbits; i++) {
+      const bound = (range >>> 12) * ((probs[Math.imul(h ^ node, SLOT_MULTIPLIER) >>> SLOT_SHIFT] as number) >>> 4);
+      if (code < bound) {
+        range = bound;
+        node <<= 1;
+      } else {
+        code -= bound;
+        range -= bound;
+        node = (node << 1) | 1;
+      }
+      while (range < RANGE_MIN) {
+        range = (range * 256) >>> 0;
+        code = code * 256 + this.next();
+      }
+    }
+    this.range = range;
+    this.code = code;
+    return node - (1 << nbits);
+  }
+
+  /** Decodes a bit coded by RangeEncoder.adaptiveBit. */
+  adaptiveBit(slot: number): number {
+    const bit = this.decode(this.probs[slot] as number);
+    this.table.update(slot, bit);
+    return bit;
+  }
+
+  /** Decodes a byte coded by RangeEncoder.textByte. Coder state stays in locals (hot path). */
+  textByte(prev2: number, prev1: number): number {
+    const probs = this.probs;
+    const base = TEXT_BASE + prev1 * 256;
+    const key = prev2 | (prev1 << 9);
+    let range = this.range;
+    let code = this.code;
+    let node = 1;
+    for (let i = 0; i < 8; i++) {
+      const s2 = TEXT2_BASE + (Math.imul(key | (node << 18), TEXT2_MULTIPLIER) >>> TEXT2_SHIFT);
+      const s = probs[s2] !== 0 ? s2 : base + node;
+      const bound = (range >>> 12) * ((probs[s] as number) >>> 4);
+      let b: number;
+      if (code < bound) {
+        range = bound;
+        b = 0;
+      } else {
+        code -= bound;
+        range -= bound;
+        b = 1;
+      }
+      while (range < RANGE_MIN) {
+        range = (range * 256) >>> 0;
+        code = code * 256 + this.next();
+      }
+      node = (node << 1) | b;
+    }
+    this.range = range;
+    this.code = code;
+    return node & 0xff;
+  }
+
+  /** Decodes a prediction coded by RangeEncoder.predict: the symbol on a hit, else NO_PREDICTION. */
+  predicted(h: number): number {
+    const guess = this.predictions[predSlot(h)] as number;
+    if (guess === NO_PREDICTION) return NO_PREDICTION;
+    return this.decode(this.probs[slot(h, 0)] as number) === 1 ? guess : NO_PREDICTION;
   }
 
   /** Decodes a value coded by `RangeEncoder.uniform` with the same `bits`. */
@@ -185,10 +310,7 @@ export class RangeDecoder {
     if (value >>> bits !== 0) throw new WireError('WIRE_CORRUPT', 'code value outside the interval', 'remote', Math.min(this.pos, this.buf.length));
     this.code -= value * r;
     this.range = r;
-    while (this.range < RANGE_MIN) {
-      this.range = (this.range * 256) >>> 0;
-      this.code = this.code * 256 + this.next();
-    }
+    if (this.range < RANGE_MIN) this.normalize();
     return value;
   }
 

@@ -1,0 +1,108 @@
+/**
+ * The text match model (LZP, after Bloom 1996): the four bytes before a string byte are hashed
+ * and looked up, first among the strings already coded in this message, then in a trained text
+ * dictionary; the byte that followed them there is the prediction. A correct prediction costs one
+ * decision ("as predicted") instead of eight, and long runs of correct predictions (a phrase, a
+ * name seen before) become nearly free: the decision's context is the run length so far.
+ */
+
+/** Bytes of context hashed to find a match. */
+export const MATCH_ORDER = 4;
+/** log2 of the match tables' size. */
+export const MATCH_HASH_BITS = 16;
+/** Largest trained text dictionary. */
+export const TEXT_DICTIONARY_MAX_BYTES = 32 * 1024;
+/** Run lengths above this share one context. */
+export const MATCH_RUN_MAX = 15;
+/** No prediction. */
+export const NO_MATCH = -1;
+
+/** Hash of the four bytes before a position (packed big-endian into `context`). */
+export function matchHash(context: number): number {
+  return Math.imul(context, 0x9e37_79b1) >>> (32 - MATCH_HASH_BITS);
+}
+
+/** The trained dictionary and, for every context hash, the position after its last occurrence. */
+export class TextDictionary {
+  readonly table: Int32Array;
+  constructor(readonly bytes: Uint8Array) {
+    this.table = new Int32Array(1 << MATCH_HASH_BITS).fill(NO_MATCH);
+    let context = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if (i >= MATCH_ORDER) this.table[matchHash(context)] = i;
+      context = ((context << 8) | (bytes[i] as number)) >>> 0;
+    }
+  }
+}
+
+/**
+ * The strings of the message so far, each preceded by MATCH_ORDER zero bytes (so the start of a
+ * string is a context of its own), with a hash table whose entries count only if stamped with the
+ * current message's epoch: starting a message costs nothing.
+ */
+export class MessageHistory {
+  bytes = new Uint8Array(1024);
+  length = 0;
+  private readonly positions = new Int32Array(1 << MATCH_HASH_BITS);
+  private readonly stamps = new Uint32Array(1 << MATCH_HASH_BITS);
+  private epoch = 0;
+
+  /** Starts a new message. */
+  begin(): void {
+    this.length = 0;
+    this.epoch = (this.epoch + 1) >>> 0;
+    if (this.epoch === 0) {
+      this.stamps.fill(0);
+      this.epoch = 1;
+    }
+  }
+
+  /** Starts a string: MATCH_ORDER zero bytes of context. */
+  beginString(): void {
+    for (let i = 0; i < MATCH_ORDER; i++) this.append(0);
+  }
+
+  /** Records that the byte at position `at` followed context hash `h`. */
+  remember(h: number, at: number): void {
+    this.positions[h] = at;
+    this.stamps[h] = this.epoch;
+  }
+
+  /** Position after the last occurrence of context hash `h` in this message, or NO_MATCH. */
+  find(h: number): number {
+    return this.stamps[h] === this.epoch ? (this.positions[h] as number) : NO_MATCH;
+  }
+
+  append(b: number): void {
+    if (this.length === this.bytes.length) {
+      const next = new Uint8Array(this.bytes.length * 2);
+      next.set(this.bytes);
+      this.bytes = next;
+    }
+    this.bytes[this.length++] = b;
+  }
+}
+
+/** Marks a prediction that came from this message rather than from the dictionary. */
+export const FROM_MESSAGE = 0x100;
+
+/**
+ * The predicted next byte for context hash `h`, from this message first, then the dictionary;
+ * FROM_MESSAGE is set when it came from the message. NO_MATCH when there is none.
+ */
+export function predictByte(h: number, history: MessageHistory, dictionary: TextDictionary): number {
+  const at = history.find(h);
+  if (at !== NO_MATCH) return (history.bytes[at] as number) | FROM_MESSAGE;
+  const d = dictionary.table[h] as number;
+  return d !== NO_MATCH && d < dictionary.bytes.length ? (dictionary.bytes[d] as number) : NO_MATCH;
+}
+
+/** Byte classes for the match decision's context: what kind of byte is predicted. */
+export const BYTE_CLASS = Uint8Array.from({ length: 256 }, (_, b) =>
+  b >= 0x80 ? (b >= 0xc0 ? 4 : 5) : b >= 0x61 && b <= 0x7a ? 0 : b >= 0x41 && b <= 0x5a ? 1 : b >= 0x30 && b <= 0x39 ? 2 : b === 0x20 ? 3 : 6,
+);
+
+/** The context of the "as predicted" decision: run length, source and class of the prediction. */
+export function matchContext(guess: number, run: number): number {
+  return (run << 4) | ((guess & FROM_MESSAGE) >>> 5) | (BYTE_CLASS[guess & 0xff] as number);
+}
