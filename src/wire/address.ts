@@ -49,14 +49,15 @@ function parseIPv6(text: string): Uint8Array | null {
 /** Formats 4 or 16 address bytes as canonical text. */
 export function formatIp(bytes: Uint8Array): string {
   if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
+  const groups = new Array<number>(8);
+  for (let i = 0; i < 8; i++) groups[i] = ((bytes[2 * i] as number) << 8) | (bytes[2 * i + 1] as number);
   // RFC 5952 section 5: ::ffff:0:0/96 (IPv4-mapped) is written with the dotted quad.
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
     return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
   }
+  // Section 4.2: the longest run of two or more zero groups becomes "::", the first on a tie.
   let bestStart = -1;
-  let bestLen = 0;
+  let bestLen = 1;
   for (let i = 0; i < 8; ) {
     if (groups[i] !== 0) {
       i++;
@@ -70,9 +71,17 @@ export function formatIp(bytes: Uint8Array): string {
     }
     i = j;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestLen < 2) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += i === 0 ? '::' : ':';
+      i += bestLen - 1;
+      continue;
+    }
+    text += (groups[i] as number).toString(16);
+    if (i < 7) text += ':';
+  }
+  return text;
 }
 
 /** The canonical text of a host, or null if it is not an IP address. */

@@ -24,55 +24,57 @@ export const PROB_MAX = 0x10000 - 32;
 /** Adaptation step for each count, 1 / (count + 1.5) in units of 2^-14 (integer arithmetic). */
 export const ADAPT_RATE_Q14 = Int32Array.from({ length: ADAPT_COUNT_MAX + 1 }, (_, n) => Math.round(16384 / (n + 1.5)));
 
-/** Working probabilities and counts, restorable to their priors. */
+/**
+ * Working probabilities: a copy of the priors in which the slots of one region adapt and are
+ * restored after each message. Counts, touched flags and the log cover only that region.
+ */
 export class AdaptiveTable {
   readonly probs: Uint16Array;
-  readonly counts: Uint8Array;
-  /** 1 for each slot changed since the last reset (so the log holds each slot once: bounded). */
-  readonly touched: Uint8Array;
-  /** The slots changed since the last reset. */
-  log = new Int32Array(4096);
-  logLength = 0;
+  private readonly counts: Uint8Array;
+  private readonly priorCounts: Uint8Array;
+  private readonly touched: Uint8Array;
+  /** Slots changed since the last reset; each at most once, so at most `size` of them. */
+  private readonly log: Int32Array;
+  private logLength = 0;
 
+  /**
+   * `priorProbs` for every slot; slots [start, start + size) adapt. A slot the priors left at
+   * exactly 1/2 (never trained) starts with count 0 and learns fast; trained ones start settled.
+   */
   constructor(
     readonly priorProbs: Uint16Array,
-    readonly priorCounts: Uint8Array,
+    readonly start: number,
+    readonly size: number,
   ) {
     this.probs = priorProbs.slice();
-    this.counts = priorCounts.slice();
-    this.touched = new Uint8Array(priorProbs.length);
+    this.priorCounts = Uint8Array.from({ length: size }, (_, i) => (priorProbs[start + i] === PROB_HALF ? 0 : ADAPT_COUNT_MAX));
+    this.counts = this.priorCounts.slice();
+    this.touched = new Uint8Array(size);
+    this.log = new Int32Array(size);
   }
 
-  /** Moves slot `s` towards `bit` and returns the new estimate. */
-  update(s: number, bit: number): number {
+  /** Moves adaptive slot `s` towards `bit`. */
+  update(s: number, bit: number): void {
+    const i = s - this.start;
     const p = this.probs[s] as number;
-    const n = this.counts[s] as number;
+    const n = this.counts[i] as number;
     let next = p + ((((bit === 0 ? 0x10000 : 0) - p) * (ADAPT_RATE_Q14[n] as number)) >> 14);
     next = next < PROB_MIN ? PROB_MIN : next > PROB_MAX ? PROB_MAX : next;
     this.probs[s] = next;
-    if (n < ADAPT_COUNT_MAX) this.counts[s] = n + 1;
-    if (this.touched[s] === 0) this.logSlot(s);
-    return next;
-  }
-
-  private logSlot(s: number): void {
-    this.touched[s] = 1;
-    if (this.logLength === this.log.length) {
-      const next = new Int32Array(this.log.length * 2);
-      next.set(this.log);
-      this.log = next;
+    if (n < ADAPT_COUNT_MAX) this.counts[i] = n + 1;
+    if (this.touched[i] === 0) {
+      this.touched[i] = 1;
+      this.log[this.logLength++] = i;
     }
-    this.log[this.logLength++] = s;
   }
 
   /** Restores every slot changed since the last reset. */
   reset(): void {
-    const log = this.log;
-    for (let i = 0; i < this.logLength; i++) {
-      const s = log[i] as number;
-      this.probs[s] = this.priorProbs[s] as number;
-      this.counts[s] = this.priorCounts[s] as number;
-      this.touched[s] = 0;
+    for (let k = 0; k < this.logLength; k++) {
+      const i = this.log[k] as number;
+      this.probs[this.start + i] = this.priorProbs[this.start + i] as number;
+      this.counts[i] = this.priorCounts[i] as number;
+      this.touched[i] = 0;
     }
     this.logLength = 0;
   }

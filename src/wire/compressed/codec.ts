@@ -28,71 +28,35 @@ import { OBJECT_ID_MAX, OBJECT_TYPES, type UInt, type WireMessage, type WireObje
 import {
   ADDRESS_MODELLED_BYTES_V4,
   ADDRESS_MODELLED_BYTES_V6,
+  MATCH_BASE,
   mix,
   NO_PREDICTION,
   REPEAT_MIN_BYTES,
-  REPEAT_WINDOW,
   slot,
   TAG,
   TEXT_START,
-  ADDRESS_WINDOW,
   DELTA_SAVING_MIN_BITS,
-  FIELD_REF_MIN_BITS,
-  GLOBAL_REF_MIN_BITS,
 } from './context.js';
 import { type BitDecoder, type BitEncoder, decodeTree, decodeUInt, encodeTree, encodeUInt, numberBitLength } from './numbers.js';
 import { model } from './model.js';
-import { MATCH_RUN_MAX, matchContext, matchHash, type MessageHistory, NO_MATCH, predictByte, type TextDictionary } from './match-model.js';
+import { MATCH_RUN_MAX, matchContext, matchHash, NO_MATCH, predictByte } from './match-model.js';
+import { type DecodeWalk, type WalkState } from './walk-state.js';
 
 /** Context of the top-level list of a command. */
 const rootContext = (command: number): number => mix(TAG.list, command);
 /** Previous-id key used before the first object of a list. */
 const FIRST = OBJECT_ID_MAX + 1;
 
-/** The text match model's parts: the trained dictionary and a reusable message history. */
-export interface TextMatch {
-  readonly dictionary: TextDictionary;
-  readonly history: MessageHistory;
-}
-
-/** What both sides remember while walking one message. */
-class WalkState {
-  constructor(readonly text: TextMatch) {
-    text.history.begin();
-  }
-
-  readonly strings: string[] = [];
-  readonly blobs: Uint8Array[] = [];
-  readonly addresses4: Uint8Array[] = [];
-  readonly addresses6: Uint8Array[] = [];
-  lastPort = -1;
-  /** The last integer (>= 2^FIELD_REF_MIN_BITS) of each field context. */
-  readonly fieldRefs = new Map<number, number>();
-  /** The last integer >= 2^GLOBAL_REF_MIN_BITS of the message; -1 before the first. */
-  globalRef = -1;
-
-  remember<T>(window: T[], v: T, size = REPEAT_WINDOW): void {
-    if (window.length === size) window.shift();
-    window.push(v);
-  }
-
-  rememberNumber(c: number, v: UInt): void {
-    if (typeof v !== 'number') return;
-    const bits = numberBitLength(v);
-    if (bits >= FIELD_REF_MIN_BITS) this.fieldRefs.set(c, v);
-    if (bits >= GLOBAL_REF_MIN_BITS) this.globalRef = v;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
 /** Walks `m` and codes it into `e` (a range encoder, or the trainer's counter). */
-export function walkEncode(e: BitEncoder, m: WireMessage, text: TextMatch): void {
+export function walkEncode(e: BitEncoder, m: WireMessage, s: WalkState): void {
   const command = checkCommand(m.command);
   encodeUInt(e, TAG.command, command);
   encodeUInt(e, mix(TAG.requestId, command), checkRequestId(m.requestId));
-  encodeList(e, m.objects, rootContext(command), new WalkState(text), 1);
+  s.begin();
+  encodeList(e, m.objects, rootContext(command), s, 1);
 }
 
 /** The successor symbol of a list position: 0 = end of list, else 1 + (id delta << 3 | type). */
@@ -159,7 +123,7 @@ function encodeValue(e: BitEncoder, o: WireObject, c: number, s: WalkState, dept
  * notBefore), whichever is shortest.
  */
 function encodeNumber(e: BitEncoder, c: number, v: UInt, s: WalkState): void {
-  const fieldRef = s.fieldRefs.get(c) ?? -1;
+  const fieldRef = s.fieldRefs.get(c);
   const globalRef = s.globalRef;
   if (fieldRef >= 0 || globalRef >= 0) {
     let kind = 0;
@@ -221,12 +185,10 @@ function encodeAddress(e: BitEncoder, c: number, value: unknown, s: WalkState): 
     if (k > 0) encodeTree(e, mix(ha, TAG.addressRef), 3, back);
   }
   const modelled = v6 ? ADDRESS_MODELLED_BYTES_V6 : ADDRESS_MODELLED_BYTES_V4;
-  for (let j = k; j < ip.length; j++) {
-    const b = ip[j] as number;
-    if (j < modelled) encodeTree(e, mix(mix(TAG.addressByte, v6 * 16 + j), j > 0 ? (ip[j - 1] as number) : 256), 8, b);
-    else e.uniform(b, 8);
-  }
-  s.remember(window, ip, ADDRESS_WINDOW);
+  let j = k;
+  for (; j < modelled; j++) encodeTree(e, mix(mix(TAG.addressByte, v6 * 16 + j), j > 0 ? (ip[j - 1] as number) : 256), 8, ip[j] as number);
+  if (j < ip.length) e.rawBytes(ip, j, ip.length);
+  s.rememberAddress(window, ip);
   if (s.lastPort >= 0) {
     const same = port === s.lastPort ? 1 : 0;
     e.bit(slot(mix(c, TAG.portSame), 0), same);
@@ -253,7 +215,7 @@ function encodeString(e: BitEncoder, c: number, v: string, s: WalkState): void {
   const index = bytes.length >= REPEAT_MIN_BYTES ? s.strings.lastIndexOf(v) : -1;
   if (encodeRepeat(e, c, index, s.strings.length)) return;
   encodeUInt(e, mix(c, TAG.length), bytes.length);
-  const { history, dictionary } = s.text;
+  const { history, dictionary } = s;
   history.beginString();
   let context = 0;
   let run = 0;
@@ -266,7 +228,7 @@ function encodeString(e: BitEncoder, c: number, v: string, s: WalkState): void {
     let hit = 0;
     if (guess !== NO_MATCH) {
       hit = (guess & 0xff) === b ? 1 : 0;
-      e.adaptiveBit(slot(TAG.match, matchContext(guess, run)), hit);
+      e.adaptiveBit(MATCH_BASE + matchContext(guess, run), hit);
       run = hit ? (run < MATCH_RUN_MAX ? run + 1 : run) : 0;
     }
     if (!hit) e.textByte(prev2, prev, b);
@@ -295,39 +257,12 @@ function encodeBlob(e: BitEncoder, c: number, v: Uint8Array, s: WalkState): void
   }
   if (encodeRepeat(e, c, index, s.blobs.length)) return;
   encodeUInt(e, mix(c, TAG.length), v.length);
-  let i = 0;
-  for (; i + 1 < v.length; i += 2) e.uniform(((v[i] as number) << 8) | (v[i + 1] as number), 16);
-  if (i < v.length) e.uniform(v[i] as number, 8);
+  e.rawBytes(v, 0, v.length);
   if (v.length >= REPEAT_MIN_BYTES) s.remember(s.blobs, v);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
-
-/** Decoding state: the walk plus what is left of the limits. */
-class DecodeWalk extends WalkState {
-  objectsLeft: number;
-  bytesLeft: number;
-  constructor(
-    readonly limits: WireLimits,
-    text: TextMatch,
-  ) {
-    super(text);
-    this.objectsLeft = limits.maxObjects;
-    this.bytesLeft = limits.maxTotalBytes;
-  }
-
-  spendObjects(n: number): void {
-    if (n > this.objectsLeft) throw new WireError('WIRE_LIMIT_OBJECTS', `more than ${this.limits.maxObjects} objects`, 'remote');
-    this.objectsLeft -= n;
-  }
-
-  spendBytes(n: number, max: number, code: 'WIRE_LIMIT_STRING' | 'WIRE_LIMIT_BLOB'): void {
-    if (n > max) throw new WireError(code, `length ${n} exceeds ${max}`, 'remote');
-    if (n > this.bytesLeft) throw new WireError('WIRE_LIMIT_SIZE', `decoded size exceeds ${this.limits.maxTotalBytes} bytes`, 'remote');
-    this.bytesLeft -= n;
-  }
-}
 
 /** A decoded length that must be a small number. */
 function decodeLength(d: BitDecoder, h: number, max: number, code: 'WIRE_LIMIT_STRING' | 'WIRE_LIMIT_BLOB' | 'WIRE_LIMIT_OBJECTS'): number {
@@ -337,17 +272,18 @@ function decodeLength(d: BitDecoder, h: number, max: number, code: 'WIRE_LIMIT_S
 }
 
 /** Walks a message out of `d`. */
-export function walkDecode(d: BitDecoder, limits: WireLimits, text: TextMatch): WireMessage {
+export function walkDecode(d: BitDecoder, limits: WireLimits, s: DecodeWalk): WireMessage {
   const command = decodeUInt(d, TAG.command);
   if (typeof command !== 'number' || command > 0xffff) throw new WireError('WIRE_BAD_ID', 'command exceeds 65535', 'remote');
   const requestId = decodeUInt(d, mix(TAG.requestId, command));
   if (typeof requestId !== 'number' || requestId > 0xffff_ffff) throw new WireError('WIRE_BAD_ID', 'requestId exceeds 2^32-1', 'remote');
-  const objects = decodeList(d, rootContext(command), 1, new DecodeWalk(limits, text));
+  s.beginDecode(limits);
+  const objects = decodeList(d, rootContext(command), 1, s);
   return { command, requestId, objects };
 }
 
 function decodeList(d: BitDecoder, ctx: number, depth: number, s: DecodeWalk): WireObject[] {
-  if (depth > s.limits.maxDepth) throw new WireError('WIRE_LIMIT_DEPTH', `lists nested deeper than ${s.limits.maxDepth}`, 'remote');
+  if (depth > s.limit.maxDepth) throw new WireError('WIRE_LIMIT_DEPTH', `lists nested deeper than ${s.limit.maxDepth}`, 'remote');
   const out: WireObject[] = [];
   let prev = FIRST;
   let prevId = 0;
@@ -393,7 +329,7 @@ function decodeValue(d: BitDecoder, id: number, type: number, c: number, depth: 
     case 5:
       return { id, type: 'list', value: decodeList(d, mix(c, TAG.list), depth + 1, s) };
     case 6: {
-      const n = decodeLength(d, mix(c, TAG.count), s.limits.maxObjects, 'WIRE_LIMIT_OBJECTS');
+      const n = decodeLength(d, mix(c, TAG.count), s.limit.maxObjects, 'WIRE_LIMIT_OBJECTS');
       s.spendObjects(n);
       const he = mix(c, TAG.element);
       const values: UInt[] = new Array<UInt>(n);
@@ -406,7 +342,7 @@ function decodeValue(d: BitDecoder, id: number, type: number, c: number, depth: 
 }
 
 function decodeNumber(d: BitDecoder, c: number, s: DecodeWalk): UInt {
-  const fieldRef = s.fieldRefs.get(c) ?? -1;
+  const fieldRef = s.fieldRefs.get(c);
   const globalRef = s.globalRef;
   if (fieldRef >= 0 || globalRef >= 0) {
     const hr = mix(c, TAG.numberRef);
@@ -443,10 +379,10 @@ function decodeAddress(d: BitDecoder, c: number, s: DecodeWalk): { host: string;
     }
   }
   const modelled = v6 ? ADDRESS_MODELLED_BYTES_V6 : ADDRESS_MODELLED_BYTES_V4;
-  for (let j = k; j < ip.length; j++) {
-    ip[j] = j < modelled ? decodeTree(d, mix(mix(TAG.addressByte, v6 * 16 + j), j > 0 ? (ip[j - 1] as number) : 256), 8) : d.uniform(8);
-  }
-  s.remember(window, ip, ADDRESS_WINDOW);
+  let j = k;
+  for (; j < modelled; j++) ip[j] = decodeTree(d, mix(mix(TAG.addressByte, v6 * 16 + j), j > 0 ? (ip[j - 1] as number) : 256), 8);
+  if (j < ip.length) d.rawBytes(ip, j, ip.length - j);
+  s.rememberAddress(window, ip);
   const host = formatIp(ip);
   if (s.lastPort >= 0 && d.bit(slot(mix(c, TAG.portSame), 0)) === 1) return { host, port: s.lastPort };
   const guess = d.predicted(mix(c, TAG.port));
@@ -477,25 +413,26 @@ function decodeString(d: BitDecoder, c: number, s: DecodeWalk): string {
   const index = decodeRepeat(d, c, s.strings.length);
   if (index >= 0) {
     const v = s.strings[index] as string;
-    s.spendBytes(Buffer.byteLength(v, 'utf8'), s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
+    s.spendBytes(Buffer.byteLength(v, 'utf8'), s.limit.maxStringBytes, 'WIRE_LIMIT_STRING');
     return v;
   }
-  const n = decodeLength(d, mix(c, TAG.length), s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
-  s.spendBytes(n, s.limits.maxStringBytes, 'WIRE_LIMIT_STRING');
+  const n = decodeLength(d, mix(c, TAG.length), s.limit.maxStringBytes, 'WIRE_LIMIT_STRING');
+  s.spendBytes(n, s.limit.maxStringBytes, 'WIRE_LIMIT_STRING');
   if (n > textScratch.length) textScratch = Buffer.allocUnsafe(Math.max(n, textScratch.length * 2));
   const out = textScratch;
-  const { history, dictionary } = s.text;
+  const { history, dictionary } = s;
   history.beginString();
   let context = 0;
   let run = 0;
   let prev = TEXT_START;
   let prev2 = TEXT_START;
+  let high = 0;
   for (let i = 0; i < n; i++) {
     const h = matchHash(context);
     const guess = predictByte(h, history, dictionary);
     let b = -1;
     if (guess !== NO_MATCH) {
-      if (d.adaptiveBit(slot(TAG.match, matchContext(guess, run))) === 1) {
+      if (d.adaptiveBit(MATCH_BASE + matchContext(guess, run)) === 1) {
         b = guess & 0xff;
         run = run < MATCH_RUN_MAX ? run + 1 : run;
       } else {
@@ -509,10 +446,16 @@ function decodeString(d: BitDecoder, c: number, s: DecodeWalk): string {
     prev2 = prev;
     prev = b;
     out[i] = b;
+    high |= b;
   }
-  const bytes = out.subarray(0, n);
-  if (!isUtf8(bytes)) throw new WireError('WIRE_BAD_UTF8', 'string is not valid UTF-8', 'remote');
-  const v = bytes.toString('utf8');
+  let v: string;
+  if (high < 0x80) {
+    v = out.toString('latin1', 0, n); // ASCII: valid UTF-8, and latin1 decoding gives the same text, cheaper
+  } else {
+    const bytes = out.subarray(0, n);
+    if (!isUtf8(bytes)) throw new WireError('WIRE_BAD_UTF8', 'string is not valid UTF-8', 'remote');
+    v = bytes.toString('utf8');
+  }
   if (n >= REPEAT_MIN_BYTES) s.remember(s.strings, v);
   return v;
 }
@@ -521,19 +464,13 @@ function decodeBlob(d: BitDecoder, c: number, s: DecodeWalk): Uint8Array {
   const index = decodeRepeat(d, c, s.blobs.length);
   if (index >= 0) {
     const v = s.blobs[index] as Uint8Array;
-    s.spendBytes(v.length, s.limits.maxBlobBytes, 'WIRE_LIMIT_BLOB');
+    s.spendBytes(v.length, s.limit.maxBlobBytes, 'WIRE_LIMIT_BLOB');
     return v.slice();
   }
-  const n = decodeLength(d, mix(c, TAG.length), s.limits.maxBlobBytes, 'WIRE_LIMIT_BLOB');
-  s.spendBytes(n, s.limits.maxBlobBytes, 'WIRE_LIMIT_BLOB');
+  const n = decodeLength(d, mix(c, TAG.length), s.limit.maxBlobBytes, 'WIRE_LIMIT_BLOB');
+  s.spendBytes(n, s.limit.maxBlobBytes, 'WIRE_LIMIT_BLOB');
   const v = new Uint8Array(n);
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const pair = d.uniform(16);
-    v[i] = pair >>> 8;
-    v[i + 1] = pair & 0xff;
-  }
-  if (i < n) v[i] = d.uniform(8);
+  d.rawBytes(v, 0, n);
   if (n >= REPEAT_MIN_BYTES) s.remember(s.blobs, v);
   return v;
 }
@@ -543,10 +480,10 @@ function decodeBlob(d: BitDecoder, c: number, s: DecodeWalk): Uint8Array {
 
 /** Encodes a message in the compressed encoding; throws a local WireError on an invalid value. */
 export function encodeCompressed(m: WireMessage): Uint8Array {
-  const { encoder, encoderText } = model();
+  const { encoder, encoderWalk } = model();
   encoder.begin();
   try {
-    walkEncode(encoder, m, encoderText);
+    walkEncode(encoder, m, encoderWalk);
     return encoder.finish();
   } finally {
     encoder.table.reset();
@@ -555,10 +492,10 @@ export function encodeCompressed(m: WireMessage): Uint8Array {
 
 /** Decodes a compressed message; throws a remote WireError on bad input (wrapped by decodeMessage). */
 export function decodeCompressed(buf: Buffer, limits: WireLimits): WireMessage {
-  const { decoder, decoderText } = model();
+  const { decoder, decoderWalk } = model();
   decoder.begin(buf);
   try {
-    const m = walkDecode(decoder, limits, decoderText);
+    const m = walkDecode(decoder, limits, decoderWalk);
     decoder.end();
     return m;
   } finally {

@@ -8,12 +8,16 @@
 export const HASHED_BITS = 16;
 /** Size of the hashed region. */
 export const HASHED_SLOTS = 1 << HASHED_BITS;
+/** Start of the match decisions' region, the only adaptive one (adaptive-table.ts). */
+export const MATCH_BASE = HASHED_SLOTS;
+/** Size of the match region: one slot per match context (match-model.ts matchContext). */
+export const MATCH_SLOTS = 256;
 /** Start of the text region: 257 previous-byte states (256 = start of string) x 256 tree nodes. */
-export const TEXT_BASE = HASHED_SLOTS;
+export const TEXT_BASE = MATCH_BASE + MATCH_SLOTS;
 /** State of the text model before the first byte of a string. */
 export const TEXT_START = 256;
 /** log2 of the order-2 text region's size (hashed on the two previous bytes and the tree node). */
-export const TEXT2_BITS = 18;
+export const TEXT2_BITS = 17;
 /** Start of the order-2 text region. Its slots start at 0, "untrained": then order 1 is used. */
 export const TEXT2_BASE = TEXT_BASE + 257 * 256;
 /** Total number of probability slots. */
@@ -69,7 +73,7 @@ export const TAG = {
 } as const;
 
 /** log2 of the prediction table's size (trained "most likely symbol" per context). */
-export const PRED_BITS = 14;
+export const PRED_BITS = 15;
 /** Size of the prediction table. */
 export const PRED_SLOTS = 1 << PRED_BITS;
 /** A prediction table entry with no prediction. */
@@ -87,6 +91,13 @@ export const ADDRESS_MODELLED_BYTES_V4 = 1;
 export const ADDRESS_MODELLED_BYTES_V6 = 2;
 /** Top mantissa bits of an integer that are modelled; lower bits are uniform. */
 export const UINT_MODELLED_BITS = 32;
+/**
+ * Integers longer than this (millisecond timestamps: 41 bits) model only their top
+ * WIDE_UINT_MODELLED_BITS: below those, a timestamp's bits are as good as random, and coding them
+ * uniformly takes one step instead of sixteen decisions.
+ */
+export const WIDE_UINT_BITS = 33;
+export const WIDE_UINT_MODELLED_BITS = 16;
 /** Strings and blobs shorter than this are never coded as repeats. */
 export const REPEAT_MIN_BYTES = 3;
 /** How many earlier strings (and blobs) a repeat may refer to. */

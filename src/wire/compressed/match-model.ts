@@ -8,10 +8,12 @@
 
 /** Bytes of context hashed to find a match. */
 export const MATCH_ORDER = 4;
-/** log2 of the match tables' size. */
+/** log2 of the dictionary's match table size. */
 export const MATCH_HASH_BITS = 16;
+/** log2 of the per-message match table size (messages are short; a small table stays in cache). */
+export const HISTORY_HASH_BITS = 12;
 /** Largest trained text dictionary. */
-export const TEXT_DICTIONARY_MAX_BYTES = 32 * 1024;
+export const TEXT_DICTIONARY_MAX_BYTES = 64 * 1024 - 1;
 /** Run lengths above this share one context. */
 export const MATCH_RUN_MAX = 15;
 /** No prediction. */
@@ -22,11 +24,18 @@ export function matchHash(context: number): number {
   return Math.imul(context, 0x9e37_79b1) >>> (32 - MATCH_HASH_BITS);
 }
 
-/** The trained dictionary and, for every context hash, the position after its last occurrence. */
+/** The per-message table's index for a dictionary hash. */
+const historyIndex = (h: number): number => h >>> (MATCH_HASH_BITS - HISTORY_HASH_BITS);
+
+/**
+ * The trained dictionary and, for every context hash, the position after its last occurrence
+ * (16-bit; 0, which can never follow a context, means none).
+ */
 export class TextDictionary {
-  readonly table: Int32Array;
+  readonly table: Uint16Array;
   constructor(readonly bytes: Uint8Array) {
-    this.table = new Int32Array(1 << MATCH_HASH_BITS).fill(NO_MATCH);
+    if (bytes.length > TEXT_DICTIONARY_MAX_BYTES) throw new Error(`text dictionary larger than ${TEXT_DICTIONARY_MAX_BYTES} bytes`);
+    this.table = new Uint16Array(1 << MATCH_HASH_BITS);
     let context = 0;
     for (let i = 0; i < bytes.length; i++) {
       if (i >= MATCH_ORDER) this.table[matchHash(context)] = i;
@@ -43,8 +52,8 @@ export class TextDictionary {
 export class MessageHistory {
   bytes = new Uint8Array(1024);
   length = 0;
-  private readonly positions = new Int32Array(1 << MATCH_HASH_BITS);
-  private readonly stamps = new Uint32Array(1 << MATCH_HASH_BITS);
+  private readonly positions = new Int32Array(1 << HISTORY_HASH_BITS);
+  private readonly stamps = new Uint32Array(1 << HISTORY_HASH_BITS);
   private epoch = 0;
 
   /** Starts a new message. */
@@ -64,13 +73,15 @@ export class MessageHistory {
 
   /** Records that the byte at position `at` followed context hash `h`. */
   remember(h: number, at: number): void {
-    this.positions[h] = at;
-    this.stamps[h] = this.epoch;
+    const i = historyIndex(h);
+    this.positions[i] = at;
+    this.stamps[i] = this.epoch;
   }
 
   /** Position after the last occurrence of context hash `h` in this message, or NO_MATCH. */
   find(h: number): number {
-    return this.stamps[h] === this.epoch ? (this.positions[h] as number) : NO_MATCH;
+    const i = historyIndex(h);
+    return this.stamps[i] === this.epoch ? (this.positions[i] as number) : NO_MATCH;
   }
 
   append(b: number): void {
@@ -94,7 +105,7 @@ export function predictByte(h: number, history: MessageHistory, dictionary: Text
   const at = history.find(h);
   if (at !== NO_MATCH) return (history.bytes[at] as number) | FROM_MESSAGE;
   const d = dictionary.table[h] as number;
-  return d !== NO_MATCH && d < dictionary.bytes.length ? (dictionary.bytes[d] as number) : NO_MATCH;
+  return d !== 0 ? (dictionary.bytes[d] as number) : NO_MATCH;
 }
 
 /** Byte classes for the match decision's context: what kind of byte is predicted. */

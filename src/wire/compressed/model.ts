@@ -4,19 +4,19 @@
  */
 
 import { AdaptiveTable } from './adaptive-table.js';
-import { PRED_SLOTS, TABLE_SLOTS, TEXT2_BASE } from './context.js';
+import { MATCH_BASE, MATCH_SLOTS, PRED_SLOTS, TABLE_SLOTS, TEXT2_BASE } from './context.js';
 import { PRIORS_V1_BASE64 } from './priors-v1.js';
 import { expandPriors } from './priors.js';
 import { RangeDecoder, RangeEncoder } from './range-coder.js';
-import type { TextMatch } from './codec.js';
+import { DecodeWalk, WalkState } from './walk-state.js';
 import { MessageHistory, TextDictionary } from './match-model.js';
 
 /** The loaded model. */
 export interface Model {
   readonly encoder: RangeEncoder;
   readonly decoder: RangeDecoder;
-  readonly encoderText: TextMatch;
-  readonly decoderText: TextMatch;
+  readonly encoderWalk: WalkState;
+  readonly decoderWalk: DecodeWalk;
 }
 
 let loaded: Model | null = null;
@@ -24,13 +24,13 @@ let loaded: Model | null = null;
 /** The model, loaded on first use (a few milliseconds). */
 export function model(): Model {
   if (loaded) return loaded;
-  const { probs, counts, predictions, textDictionary } = expandPriors(new Uint8Array(Buffer.from(PRIORS_V1_BASE64, 'base64')), TABLE_SLOTS, TEXT2_BASE, PRED_SLOTS);
+  const { probs, predictions, textDictionary } = expandPriors(new Uint8Array(Buffer.from(PRIORS_V1_BASE64, 'base64')), TABLE_SLOTS, TEXT2_BASE, PRED_SLOTS);
   const dictionary = new TextDictionary(textDictionary);
   loaded = {
-    encoder: new RangeEncoder(new AdaptiveTable(probs, counts), predictions),
-    decoder: new RangeDecoder(new AdaptiveTable(probs, counts), predictions),
-    encoderText: { dictionary, history: new MessageHistory() },
-    decoderText: { dictionary, history: new MessageHistory() },
+    encoder: new RangeEncoder(new AdaptiveTable(probs, MATCH_BASE, MATCH_SLOTS), predictions),
+    decoder: new RangeDecoder(new AdaptiveTable(probs, MATCH_BASE, MATCH_SLOTS), predictions),
+    encoderWalk: new WalkState(dictionary, new MessageHistory()),
+    decoderWalk: new DecodeWalk(dictionary, new MessageHistory()),
   };
   return loaded;
 }

@@ -7,7 +7,7 @@
 
 import { WireError } from '../errors.js';
 import type { UInt } from '../types.js';
-import { mix, NO_PREDICTION, PREDICTABLE_MAX, TAG, UINT_MODELLED_BITS } from './context.js';
+import { mix, NO_PREDICTION, PREDICTABLE_MAX, TAG, UINT_MODELLED_BITS, WIDE_UINT_BITS, WIDE_UINT_MODELLED_BITS } from './context.js';
 
 /** What the model writes to: a range encoder, or the priors trainer's counter. */
 export interface BitEncoder {
@@ -21,6 +21,8 @@ export interface BitEncoder {
   textByte(prev2: number, prev1: number, byte: number): void;
   /** `bits` (<= 16) uniform bits. */
   uniform(value: number, bits: number): void;
+  /** Bytes [start, end) stored raw, outside the coded part. */
+  rawBytes(bytes: Uint8Array, start: number, end: number): void;
   /**
    * If context `h` has a trained prediction, codes whether `symbol` is it and returns true on a
    * hit (nothing more need be coded); false when there is no prediction or it missed.
@@ -35,6 +37,8 @@ export interface BitDecoder {
   tree(h: number, nbits: number): number;
   textByte(prev2: number, prev1: number): number;
   uniform(bits: number): number;
+  /** `n` raw bytes into `out` at `start`. */
+  rawBytes(out: Uint8Array, start: number, n: number): void;
   /** The predicted symbol of context `h` if it was coded as a hit, else NO_PREDICTION. */
   predicted(h: number): number;
 }
@@ -71,7 +75,7 @@ export function encodeUInt64(e: BitEncoder, h: number, hi: number, lo: number): 
   const length = bitLength(hi, lo);
   encodeTree(e, mix(h, TAG.uintLength), 7, length);
   let pos = length - 1;
-  let modelled = Math.min(pos, UINT_MODELLED_BITS);
+  let modelled = Math.min(pos, length > WIDE_UINT_BITS ? WIDE_UINT_MODELLED_BITS : UINT_MODELLED_BITS);
   // Modelled bits in chunks of 8, each chunk's context chained from the ones above it.
   let hc = mix(mix(h, TAG.uintHigh), length);
   while (modelled > 0) {
@@ -97,7 +101,7 @@ export function decodeUInt(d: BitDecoder, h: number): UInt {
   if (length > 64) throw new WireError('WIRE_CORRUPT', `integer of ${length} bits`, 'remote');
   if (length <= 1) return length;
   let pos = length - 1;
-  let modelled = Math.min(pos, UINT_MODELLED_BITS);
+  let modelled = Math.min(pos, length > WIDE_UINT_BITS ? WIDE_UINT_MODELLED_BITS : UINT_MODELLED_BITS);
   let hi = 0;
   let lo = 1;
   let hc = mix(mix(h, TAG.uintHigh), length);

@@ -4,19 +4,19 @@
  * before the message ends; starting from statistics of representative traffic is what makes short
  * messages small (the role a preset dictionary plays for deflate).
  *
- * Stored sparse: "PRI3", slot count (u32 BE), entry count (u32 BE), then per entry the slot's
- * distance from the previous entry (varint), its probability as one byte in the logistic domain,
- * and how often training saw it (one byte, saturating). Unlisted slots start at 1/2 with count 0,
- * or, from `untrainedFrom` on, at 0 ("untrained": the order-2 text region). Then the predictions:
+ * Stored sparse: "PRI5", slot count (u32 BE), entry count (u32 BE), then per entry the slot's
+ * distance from the previous entry (varint) and its probability as one byte in the logistic
+ * domain. Unlisted slots start at 1/2, or, from `untrainedFrom` on, at 0 ("untrained": the
+ * order-2 text region). Then the predictions:
  * table size (u32 BE), entry count (u32 BE), per entry the index distance (varint) and the
  * predicted symbol (varint); unlisted entries predict nothing. Last the text dictionary of the
  * match model: its length (u32 BE) and bytes.
  */
 
-import { ADAPT_COUNT_MAX, PROB_HALF, PROB_MAX, PROB_MIN } from './adaptive-table.js';
+import { PROB_HALF, PROB_MAX, PROB_MIN } from './adaptive-table.js';
 import { NO_PREDICTION } from './context.js';
 
-const MAGIC = 'PRI4';
+const MAGIC = 'PRI5';
 const HEADER_BYTES = 12;
 /** Logit range that one byte covers: probabilities from about 1/3000 to 2999/3000. */
 const LOGIT_MAX = 8;
@@ -33,10 +33,9 @@ function probToByte(p: number): number {
   return Math.max(0, Math.min(255, Math.round(((logit + LOGIT_MAX) / (2 * LOGIT_MAX)) * 255)));
 }
 
-/** A full table of initial probabilities of a 0 bit and confidence counts, and the predictions. */
+/** A full table of initial probabilities of a 0 bit, the predictions and the text dictionary. */
 export interface ExpandedPriors {
   readonly probs: Uint16Array;
-  readonly counts: Uint8Array;
   readonly predictions: Int32Array;
   readonly textDictionary: Uint8Array;
 }
@@ -70,9 +69,8 @@ function writeU32(out: number[], v: number, at = out.length): void {
 /** Expands stored priors into full tables of `slots` entries and `predSlots` predictions. */
 export function expandPriors(stored: Uint8Array, slots: number, untrainedFrom: number, predSlots: number): ExpandedPriors {
   const probs = new Uint16Array(slots).fill(PROB_HALF, 0, untrainedFrom);
-  const counts = new Uint8Array(slots);
   const predictions = new Int32Array(predSlots).fill(NO_PREDICTION);
-  if (stored.length === 0) return { probs, counts, predictions, textDictionary: new Uint8Array(0) };
+  if (stored.length === 0) return { probs, predictions, textDictionary: new Uint8Array(0) };
   const buf = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
   if (buf.length < HEADER_BYTES || buf.toString('latin1', 0, 4) !== MAGIC || buf.readUInt32BE(4) !== slots) {
     throw new Error('priors do not match this model layout; retrain them (npm run train-priors)');
@@ -82,7 +80,6 @@ export function expandPriors(stored: Uint8Array, slots: number, untrainedFrom: n
   for (let i = buf.readUInt32BE(8); i > 0; i--) {
     index += readVarint(buf, at);
     probs[index] = byteToProb(buf[at.pos++] as number);
-    counts[index] = Math.min(ADAPT_COUNT_MAX, buf[at.pos++] as number);
   }
   if (buf.readUInt32BE(at.pos) !== predSlots) throw new Error('prediction table size does not match; retrain the priors');
   const predEntries = buf.readUInt32BE(at.pos + 4);
@@ -94,7 +91,7 @@ export function expandPriors(stored: Uint8Array, slots: number, untrainedFrom: n
   }
   const dictionaryBytes = buf.readUInt32BE(at.pos);
   const textDictionary = new Uint8Array(buf.subarray(at.pos + 4, at.pos + 4 + dictionaryBytes));
-  return { probs, counts, predictions, textDictionary };
+  return { probs, predictions, textDictionary };
 }
 
 /** How the trainer turns bit counts into priors. */
@@ -123,7 +120,7 @@ export function storePriors(zeros: Float64Array, ones: Float64Array, predictions
     if (n < (i >= o.untrainedFrom ? o.minSeenUntrained : o.minSeen)) continue;
     writeVarint(out, i - prev);
     prev = i;
-    out.push(probToByte(((zeros[i] as number) + o.pseudoCount) / (n + 2 * o.pseudoCount)), Math.min(255, Math.round(n)));
+    out.push(probToByte(((zeros[i] as number) + o.pseudoCount) / (n + 2 * o.pseudoCount)));
     entries++;
   }
   writeU32(out, entries, countAt);

@@ -5,8 +5,12 @@
  * - The coder starts on the upper half of the interval (low = range = 2^31), so the first output
  *   byte is always >= 0x80: that bit is the compressed encoding's marker, and costs one bit.
  * - LZMA's leading zero byte is not written.
- * - The flush picks the value of the final interval with the most trailing zero bits, and up to
- *   FLUSH_STRIP_MAX trailing zero bytes are left out: the decoder reads missing bytes as zero.
+ * - Raw bytes (blob contents, the random tail of addresses) bypass the coder: they are stored after
+ *   the coded part in reverse order of use, so the decoder takes them from the end of the input
+ *   while it reads the coded part from the start, and no length is needed.
+ * - The flush leaves out up to FLUSH_STRIP_MAX of its last bytes when the bytes that follow them
+ *   (the raw bytes, then zeros past the end of the input) already complete a value of the final
+ *   interval: the decoder reads on into the raw bytes, and reads missing bytes as zero.
  *
  * Probabilities come from an AdaptiveTable (16-bit estimates of P(bit = 0)) and are coded with 12
  * bits of precision. The hot paths (trees, text bytes) keep the coder state in locals.
@@ -35,6 +39,8 @@ export class RangeEncoder {
   private cacheSize = 0;
   private out: Uint8Array = new Uint8Array(1024);
   private outLen = 0;
+  private raw: Uint8Array = new Uint8Array(1024);
+  private rawLen = 0;
   private readonly probs: Uint16Array;
 
   constructor(
@@ -51,6 +57,24 @@ export class RangeEncoder {
     this.cache = 0;
     this.cacheSize = 1;
     this.outLen = 0;
+    this.rawLen = 0;
+  }
+
+  /** Stores bytes [start, end) of `bytes` raw, outside the coded part. */
+  rawBytes(bytes: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (this.rawLen + n > this.raw.length) {
+      const next = new Uint8Array(Math.max(this.raw.length * 2, this.rawLen + n));
+      next.set(this.raw.subarray(0, this.rawLen));
+      this.raw = next;
+    }
+    this.raw.set(bytes.subarray(start, end), this.rawLen);
+    this.rawLen += n;
+  }
+
+  /** The k-th byte after the coded part: raw bytes last-used first, then zeros. */
+  private following(k: number): number {
+    return k < this.rawLen ? (this.raw[this.rawLen - 1 - k] as number) : 0;
   }
 
   private put(b: number): void {
@@ -96,8 +120,12 @@ export class RangeEncoder {
     this.code(this.probs[slot] as number, bit);
   }
 
-  /** Codes the low `nbits` (<= 8) bits of `value`, top first, each under its node of tree `h`. */
+  /**
+   * Codes the low `nbits` (<= 8) bits of `value`, top first, each under its node of tree `h`; if
+   * the tree has a trained prediction, first whether `value` is it (one decision on a hit).
+   */
   tree(h: number, nbits: number, value: number): void {
+    if (this.predict(h, value)) return;
     let node = 1;
     for (let i = nbits - 1; i >= 0; i--) {
       const b = (value >>> i) & 1;
@@ -148,26 +176,30 @@ export class RangeEncoder {
 
   /** Ends the message and returns a copy of its bytes (the leading LZMA zero byte left out). */
   finish(): Uint8Array {
-    // Pick the value in [low, low + range) with the most trailing zero bits.
+    // The final value V must lie in [low, low + range). Leaving out its last j bytes makes the
+    // decoder read the j bytes that follow instead; take the largest j for which some V ends in them.
     let v = this.low;
-    for (let k = 32; k >= 0; k--) {
-      const step = 2 ** k;
-      const candidate = Math.ceil(this.low / step) * step;
+    let dropped = 0;
+    for (let j = FLUSH_STRIP_MAX; j > 0; j--) {
+      const step = 256 ** j;
+      let tail = 0;
+      for (let k = 0; k < j; k++) tail = tail * 256 + this.following(k);
+      let candidate = Math.floor(this.low / step) * step + tail;
+      if (candidate < this.low) candidate += step;
       if (candidate < this.low + this.range) {
         v = candidate;
+        dropped = j;
         break;
       }
     }
     this.low = v;
     for (let i = 0; i < 5; i++) this.shiftLow();
-    let end = this.outLen;
-    let stripped = 0;
-    while (stripped < FLUSH_STRIP_MAX && end > 2 && this.out[end - 1] === 0) {
-      end--;
-      stripped++;
-    }
     // out[0] is LZMA's leading byte, always 0 here because the interval never passes 2^32.
-    return this.out.slice(1, end);
+    const coded = this.outLen - 1 - dropped;
+    const message = new Uint8Array(coded + this.rawLen);
+    message.set(this.out.subarray(1, 1 + coded));
+    for (let k = 0; k < this.rawLen; k++) message[coded + k] = this.raw[this.rawLen - 1 - k] as number;
+    return message;
   }
 }
 
@@ -177,8 +209,10 @@ export class RangeDecoder {
   private range = 0;
   private buf: Uint8Array = new Uint8Array(0);
   private readonly probs: Uint16Array;
-  /** Bytes consumed, counting the zeros read past the end of the input. */
+  /** Bytes consumed by the coded part, counting the zeros read past the end of the input. */
   pos = 0;
+  /** Index of the next raw byte (raw bytes are taken from the end backwards). */
+  private rawPos = 0;
 
   constructor(
     readonly table: AdaptiveTable,
@@ -191,6 +225,7 @@ export class RangeDecoder {
   begin(buf: Uint8Array): void {
     this.buf = buf;
     this.pos = 0;
+    this.rawPos = buf.length - 1;
     let code = 0;
     for (let i = 0; i < 4; i++) code = code * 256 + this.next();
     this.code = code - 0x8000_0000;
@@ -233,6 +268,8 @@ export class RangeDecoder {
 
   /** Decodes `nbits` bits coded by RangeEncoder.tree. Coder state stays in locals (hot path). */
   tree(h: number, nbits: number): number {
+    const guess = this.predicted(h);
+    if (guess !== NO_PREDICTION) return guess;
     const probs = this.probs;
     let range = this.range;
     let code = this.code;
@@ -314,10 +351,24 @@ export class RangeDecoder {
     return value;
   }
 
-  /** Checks that the input held exactly the message: no bytes left over. */
+  /** Takes `n` raw bytes into `out` at `start`. */
+  rawBytes(out: Uint8Array, start: number, n: number): void {
+    if (n > this.rawPos + 1) throw new WireError('WIRE_TRUNCATED', 'raw bytes missing', 'remote', 0);
+    const buf = this.buf;
+    let at = this.rawPos;
+    for (let i = 0; i < n; i++) out[start + i] = buf[at--] as number;
+    this.rawPos = at;
+  }
+
+  /**
+   * Checks that the input held exactly the message: the coded part and the raw bytes meet, the
+   * coded part having read at most FLUSH_STRIP_MAX bytes on into the raw bytes or past the end.
+   */
   end(): void {
-    if (this.pos < this.buf.length) {
-      throw new WireError('WIRE_TRAILING_BYTES', `${this.buf.length - this.pos} bytes after the message`, 'remote', this.pos);
+    const codedEnd = this.rawPos + 1;
+    if (this.pos < codedEnd) {
+      throw new WireError('WIRE_TRAILING_BYTES', `${codedEnd - this.pos} bytes between the coded part and the raw bytes`, 'remote', this.pos);
     }
+    if (this.pos > codedEnd + FLUSH_STRIP_MAX) throw new WireError('WIRE_CORRUPT', 'coded part and raw bytes overlap', 'remote', codedEnd);
   }
 }

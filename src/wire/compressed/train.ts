@@ -12,7 +12,8 @@
 
 import type { WireMessage, WireObject } from '../types.js';
 import { NO_PREDICTION, PRED_SLOTS, PREDICTABLE_MAX, predSlot, slot, TABLE_SLOTS, TEXT2_BASE, text2Slot, TEXT_BASE } from './context.js';
-import { type TextMatch, walkEncode } from './codec.js';
+import { walkEncode } from './codec.js';
+import { WalkState } from './walk-state.js';
 import { MATCH_ORDER, MessageHistory, TEXT_DICTIONARY_MAX_BYTES, TextDictionary } from './match-model.js';
 import type { BitEncoder } from './numbers.js';
 import { type PriorOptions, storePriors } from './priors.js';
@@ -33,6 +34,7 @@ class Walker implements BitEncoder {
     void bit;
   }
   tree(h: number, nbits: number, value: number): void {
+    if (this.predict(h, value)) return;
     let node = 1;
     for (let i = nbits - 1; i >= 0; i--) {
       const b = (value >>> i) & 1;
@@ -53,6 +55,7 @@ class Walker implements BitEncoder {
     this.bit(slotIndex, bit);
   }
   uniform(): void {}
+  rawBytes(): void {}
   predict(h: number, symbol: number): boolean {
     void h;
     void symbol;
@@ -143,7 +146,8 @@ export function buildTextDictionary(messages: readonly WireMessage[], maxBytes =
 /** Trained priors and predictions, in the stored form that `expandPriors` reads. */
 export function trainPriors(messages: readonly WireMessage[], options: Partial<Omit<PriorOptions, 'untrainedFrom'>> = {}): Uint8Array {
   const textDictionary = buildTextDictionary(messages);
-  const text = (): TextMatch => ({ dictionary: new TextDictionary(textDictionary), history: new MessageHistory() });
+  const dictionary = new TextDictionary(textDictionary);
+  const text = (): WalkState => new WalkState(dictionary, new MessageHistory());
   const vote = new CandidateVote();
   const voteText = text();
   for (const m of messages) walkEncode(vote, m, voteText);
