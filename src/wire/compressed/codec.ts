@@ -196,10 +196,14 @@ function encodeAddress(e: BitEncoder, c: number, value: unknown, s: WalkState): 
   }
   s.lastPort = port;
   if (e.predict(mix(c, TAG.port), port)) return;
-  const hp = mix(c, TAG.portHigh);
-  encodeTree(e, hp, 8, port >> 8);
-  encodeTree(e, mix(hp, (port >> 8) + 256), 8, port & 0xff);
+  // Well-known ports were predicted; what is left is mostly ephemeral (RFC 6335 puts those at
+  // 49152-65535): the high byte is worth modelling, the low byte is raw.
+  encodeTree(e, mix(c, TAG.portHigh), 8, port >> 8);
+  portScratch[0] = port & 0xff;
+  e.rawBytes(portScratch, 0, 1);
 }
+
+const portScratch = new Uint8Array(1);
 
 /** Codes "repeat of window entry i" (returns true) or "new value" (returns false). */
 function encodeRepeat(e: BitEncoder, c: number, index: number, windowSize: number): boolean {
@@ -390,10 +394,9 @@ function decodeAddress(d: BitDecoder, c: number, s: DecodeWalk): { host: string;
     s.lastPort = guess;
     return { host, port: guess };
   }
-  const hp = mix(c, TAG.portHigh);
-  const high = decodeTree(d, hp, 8);
-  const low = decodeTree(d, mix(hp, high + 256), 8);
-  s.lastPort = (high << 8) | low;
+  const high = decodeTree(d, mix(c, TAG.portHigh), 8);
+  d.rawBytes(portScratch, 0, 1);
+  s.lastPort = (high << 8) | (portScratch[0] as number);
   return { host, port: s.lastPort };
 }
 
@@ -420,34 +423,7 @@ function decodeString(d: BitDecoder, c: number, s: DecodeWalk): string {
   s.spendBytes(n, s.limit.maxStringBytes, 'WIRE_LIMIT_STRING');
   if (n > textScratch.length) textScratch = Buffer.allocUnsafe(Math.max(n, textScratch.length * 2));
   const out = textScratch;
-  const { history, dictionary } = s;
-  history.beginString();
-  let context = 0;
-  let run = 0;
-  let prev = TEXT_START;
-  let prev2 = TEXT_START;
-  let high = 0;
-  for (let i = 0; i < n; i++) {
-    const h = matchHash(context);
-    const guess = predictByte(h, history, dictionary);
-    let b = -1;
-    if (guess !== NO_MATCH) {
-      if (d.adaptiveBit(MATCH_BASE + matchContext(guess, run)) === 1) {
-        b = guess & 0xff;
-        run = run < MATCH_RUN_MAX ? run + 1 : run;
-      } else {
-        run = 0;
-      }
-    }
-    if (b < 0) b = d.textByte(prev2, prev);
-    history.remember(h, history.length);
-    history.append(b);
-    context = ((context << 8) | b) >>> 0;
-    prev2 = prev;
-    prev = b;
-    out[i] = b;
-    high |= b;
-  }
+  const high = d.decodeText(out, n, s.history, s.dictionary);
   let v: string;
   if (high < 0x80) {
     v = out.toString('latin1', 0, n); // ASCII: valid UTF-8, and latin1 decoding gives the same text, cheaper

@@ -7,6 +7,7 @@
 
 import { WireError } from '../errors.js';
 import type { UInt } from '../types.js';
+import type { MessageHistory, TextDictionary } from './match-model.js';
 import { mix, NO_PREDICTION, PREDICTABLE_MAX, TAG, UINT_MODELLED_BITS, WIDE_UINT_BITS, WIDE_UINT_MODELLED_BITS } from './context.js';
 
 /** What the model writes to: a range encoder, or the priors trainer's counter. */
@@ -33,9 +34,9 @@ export interface BitEncoder {
 /** What the model reads from. */
 export interface BitDecoder {
   bit(slot: number): number;
-  adaptiveBit(slot: number): number;
   tree(h: number, nbits: number): number;
-  textByte(prev2: number, prev1: number): number;
+  /** The `n` bytes of a string coded by codec.ts encodeString; returns the OR of the bytes. */
+  decodeText(out: Uint8Array, n: number, history: MessageHistory, dictionary: TextDictionary): number;
   uniform(bits: number): number;
   /** `n` raw bytes into `out` at `start`. */
   rawBytes(out: Uint8Array, start: number, n: number): void;

@@ -18,7 +18,8 @@
 
 import { WireError } from '../errors.js';
 import type { AdaptiveTable } from './adaptive-table.js';
-import { HASHED_BITS, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BITS, TEXT_BASE } from './context.js';
+import { HASHED_BITS, MATCH_BASE, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BITS, TEXT_BASE, TEXT_START } from './context.js';
+import { MATCH_RUN_MAX, matchContext, matchHash, type MessageHistory, NO_MATCH, predictByte, type TextDictionary } from './match-model.js';
 
 /** Normalisation threshold: the range is kept at or above 2^24. */
 const RANGE_MIN = 0x100_0000;
@@ -294,50 +295,92 @@ export class RangeDecoder {
     return node - (1 << nbits);
   }
 
-  /** Decodes a bit coded by RangeEncoder.adaptiveBit. */
-  adaptiveBit(slot: number): number {
-    const bit = this.decode(this.probs[slot] as number);
-    this.table.update(slot, bit);
-    return bit;
-  }
-
-  /** Decodes a byte coded by RangeEncoder.textByte. Coder state stays in locals (hot path). */
-  textByte(prev2: number, prev1: number): number {
-    const probs = this.probs;
-    const base = TEXT_BASE + prev1 * 256;
-    const key = prev2 | (prev1 << 9);
-    let range = this.range;
-    let code = this.code;
-    let node = 1;
-    for (let i = 0; i < 8; i++) {
-      const s2 = TEXT2_BASE + (Math.imul(key | (node << 18), TEXT2_MULTIPLIER) >>> TEXT2_SHIFT);
-      const s = probs[s2] !== 0 ? s2 : base + node;
-      const bound = (range >>> 12) * ((probs[s] as number) >>> 4);
-      let b: number;
-      if (code < bound) {
-        range = bound;
-        b = 0;
-      } else {
-        code -= bound;
-        range -= bound;
-        b = 1;
-      }
-      while (range < RANGE_MIN) {
-        range = (range * 256) >>> 0;
-        code = code * 256 + this.next();
-      }
-      node = (node << 1) | b;
-    }
-    this.range = range;
-    this.code = code;
-    return node & 0xff;
-  }
-
   /** Decodes a prediction coded by RangeEncoder.predict: the symbol on a hit, else NO_PREDICTION. */
   predicted(h: number): number {
     const guess = this.predictions[predSlot(h)] as number;
     if (guess === NO_PREDICTION) return NO_PREDICTION;
     return this.decode(this.probs[slot(h, 0)] as number) === 1 ? guess : NO_PREDICTION;
+  }
+
+  /**
+   * Decodes the `n` bytes of a string into `out`, as codec.ts encodeString codes them: per byte
+   * the match model's prediction and whether it holds, and on a miss a text byte. One loop with
+   * the coder state in locals (this is most of the decoding time of text). Returns the OR of the
+   * bytes (below 0x80: ASCII).
+   */
+  decodeText(out: Uint8Array, n: number, history: MessageHistory, dictionary: TextDictionary): number {
+    const probs = this.probs;
+    const table = this.table;
+    let range = this.range;
+    let code = this.code;
+    let context = 0;
+    let run = 0;
+    let prev = TEXT_START;
+    let prev2 = TEXT_START;
+    let high = 0;
+    history.beginString();
+    for (let i = 0; i < n; i++) {
+      const h = matchHash(context);
+      const guess = predictByte(h, history, dictionary);
+      let b = -1;
+      if (guess !== NO_MATCH) {
+        const s = MATCH_BASE + matchContext(guess, run);
+        const bound = (range >>> 12) * ((probs[s] as number) >>> 4);
+        let bit: number;
+        if (code < bound) {
+          range = bound;
+          bit = 0;
+        } else {
+          code -= bound;
+          range -= bound;
+          bit = 1;
+        }
+        while (range < RANGE_MIN) {
+          range = (range * 256) >>> 0;
+          code = code * 256 + this.next();
+        }
+        table.update(s, bit);
+        if (bit === 1) {
+          b = guess & 0xff;
+          if (run < MATCH_RUN_MAX) run++;
+        } else {
+          run = 0;
+        }
+      }
+      if (b < 0) {
+        const base = TEXT_BASE + prev * 256;
+        const key = prev2 | (prev << 9);
+        let node = 1;
+        for (let k = 0; k < 8; k++) {
+          const s2 = TEXT2_BASE + (Math.imul(key | (node << 18), TEXT2_MULTIPLIER) >>> TEXT2_SHIFT);
+          const s = probs[s2] !== 0 ? s2 : base + node;
+          const bound = (range >>> 12) * ((probs[s] as number) >>> 4);
+          if (code < bound) {
+            range = bound;
+            node <<= 1;
+          } else {
+            code -= bound;
+            range -= bound;
+            node = (node << 1) | 1;
+          }
+          while (range < RANGE_MIN) {
+            range = (range * 256) >>> 0;
+            code = code * 256 + this.next();
+          }
+        }
+        b = node & 0xff;
+      }
+      history.remember(h, history.length);
+      history.append(b);
+      context = ((context << 8) | b) >>> 0;
+      prev2 = prev;
+      prev = b;
+      out[i] = b;
+      high |= b;
+    }
+    this.range = range;
+    this.code = code;
+    return high;
   }
 
   /** Decodes a value coded by `RangeEncoder.uniform` with the same `bits`. */
