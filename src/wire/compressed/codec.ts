@@ -34,6 +34,7 @@ import {
   REPEAT_MIN_BYTES,
   slot,
   TAG,
+  textContext,
   TEXT_START,
   DELTA_SAVING_MIN_BITS,
 } from './context.js';
@@ -235,7 +236,8 @@ function encodeString(e: BitEncoder, c: number, v: string, s: WalkState): void {
       e.adaptiveBit(MATCH_BASE + matchContext(guess, run), hit);
       run = hit ? (run < MATCH_RUN_MAX ? run + 1 : run) : 0;
     }
-    if (!hit) e.textByte(prev2, prev, b);
+    // A miss: the byte's trained order-2 prediction, unless it is the guess that just failed.
+    if (!hit && !e.predict(textContext(prev2, prev), b, guess === NO_MATCH ? NO_PREDICTION : guess & 0xff)) e.textByte(prev2, prev, b);
     history.remember(h, history.length);
     history.append(b);
     context = ((context << 8) | b) >>> 0;

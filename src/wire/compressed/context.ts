@@ -23,6 +23,11 @@ export const TEXT2_BASE = TEXT_BASE + 257 * 256;
 /** Total number of probability slots. */
 export const TABLE_SLOTS = TEXT2_BASE + (1 << TEXT2_BITS);
 
+/** The context of a text byte's trained prediction after bytes prev2, prev1 (second chance after the match model). */
+export function textContext(prev2: number, prev1: number): number {
+  return mix(TAG.textPredict, prev2 | (prev1 << 9));
+}
+
 /** The order-2 text slot of tree node `node` after bytes prev2, prev1 (256 = before the string). */
 export function text2Slot(prev2: number, prev1: number, node: number): number {
   return TEXT2_BASE + (Math.imul(prev2 | (prev1 << 9) | (node << 18), 0x9e37_79b1) >>> (32 - TEXT2_BITS));
@@ -70,10 +75,11 @@ export const TAG = {
   successor: 0x101c,
   port: 0x101d,
   match: 0x101e,
+  textPredict: 0x101f,
 } as const;
 
 /** log2 of the prediction table's size (trained "most likely symbol" per context). */
-export const PRED_BITS = 15;
+export const PRED_BITS = 16;
 /** Size of the prediction table. */
 export const PRED_SLOTS = 1 << PRED_BITS;
 /** A prediction table entry with no prediction. */

@@ -26,9 +26,10 @@ export interface BitEncoder {
   rawBytes(bytes: Uint8Array, start: number, end: number): void;
   /**
    * If context `h` has a trained prediction, codes whether `symbol` is it and returns true on a
-   * hit (nothing more need be coded); false when there is no prediction or it missed.
+   * hit (nothing more need be coded); false when there is no prediction or it missed. A prediction
+   * equal to `excluded` (known not to be the symbol) is skipped without coding anything.
    */
-  predict(h: number, symbol: number): boolean;
+  predict(h: number, symbol: number, excluded?: number): boolean;
 }
 
 /** What the model reads from. */
@@ -41,7 +42,7 @@ export interface BitDecoder {
   /** `n` raw bytes into `out` at `start`. */
   rawBytes(out: Uint8Array, start: number, n: number): void;
   /** The predicted symbol of context `h` if it was coded as a hit, else NO_PREDICTION. */
-  predicted(h: number): number;
+  predicted(h: number, excluded?: number): number;
 }
 
 /** Codes the low `nbits` (<= 8) bits of `value` under tree `h`. */

@@ -18,7 +18,7 @@
 
 import { WireError } from '../errors.js';
 import type { AdaptiveTable } from './adaptive-table.js';
-import { HASHED_BITS, MATCH_BASE, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BITS, TEXT_BASE, TEXT_START } from './context.js';
+import { HASHED_BITS, MATCH_BASE, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BITS, TEXT_BASE, textContext, TEXT_START } from './context.js';
 import { MATCH_RUN_MAX, matchContext, matchHash, type MessageHistory, NO_MATCH, predictByte, type TextDictionary } from './match-model.js';
 
 /** Normalisation threshold: the range is kept at or above 2^24. */
@@ -156,9 +156,9 @@ export class RangeEncoder {
   }
 
   /** Codes whether `symbol` is context `h`'s trained prediction, if it has one; true on a hit. */
-  predict(h: number, symbol: number): boolean {
+  predict(h: number, symbol: number, excluded = NO_PREDICTION): boolean {
     const guess = this.predictions[predSlot(h)] as number;
-    if (guess === NO_PREDICTION) return false;
+    if (guess === NO_PREDICTION || guess === excluded) return false;
     const hit = guess === symbol ? 1 : 0;
     this.code(this.probs[slot(h, 0)] as number, hit);
     return hit === 1;
@@ -296,9 +296,9 @@ export class RangeDecoder {
   }
 
   /** Decodes a prediction coded by RangeEncoder.predict: the symbol on a hit, else NO_PREDICTION. */
-  predicted(h: number): number {
+  predicted(h: number, excluded = NO_PREDICTION): number {
     const guess = this.predictions[predSlot(h)] as number;
-    if (guess === NO_PREDICTION) return NO_PREDICTION;
+    if (guess === NO_PREDICTION || guess === excluded) return NO_PREDICTION;
     return this.decode(this.probs[slot(h, 0)] as number) === 1 ? guess : NO_PREDICTION;
   }
 
@@ -345,6 +345,24 @@ export class RangeDecoder {
           if (run < MATCH_RUN_MAX) run++;
         } else {
           run = 0;
+        }
+      }
+      if (b < 0) {
+        const h2 = textContext(prev2, prev);
+        const guess2 = this.predictions[predSlot(h2)] as number;
+        if (guess2 !== NO_PREDICTION && guess2 !== (guess & 0xff)) {
+          const bound = (range >>> 12) * ((probs[slot(h2, 0)] as number) >>> 4);
+          if (code < bound) {
+            range = bound;
+          } else {
+            code -= bound;
+            range -= bound;
+            b = guess2;
+          }
+          while (range < RANGE_MIN) {
+            range = (range * 256) >>> 0;
+            code = code * 256 + this.next();
+          }
         }
       }
       if (b < 0) {

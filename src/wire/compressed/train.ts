@@ -105,9 +105,9 @@ class BitCounter extends Walker {
     const counts = bit === 0 ? this.zeros : this.ones;
     counts[slotIndex] = (counts[slotIndex] as number) + 1;
   }
-  override predict(h: number, symbol: number): boolean {
+  override predict(h: number, symbol: number, excluded = NO_PREDICTION): boolean {
     const guess = this.predictions[predSlot(h)] as number;
-    if (guess === NO_PREDICTION) return false;
+    if (guess === NO_PREDICTION || guess === excluded) return false;
     const hit = guess === symbol ? 1 : 0;
     this.bit(slot(h, 0), hit);
     return hit === 1;
