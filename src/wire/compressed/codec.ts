@@ -2,11 +2,13 @@
  * The compressed encoding: the object list walked in canonical order, every decision coded under
  * a context made from where it is (command, enclosing list, object id). See docs/wire.md.
  *
- * Per message: `next` flag (another object?) and id delta under (list, previous id); type under
- * (list, id); then the value. Strings use the order-1 text model; blobs and addresses code their
- * first bytes under a model and the rest uniformly; earlier strings and blobs of the message can be
- * referred to instead of repeated; large integers (timestamps) can be coded as a difference to the
- * previous one.
+ * Per object: the successor prediction (or the another-object flag, id delta and type) under
+ * (list, previous id); then the value under (list, id). Integers can be predicted or coded as a
+ * difference to the field's previous value or the message's last large one; strings go through the
+ * match model (match-model.ts) and, on a miss, the order-2/order-1 text model; addresses share
+ * prefixes with earlier ones; blob contents and random address tails are raw bytes; earlier strings
+ * and blobs of the message can be referred to instead of repeated. The encoder side is shared with
+ * the priors trainer (train.ts); the decoder side mirrors it (its text loop is RangeDecoder.decodeText).
  */
 
 import { isUtf8 } from 'node:buffer';
