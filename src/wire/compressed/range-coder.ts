@@ -21,8 +21,14 @@ import type { AdaptiveTable } from './adaptive-table.js';
 import { HASHED_BITS, MATCH_BASE, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BITS, TEXT_BASE, textContext, TEXT_START } from './context.js';
 import { MATCH_RUN_MAX, matchContext, matchHash, type MessageHistory, NO_MATCH, predictByte, type TextDictionary } from './match-model.js';
 
-/** Normalisation threshold: the range is kept at or above 2^24. */
-const RANGE_MIN = 0x100_0000;
+/**
+ * Normalisation threshold: the range is kept at or above 2^23 (LZMA: 2^24), so that after a shift
+ * it stays below 2^31 and the decoder's state fits int32 arithmetic. A decision then still has at
+ * least 11 bits of precision (range >>> 12 >= 2^11).
+ */
+const RANGE_MIN = 0x80_0000;
+/** The initial range: the upper half of the 32-bit window, less one to stay below 2^31. */
+const RANGE_START = 0x7fff_ffff;
 const TWO_32 = 0x1_0000_0000;
 /** The decoder may read this many bytes past the input (as zeros); see the flush. */
 export const FLUSH_STRIP_MAX = 4;
@@ -54,7 +60,7 @@ export class RangeEncoder {
   /** Starts a message (after the marker bit). */
   begin(): void {
     this.low = 0x8000_0000;
-    this.range = 0x8000_0000;
+    this.range = RANGE_START;
     this.cache = 0;
     this.cacheSize = 1;
     this.outLen = 0;
@@ -230,7 +236,8 @@ export class RangeDecoder {
     let code = 0;
     for (let i = 0; i < 4; i++) code = code * 256 + this.next();
     this.code = code - 0x8000_0000;
-    this.range = 0x8000_0000;
+    this.range = RANGE_START;
+    if (this.code >= RANGE_START) throw new WireError('WIRE_CORRUPT', 'code value outside the interval', 'remote', 0);
   }
 
   private next(): number {
@@ -242,13 +249,13 @@ export class RangeDecoder {
 
   private normalize(): void {
     do {
-      this.range = (this.range * 256) >>> 0;
-      this.code = this.code * 256 + this.next();
+      this.range = this.range << 8;
+      this.code = (this.code << 8) | this.next();
     } while (this.range < RANGE_MIN);
   }
 
   private decode(p: number): number {
-    const bound = (this.range >>> 12) * (p >>> 4);
+    const bound = Math.imul(this.range >>> 12, p >>> 4);
     let bit: number;
     if (this.code < bound) {
       this.range = bound;
@@ -276,7 +283,7 @@ export class RangeDecoder {
     let code = this.code;
     let node = 1;
     for (let i = 0; i < nbits; i++) {
-      const bound = (range >>> 12) * ((probs[Math.imul(h ^ node, SLOT_MULTIPLIER) >>> SLOT_SHIFT] as number) >>> 4);
+      const bound = Math.imul(range >>> 12, (probs[Math.imul(h ^ node, SLOT_MULTIPLIER) >>> SLOT_SHIFT] as number) >>> 4);
       if (code < bound) {
         range = bound;
         node <<= 1;
@@ -286,8 +293,8 @@ export class RangeDecoder {
         node = (node << 1) | 1;
       }
       while (range < RANGE_MIN) {
-        range = (range * 256) >>> 0;
-        code = code * 256 + this.next();
+        range = range << 8;
+        code = (code << 8) | this.next();
       }
     }
     this.range = range;
@@ -325,7 +332,7 @@ export class RangeDecoder {
       let b = -1;
       if (guess !== NO_MATCH) {
         const s = MATCH_BASE + matchContext(guess, run);
-        const bound = (range >>> 12) * ((probs[s] as number) >>> 4);
+        const bound = Math.imul(range >>> 12, (probs[s] as number) >>> 4);
         let bit: number;
         if (code < bound) {
           range = bound;
@@ -336,8 +343,8 @@ export class RangeDecoder {
           bit = 1;
         }
         while (range < RANGE_MIN) {
-          range = (range * 256) >>> 0;
-          code = code * 256 + this.next();
+          range = range << 8;
+          code = (code << 8) | this.next();
         }
         table.update(s, bit);
         if (bit === 1) {
@@ -351,7 +358,7 @@ export class RangeDecoder {
         const h2 = textContext(prev2, prev);
         const guess2 = this.predictions[predSlot(h2)] as number;
         if (guess2 !== NO_PREDICTION && guess2 !== (guess & 0xff)) {
-          const bound = (range >>> 12) * ((probs[slot(h2, 0)] as number) >>> 4);
+          const bound = Math.imul(range >>> 12, (probs[slot(h2, 0)] as number) >>> 4);
           if (code < bound) {
             range = bound;
           } else {
@@ -360,8 +367,8 @@ export class RangeDecoder {
             b = guess2;
           }
           while (range < RANGE_MIN) {
-            range = (range * 256) >>> 0;
-            code = code * 256 + this.next();
+            range = range << 8;
+            code = (code << 8) | this.next();
           }
         }
       }
@@ -372,7 +379,7 @@ export class RangeDecoder {
         for (let k = 0; k < 8; k++) {
           const s2 = TEXT2_BASE + (Math.imul(key | (node << 18), TEXT2_MULTIPLIER) >>> TEXT2_SHIFT);
           const s = probs[s2] !== 0 ? s2 : base + node;
-          const bound = (range >>> 12) * ((probs[s] as number) >>> 4);
+          const bound = Math.imul(range >>> 12, (probs[s] as number) >>> 4);
           if (code < bound) {
             range = bound;
             node <<= 1;
@@ -382,8 +389,8 @@ export class RangeDecoder {
             node = (node << 1) | 1;
           }
           while (range < RANGE_MIN) {
-            range = (range * 256) >>> 0;
-            code = code * 256 + this.next();
+            range = range << 8;
+            code = (code << 8) | this.next();
           }
         }
         b = node & 0xff;
@@ -404,7 +411,7 @@ export class RangeDecoder {
   /** Decodes a value coded by `RangeEncoder.uniform` with the same `bits`. */
   uniform(bits: number): number {
     const r = this.range >>> bits;
-    const value = Math.floor(this.code / r);
+    const value = (this.code / r) | 0;
     if (value >>> bits !== 0) throw new WireError('WIRE_CORRUPT', 'code value outside the interval', 'remote', Math.min(this.pos, this.buf.length));
     this.code -= value * r;
     this.range = r;
