@@ -28,9 +28,22 @@ export function textContext(prev2: number, prev1: number): number {
   return mix(TAG.textPredict, prev2 | (prev1 << 9));
 }
 
-/** The order-2 text slot of tree node `node` after bytes prev2, prev1 (256 = before the string). */
+/** Shift that turns a 32-bit hash into an order-2 text block index (blocks of 16 slots). */
+export const TEXT2_BLOCK_SHIFT = 32 - (TEXT2_BITS - 4);
+
+/**
+ * The order-2 text slot of tree node `node` (1..255) after bytes prev2, prev1 (256 = before the
+ * string). Slots are grouped per nibble, as in lpaq: the high nibble's 15 nodes share one 16-slot
+ * block of the context, the low nibble's share one block of (context, high nibble), so a byte
+ * touches two cache lines of the table rather than eight scattered slots.
+ */
 export function text2Slot(prev2: number, prev1: number, node: number): number {
-  return TEXT2_BASE + (Math.imul(prev2 | (prev1 << 9) | (node << 18), 0x9e37_79b1) >>> (32 - TEXT2_BITS));
+  const key = prev2 | (prev1 << 9);
+  if (node < 16) return TEXT2_BASE + ((Math.imul(key, 0x9e37_79b1) >>> TEXT2_BLOCK_SHIFT) << 4) + node;
+  const depth = 31 - Math.clz32(node) - 4;
+  const high = node >>> depth;
+  const low = (1 << depth) | (node & ((1 << depth) - 1));
+  return TEXT2_BASE + ((Math.imul(key | (high << 18), 0x9e37_79b1) >>> TEXT2_BLOCK_SHIFT) << 4) + low;
 }
 
 /** Mixes `x` into the context hash `h`. */
@@ -79,7 +92,7 @@ export const TAG = {
 } as const;
 
 /** log2 of the prediction table's size (trained "most likely symbol" per context). */
-export const PRED_BITS = 16;
+export const PRED_BITS = 15;
 /** Size of the prediction table. */
 export const PRED_SLOTS = 1 << PRED_BITS;
 /** A prediction table entry with no prediction. */

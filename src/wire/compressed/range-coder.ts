@@ -18,7 +18,7 @@
 
 import { WireError } from '../errors.js';
 import type { AdaptiveTable } from './adaptive-table.js';
-import { HASHED_BITS, MATCH_BASE, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BITS, TEXT_BASE, textContext, TEXT_START } from './context.js';
+import { HASHED_BITS, MATCH_BASE, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BLOCK_SHIFT, text2Slot, TEXT_BASE, textContext, TEXT_START } from './context.js';
 import { MATCH_RUN_MAX, matchContext, matchHash, type MessageHistory, NO_MATCH, predictByte, type TextDictionary } from './match-model.js';
 
 /**
@@ -36,7 +36,6 @@ export const FLUSH_STRIP_MAX = 4;
 const SLOT_MULTIPLIER = 0x85eb_ca6b;
 const SLOT_SHIFT = 32 - HASHED_BITS;
 const TEXT2_MULTIPLIER = 0x9e37_79b1;
-const TEXT2_SHIFT = 32 - TEXT2_BITS;
 
 /** The encoding side. Output goes to a growable buffer reused across messages. */
 export class RangeEncoder {
@@ -150,11 +149,10 @@ export class RangeEncoder {
   /** Codes a text byte under the order-2 context (prev2, prev1) where trained, else order 1. */
   textByte(prev2: number, prev1: number, byte: number): void {
     const base = TEXT_BASE + prev1 * 256;
-    const key = prev2 | (prev1 << 9);
     let node = 1;
     for (let i = 7; i >= 0; i--) {
       const b = (byte >>> i) & 1;
-      const s2 = TEXT2_BASE + (Math.imul(key | (node << 18), TEXT2_MULTIPLIER) >>> TEXT2_SHIFT);
+      const s2 = text2Slot(prev2, prev1, node);
       const s = this.probs[s2] !== 0 ? s2 : base + node;
       this.code(this.probs[s] as number, b);
       node = (node << 1) | b;
@@ -373,21 +371,30 @@ export class RangeDecoder {
         }
       }
       if (b < 0) {
+        // The miss path: order-2 slots (per nibble block, context.ts text2Slot) where trained, else order 1.
         const base = TEXT_BASE + prev * 256;
         const key = prev2 | (prev << 9);
+        let block = TEXT2_BASE + ((Math.imul(key, TEXT2_MULTIPLIER) >>> TEXT2_BLOCK_SHIFT) << 4);
         let node = 1;
+        let low = 0;
         for (let k = 0; k < 8; k++) {
-          const s2 = TEXT2_BASE + (Math.imul(key | (node << 18), TEXT2_MULTIPLIER) >>> TEXT2_SHIFT);
+          if (k === 4) {
+            block = TEXT2_BASE + ((Math.imul(key | (node << 18), TEXT2_MULTIPLIER) >>> TEXT2_BLOCK_SHIFT) << 4);
+            low = 1;
+          }
+          const s2 = block + (k < 4 ? node : low);
           const s = probs[s2] !== 0 ? s2 : base + node;
           const bound = Math.imul(range >>> 12, (probs[s] as number) >>> 4);
+          let bit = 0;
           if (code < bound) {
             range = bound;
-            node <<= 1;
           } else {
             code -= bound;
             range -= bound;
-            node = (node << 1) | 1;
+            bit = 1;
           }
+          node = (node << 1) | bit;
+          low = (low << 1) | bit;
           while (range < RANGE_MIN) {
             range = range << 8;
             code = (code << 8) | this.next();
