@@ -5,7 +5,7 @@
  */
 
 import { canonicalHost } from '../../src/wire/index.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../src/util/prng.js';
 
 /** Default supernode port. */
 export const SUPERNODE_PORT = 33033;

@@ -15,7 +15,7 @@ import { messageToJson, type WireMessage } from '../../src/wire/index.js';
 import { defaultCorpusPath } from '../paths.js';
 import { commandSpec } from './messages.js';
 import { Network } from './network.js';
-import { Prng } from './prng.js';
+import { Prng } from '../../src/util/prng.js';
 import { Scenarios } from './scenarios.js';
 
 /** The seed of the committed corpus. */

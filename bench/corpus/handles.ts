@@ -3,7 +3,7 @@
  * pick when the plain name is taken.
  */
 
-import type { Prng } from './prng.js';
+import type { Prng } from '../../src/util/prng.js';
 
 const FIRST_NAMES: readonly string[] = [
   'anna', 'ben', 'carla', 'daniel', 'emma', 'felix', 'grace', 'hannah', 'ian', 'jonas', 'kate', 'leo',

@@ -4,7 +4,7 @@
  */
 
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../src/util/prng.js';
 
 // PKCS#8 DER of a 32-byte private key (RFC 8410 section 7): SEQUENCE { version 0,
 // AlgorithmIdentifier { OID }, OCTET STRING { OCTET STRING (32 bytes) } }; the key bytes follow.

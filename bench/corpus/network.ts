@@ -23,7 +23,7 @@ import { buildObjects, type Fields } from './build.js';
 import { makeHandle } from './handles.js';
 import { dhPublicKeyFrom, signingKeyFrom, signWith, type SigningKey } from './keys.js';
 import { CANDIDATE_KIND, CAPABILITY, CERTIFICATE, DIRECTORY_RECORD, PRESENCE, unsignedPart } from './messages.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../src/util/prng.js';
 import { moodText } from './text/compose.js';
 import type { Language } from './text/languages.js';
 

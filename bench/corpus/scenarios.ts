@@ -8,7 +8,7 @@ import { RELAY_PORT_MAX, RELAY_PORT_MIN, slotOf, type Device, type Network, type
 import { buildMessage, type Fields } from './build.js';
 import { dhPublicKeyFrom } from './keys.js';
 import { CODEC, COMMAND, commandSpec, LOOKUP_FLAG, LOOKUP_STATUS, PRESENCE, RELAY_TRANSPORT } from './messages.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../src/util/prng.js';
 import { longText, moodText, shortText, type TextStyle } from './text/compose.js';
 import type { Language } from './text/languages.js';
 

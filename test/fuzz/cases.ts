@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { type DecodeOptions, decodeMessage, encodeMessage, encodingOf, type WireEncoding } from '../../src/wire/message.js';
 import { WIRE_ERROR_CODES, WireError, type WireErrorCode } from '../../src/wire/errors.js';
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../../src/wire/limits.js';
+import { Prng } from '../../src/util/prng.js';
 import type { WireMessage, WireObject } from '../../src/wire/types.js';
 import { chainAtDepth, deepMessage, realisticMessage, wireMessage } from '../wire/arbitraries.js';
 
@@ -20,55 +21,7 @@ export const RANDOM_BYTES_MAX = 300;
 /** Valid messages whose encodings are mutated; the same for `npm run fuzz` and `npm test`, so a case index replays in both. */
 export const POOL_MESSAGES = 400;
 
-/** A small, fast, seeded PRNG (sfc32, seeded through splitmix32). */
-export class Prng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  constructor(seed: number) {
-    let s = seed >>> 0;
-    const split = (): number => {
-      s = (s + 0x9e37_79b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85eb_ca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2_ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = split();
-    this.b = split();
-    this.c = split();
-    this.d = split();
-    for (let i = 0; i < 8; i++) this.next();
-  }
-
-  /** A uniform uint32. */
-  next(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t;
-  }
-
-  /** A uniform integer in [0, n), n <= 2^32. */
-  below(n: number): number {
-    return Math.floor((this.next() / 0x1_0000_0000) * n);
-  }
-
-  /** True with probability `p`. */
-  chance(p: number): boolean {
-    return this.next() < p * 0x1_0000_0000;
-  }
-
-  /** A uniformly chosen element of a non-empty array. */
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)] as T;
-  }
-}
+export { Prng };
 
 /** The PRNG seed of case `index` of a run seeded with `seed`. */
 export function caseSeed(seed: number, index: number): number {

@@ -3,7 +3,7 @@
  * a few sentences for long messages, emoji where the category asks for them.
  */
 
-import type { Prng } from '../prng.js';
+import type { Prng } from '../../../src/util/prng.js';
 import { EMOJI, type Language, VOCABULARIES, type Vocabulary } from './languages.js';
 
 /** What a chat text should look like: its language, and for English whether emoji may appear. */

@@ -1,6 +1,7 @@
 /**
- * A small seeded PRNG (xoshiro128**, seeded through splitmix32) for the corpus generator: the
- * same seed gives the same corpus on every machine, and nothing reads Math.random or the clock.
+ * A small seeded PRNG (xoshiro128**, seeded through splitmix32): the one source of randomness for
+ * generators, fuzzers and (later) simulations, so that a seed replays everything on every machine
+ * and nothing reads Math.random or the clock. Not for keys or nonces: those come from node:crypto.
  */
 
 /** Deterministic random source; every draw advances the state. */
@@ -50,6 +51,11 @@ export class Prng {
   /** A uniform integer in [min, max], both inclusive. */
   int(min: number, max: number): number {
     return min + Math.floor(this.float() * (max - min + 1));
+  }
+
+  /** A uniform integer in [0, n). */
+  below(n: number): number {
+    return Math.floor(this.float() * n);
   }
 
   /** True with probability p. */
