@@ -42,7 +42,7 @@ import {
 } from './context.js';
 import { type BitDecoder, type BitEncoder, decodeTree, decodeUInt, encodeTree, encodeUInt, numberBitLength } from './numbers.js';
 import { model } from './model.js';
-import { MATCH_RUN_MAX, matchContext, matchHash, NO_MATCH, predictByte } from './match-model.js';
+import { advanceMatch, findMatch, MATCH_RUN_MAX, matchByte, matchContext, matchHash, NO_MATCH } from './match-model.js';
 import { type DecodeWalk, type WalkState } from './walk-state.js';
 
 /** Context of the top-level list of a command. */
@@ -226,18 +226,21 @@ function encodeString(e: BitEncoder, c: number, v: string, s: WalkState): void {
   history.beginString();
   let context = 0;
   let run = 0;
+  let match = NO_MATCH;
   let prev = TEXT_START;
   let prev2 = TEXT_START;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
     const h = matchHash(context);
-    const guess = predictByte(h, history, dictionary);
+    match = findMatch(match, h, history, dictionary);
+    const guess = match === NO_MATCH ? NO_MATCH : matchByte(match, history, dictionary);
     let hit = 0;
     if (guess !== NO_MATCH) {
       hit = (guess & 0xff) === b ? 1 : 0;
       e.adaptiveBit(MATCH_BASE + matchContext(guess, run), hit);
       run = hit ? (run < MATCH_RUN_MAX ? run + 1 : run) : 0;
     }
+    match = advanceMatch(match, hit === 1, dictionary);
     // A miss: the byte's trained order-2 prediction, unless it is the guess that just failed.
     if (!hit && !e.predict(textContext(prev2, prev), b, guess === NO_MATCH ? NO_PREDICTION : guess & 0xff)) e.textByte(prev2, prev, b);
     history.remember(h, history.length);

@@ -97,15 +97,33 @@ export class MessageHistory {
 /** Marks a prediction that came from this message rather than from the dictionary. */
 export const FROM_MESSAGE = 0x100;
 
+/** Marks a match position in this message's history (rather than in the dictionary). */
+export const IN_MESSAGE = 0x4000_0000;
+
 /**
- * The predicted next byte for context hash `h`, from this message first, then the dictionary;
- * FROM_MESSAGE is set when it came from the message. NO_MATCH when there is none.
+ * Where the next byte is predicted from: the current match continued (after a hit: a phrase goes
+ * on as it went on before, which measured 60% correct predictions on the corpus against 51% for
+ * looking every byte up afresh), else the last occurrence of context hash `h` in this message,
+ * else in the dictionary. A dictionary position, a history position | IN_MESSAGE, or NO_MATCH.
  */
-export function predictByte(h: number, history: MessageHistory, dictionary: TextDictionary): number {
+export function findMatch(match: number, h: number, history: MessageHistory, dictionary: TextDictionary): number {
+  if (match !== NO_MATCH) return match;
   const at = history.find(h);
-  if (at !== NO_MATCH) return (history.bytes[at] as number) | FROM_MESSAGE;
+  if (at !== NO_MATCH) return at | IN_MESSAGE;
   const d = dictionary.table[h] as number;
-  return d !== 0 ? (dictionary.bytes[d] as number) : NO_MATCH;
+  return d !== 0 ? d : NO_MATCH;
+}
+
+/** The byte a match position predicts, with FROM_MESSAGE set when it is from this message. */
+export function matchByte(match: number, history: MessageHistory, dictionary: TextDictionary): number {
+  return match >= IN_MESSAGE ? (history.bytes[match - IN_MESSAGE] as number) | FROM_MESSAGE : (dictionary.bytes[match] as number);
+}
+
+/** The match position after a byte: the next one on a hit (while the dictionary lasts), none on a miss. */
+export function advanceMatch(match: number, hit: boolean, dictionary: TextDictionary): number {
+  if (!hit || match === NO_MATCH) return NO_MATCH;
+  const next = match + 1;
+  return next >= IN_MESSAGE || next < dictionary.bytes.length ? next : NO_MATCH;
 }
 
 /** Byte classes for the match decision's context: what kind of byte is predicted. */

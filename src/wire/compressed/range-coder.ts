@@ -19,7 +19,7 @@
 import { WireError } from '../errors.js';
 import type { AdaptiveTable } from './adaptive-table.js';
 import { HASHED_BITS, MATCH_BASE, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BLOCK_SHIFT, text2Slot, TEXT_BASE, textContext, TEXT_START } from './context.js';
-import { MATCH_RUN_MAX, matchContext, matchHash, type MessageHistory, NO_MATCH, predictByte, type TextDictionary } from './match-model.js';
+import { advanceMatch, findMatch, MATCH_RUN_MAX, matchByte, matchContext, matchHash, type MessageHistory, NO_MATCH, type TextDictionary } from './match-model.js';
 
 /**
  * Normalisation threshold: the range is kept at or above 2^23 (LZMA: 2^24), so that after a shift
@@ -320,13 +320,15 @@ export class RangeDecoder {
     let code = this.code;
     let context = 0;
     let run = 0;
+    let match = NO_MATCH;
     let prev = TEXT_START;
     let prev2 = TEXT_START;
     let high = 0;
     history.beginString();
     for (let i = 0; i < n; i++) {
       const h = matchHash(context);
-      const guess = predictByte(h, history, dictionary);
+      match = findMatch(match, h, history, dictionary);
+      const guess = match === NO_MATCH ? NO_MATCH : matchByte(match, history, dictionary);
       let b = -1;
       if (guess !== NO_MATCH) {
         const s = MATCH_BASE + matchContext(guess, run);
@@ -351,6 +353,7 @@ export class RangeDecoder {
         } else {
           run = 0;
         }
+        match = advanceMatch(match, bit === 1, dictionary);
       }
       if (b < 0) {
         const h2 = textContext(prev2, prev);
