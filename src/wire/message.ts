@@ -42,8 +42,10 @@ export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): D
     if (bytes.length > limits.maxTotalBytes) {
       throw new WireError('WIRE_LIMIT_SIZE', `${bytes.length} bytes exceed the limit of ${limits.maxTotalBytes}`, 'remote', 0);
     }
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const value = (bytes[0] as number) >= COMPRESSED_MARK_MIN ? decodeCompressed(buf, limits) : decodePlain(buf, limits);
+    const value =
+      (bytes[0] as number) >= COMPRESSED_MARK_MIN
+        ? decodeCompressed(bytes, limits)
+        : decodePlain(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits);
     return { ok: true, value };
   } catch (e) {
     if (e instanceof WireError) return { ok: false, error: e };

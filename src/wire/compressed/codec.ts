@@ -223,7 +223,7 @@ function encodeString(e: BitEncoder, c: number, v: string, s: WalkState): void {
   if (encodeRepeat(e, c, index, s.strings.length)) return;
   encodeUInt(e, mix(c, TAG.length), bytes.length);
   const { history, dictionary } = s;
-  history.beginString();
+  history.beginString(bytes.length);
   let context = 0;
   let run = 0;
   let match = NO_MATCH;
@@ -474,7 +474,7 @@ export function encodeCompressed(m: WireMessage): Uint8Array {
 }
 
 /** Decodes a compressed message; throws a remote WireError on bad input (wrapped by decodeMessage). */
-export function decodeCompressed(buf: Buffer, limits: WireLimits): WireMessage {
+export function decodeCompressed(buf: Uint8Array, limits: WireLimits): WireMessage {
   const { decoder, decoderWalk } = model();
   decoder.begin(buf);
   try {

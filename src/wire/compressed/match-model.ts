@@ -66,9 +66,16 @@ export class MessageHistory {
     }
   }
 
-  /** Starts a string: MATCH_ORDER zero bytes of context. */
-  beginString(): void {
-    for (let i = 0; i < MATCH_ORDER; i++) this.append(0);
+  /** Starts a string of `n` bytes: room for it, and MATCH_ORDER zero bytes of context. */
+  beginString(n: number): void {
+    const needed = this.length + MATCH_ORDER + n;
+    if (needed > this.bytes.length) {
+      const next = new Uint8Array(Math.max(needed, this.bytes.length * 2));
+      next.set(this.bytes.subarray(0, this.length));
+      this.bytes = next;
+    }
+    this.bytes.fill(0, this.length, this.length + MATCH_ORDER);
+    this.length += MATCH_ORDER;
   }
 
   /** Records that the byte at position `at` followed context hash `h`. */
@@ -84,12 +91,8 @@ export class MessageHistory {
     return this.stamps[i] === this.epoch ? (this.positions[i] as number) : NO_MATCH;
   }
 
+  /** Appends a byte of the string begun with beginString (room is already made). */
   append(b: number): void {
-    if (this.length === this.bytes.length) {
-      const next = new Uint8Array(this.bytes.length * 2);
-      next.set(this.bytes);
-      this.bytes = next;
-    }
     this.bytes[this.length++] = b;
   }
 }

@@ -324,7 +324,7 @@ export class RangeDecoder {
     let prev = TEXT_START;
     let prev2 = TEXT_START;
     let high = 0;
-    history.beginString();
+    history.beginString(n);
     for (let i = 0; i < n; i++) {
       const h = matchHash(context);
       match = findMatch(match, h, history, dictionary);
