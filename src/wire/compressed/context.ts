@@ -1,10 +1,12 @@
 /**
  * Context layout of the compressed encoding's model. One probability table holds every binary
- * context: a hashed region for structure and numbers, and a direct order-1 region for text.
- * Changing anything here changes the encoding (and invalidates the trained priors).
+ * context: a hashed region for structure and numbers, a small region for the match decisions (the
+ * only adaptive one), a direct order-1 text region and a hashed order-2 text region. Next to it,
+ * a table of trained predictions. Changing anything here changes the encoding (and invalidates
+ * the trained priors).
  */
 
-/** log2 of the hashed region's size: 2^16 slots (128 KiB of Uint16, stays in L2 cache). */
+/** log2 of the hashed region's size: 2^16 slots (128 KiB of Uint16). */
 export const HASHED_BITS = 16;
 /** Size of the hashed region. */
 export const HASHED_SLOTS = 1 << HASHED_BITS;
@@ -16,7 +18,7 @@ export const MATCH_SLOTS = 256;
 export const TEXT_BASE = MATCH_BASE + MATCH_SLOTS;
 /** State of the text model before the first byte of a string. */
 export const TEXT_START = 256;
-/** log2 of the order-2 text region's size (hashed on the two previous bytes and the tree node). */
+/** log2 of the order-2 text region's size (blocks of 16 slots hashed on the two previous bytes and the nibble; see text2Slot). */
 export const TEXT2_BITS = 17;
 /** Start of the order-2 text region. Its slots start at 0, "untrained": then order 1 is used. */
 export const TEXT2_BASE = TEXT_BASE + 257 * 256;

@@ -1,8 +1,10 @@
 /**
- * Binary trees and unsigned integers under the model. An integer is coded as its bit length
- * (0..64, a 7-bit tree) and then the bits below its leading one: the top UINT_MODELLED_BITS through
- * two modelled trees (so small values and the high bits of timestamps are learnt), the rest as
- * uniform bits. Each encoder function has its decoder mirror right below it.
+ * Binary trees and unsigned integers under the model, and the coder interfaces. An integer is
+ * first offered to its context's trained prediction; otherwise it is coded as its bit length
+ * (0..64, a 7-bit tree) and then the bits below its leading one: the top UINT_MODELLED_BITS
+ * (WIDE_UINT_MODELLED_BITS for wide integers) through chained 8-bit trees, so small values and the
+ * high bits of timestamps are learnt, the rest as uniform bits. Each encoder function has its
+ * decoder mirror right below it.
  */
 
 import { WireError } from '../errors.js';

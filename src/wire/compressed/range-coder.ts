@@ -12,8 +12,11 @@
  *   (the raw bytes, then zeros past the end of the input) already complete a value of the final
  *   interval: the decoder reads on into the raw bytes, and reads missing bytes as zero.
  *
+ * - The range is renormalised below 2^23 (LZMA: 2^24), so it and the decoder's code value stay below
+ *   2^31 and decoding runs in int32 arithmetic.
+ *
  * Probabilities come from an AdaptiveTable (16-bit estimates of P(bit = 0)) and are coded with 12
- * bits of precision. The hot paths (trees, text bytes) keep the coder state in locals.
+ * bits of precision. The hot paths (trees, text strings) keep the coder state in locals.
  */
 
 import { WireError } from '../errors.js';
