@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 
 import { addBenchCodecCommand } from './commands/bench-codec.js';
+import { addSelftestNoiseCommand } from './commands/selftest-noise.js';
 import { addWireDecodeCommand } from './commands/wire-decode.js';
 import { addWireEncodeCommand } from './commands/wire-encode.js';
 import type { CliIo } from './io.js';
@@ -27,6 +28,9 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
 
   const bench = program.command('bench').description('run benchmarks');
   addBenchCodecCommand(bench, io, options.codecBenchUrl);
+
+  const selftest = program.command('selftest').description('check the implementation against reference data');
+  addSelftestNoiseCommand(selftest, io);
 
   installUsageHandling(program, io);
   return program;
