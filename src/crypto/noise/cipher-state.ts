@@ -23,6 +23,16 @@ export class CipherState {
     this.n = 0n;
   }
 
+  /** Key and nonce, to restore after a failed handshake read. */
+  snapshot(): { readonly k: Uint8Array | null; readonly n: bigint } {
+    return { k: this.k, n: this.n };
+  }
+
+  restore(s: { readonly k: Uint8Array | null; readonly n: bigint }): void {
+    this.k = s.k;
+    this.n = s.n;
+  }
+
   hasKey(): boolean {
     return this.k !== null;
   }

@@ -147,11 +147,23 @@ export class HandshakeState {
     return new Uint8Array(Buffer.concat(parts));
   }
 
-  /** ReadMessage(message): the payload; a coded error (and this side unusable) if it fails. */
-  readMessage(message: Uint8Array): Uint8Array {
+  /** The peer's static public key, once known (pre-shared, or read from a message). */
+  get remoteStatic(): Uint8Array | null {
+    return this.rs;
+  }
+
+  /**
+   * ReadMessage(message): the payload, or a coded error. With `keepOnFailure`, a message that
+   * fails leaves this side exactly as it was (a forged packet must not end a real handshake);
+   * otherwise it leaves the side unusable, as the specification says.
+   */
+  readMessage(message: Uint8Array, keepOnFailure = false): Uint8Array {
     if (this.done !== null || this.failed || this.index % 2 !== (this.initiator ? 1 : 0)) {
       throw new NoiseError('NOISE_STATE', 'not our turn to read', 'local');
     }
+    const saved = keepOnFailure ? this.ss.snapshot() : null;
+    const savedRe = this.re;
+    const savedRs = this.rs;
     try {
       const tokens = this.protocol.pattern.messages[this.index] as readonly string[];
       const dhLen = this.protocol.dh.dhLen;
@@ -177,7 +189,13 @@ export class HandshakeState {
       this.finishIfLast();
       return payload;
     } catch (e) {
-      this.failed = true;
+      if (saved) {
+        this.ss.restore(saved);
+        this.re = savedRe;
+        this.rs = savedRs;
+      } else {
+        this.failed = true;
+      }
       throw e;
     }
   }

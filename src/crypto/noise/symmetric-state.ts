@@ -6,6 +6,13 @@ import type { CipherFunctions, HashFunctions } from './primitives.js';
 /** Keys from a hash output: HASHLEN 64 outputs are truncated to 32 bytes (section 5.2). */
 const key = (output: Uint8Array): Uint8Array => output.subarray(0, KEY_BYTES);
 
+/** A saved SymmetricState (chaining key, hash and cipher state are replaced, never mutated, so references suffice). */
+export interface SymmetricSnapshot {
+  readonly ck: Uint8Array;
+  readonly h: Uint8Array;
+  readonly cs: { readonly k: Uint8Array | null; readonly n: bigint };
+}
+
 /** Mixes keys and hashes the transcript. */
 export class SymmetricState {
   readonly cs: CipherState;
@@ -57,6 +64,17 @@ export class SymmetricState {
     const plaintext = this.cs.decryptWithAd(this.h, ciphertext);
     this.mixHash(ciphertext);
     return plaintext;
+  }
+
+  /** The state, to be restored if a message turns out not to authenticate. */
+  snapshot(): SymmetricSnapshot {
+    return { ck: this.ck, h: this.h, cs: this.cs.snapshot() };
+  }
+
+  restore(s: SymmetricSnapshot): void {
+    this.ck = s.ck;
+    this.h = s.h;
+    this.cs.restore(s.cs);
   }
 
   /** Split(): the two transport CipherStates, initiator-to-responder first. */
