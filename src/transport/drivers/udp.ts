@@ -1,0 +1,128 @@
+/**
+ * The UDP driver: one socket (IPv4, IPv6, or dual-stack when bound to "::"), the clock and the
+ * timer around a sans-I/O SessionEndpoint. Peer addresses are "host:port" / "[v6]:port" text.
+ */
+
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+
+import { canonicalHost, formatEndpoint, parseEndpoint } from '../../wire/address.js';
+import type { SessionEndpoint, SessionEvent } from '../endpoint.js';
+
+/** How a UDP driver starts. */
+export interface UdpDriverOptions {
+  readonly endpoint: SessionEndpoint;
+  /** Local address to bind: "127.0.0.1", "::1", "::" (dual-stack), "0.0.0.0". */
+  readonly host: string;
+  /** Local port; 0 (default) lets the system choose. */
+  readonly port?: number;
+  readonly onEvent: (event: SessionEvent) => void;
+  /** Socket errors (the driver keeps running). */
+  readonly onError?: (error: Error) => void;
+  /** Every datagram sent, for tests and captures. */
+  readonly onSend?: (bytes: Uint8Array, to: string) => void;
+  /** The clock (milliseconds); Date.now by default. */
+  readonly clock?: () => number;
+}
+
+/** Runs an endpoint over a UDP socket. */
+export class UdpDriver {
+  private socket: Socket | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly clock: () => number;
+
+  private constructor(private readonly options: UdpDriverOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Binds the socket and starts. */
+  static async open(options: UdpDriverOptions): Promise<UdpDriver> {
+    const driver = new UdpDriver(options);
+    await driver.bind(options.port ?? 0);
+    return driver;
+  }
+
+  private bind(port: number): Promise<void> {
+    const host = this.options.host;
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ipv6Only: false });
+    socket.on('message', (msg, rinfo) => {
+      const from = formatEndpoint(canonicalHost(rinfo.address) ?? rinfo.address, rinfo.port);
+      this.options.endpoint.handle(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), from, this.clock());
+      this.pump();
+    });
+    socket.on('error', (e) => this.options.onError?.(e));
+    this.socket = socket;
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** The bound local address. */
+  get local(): { host: string; port: number } {
+    const a = this.socket?.address();
+    if (!a) throw new Error('the driver is closed');
+    return { host: a.address, port: a.port };
+  }
+
+  /** Starts a session to a peer with this static key at host:port. */
+  connect(remoteStatic: Uint8Array, host: string, port: number): number {
+    const id = this.options.endpoint.connect(remoteStatic, formatEndpoint(canonicalHost(host) ?? host, port), this.clock());
+    this.pump();
+    return id;
+  }
+
+  /** Sends a payload on a session. */
+  send(session: number, payload: Uint8Array): boolean {
+    const ok = this.options.endpoint.send(session, payload, this.clock());
+    this.pump();
+    return ok;
+  }
+
+  /** Moves to a new local port (as a NAT rebinding would): the sessions follow. */
+  async rebind(port = 0): Promise<void> {
+    await this.closeSocket();
+    await this.bind(port);
+  }
+
+  /** Closes the socket and stops the timer. */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.closeSocket();
+  }
+
+  private closeSocket(): Promise<void> {
+    const s = this.socket;
+    this.socket = null;
+    return new Promise((resolve) => (s ? s.close(() => resolve()) : resolve()));
+  }
+
+  /** Sends what the endpoint produced, delivers its events, and re-arms the timer. */
+  private pump(): void {
+    const endpoint = this.options.endpoint;
+    for (let o = endpoint.poll(); o; o = endpoint.poll()) {
+      if (o.type === 'event') {
+        this.options.onEvent(o.event);
+        continue;
+      }
+      const to = parseEndpoint(o.to);
+      if (!to || !this.socket) continue;
+      this.options.onSend?.(o.bytes, o.to);
+      this.socket.send(o.bytes, to.port, to.host);
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const due = endpoint.nextDeadline();
+    if (due !== null && this.socket) {
+      this.timer = setTimeout(() => {
+        endpoint.handleTimeout(this.clock());
+        this.pump();
+      }, Math.max(0, due - this.clock()));
+      this.timer.unref();
+    }
+  }
+}
