@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 
 import { addBenchCodecCommand } from './commands/bench-codec.js';
+import { addBenchTransportCommand } from './commands/bench-transport.js';
 import { addSelftestNoiseCommand } from './commands/selftest-noise.js';
 import { addWireDecodeCommand } from './commands/wire-decode.js';
 import { addWireEncodeCommand } from './commands/wire-encode.js';
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
 
   const bench = program.command('bench').description('run benchmarks');
   addBenchCodecCommand(bench, io, options.codecBenchUrl);
+  addBenchTransportCommand(bench, io);
 
   const selftest = program.command('selftest').description('check the implementation against reference data');
   addSelftestNoiseCommand(selftest, io);

@@ -32,8 +32,12 @@ import {
 import { ReplayWindow } from './replay-window.js';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './session-limits.js';
 
-/** The Noise protocol of Parley sessions. */
-export const SESSION_PROTOCOL = 'Noise_IK_25519_ChaChaPoly_BLAKE2s';
+/**
+ * The Noise protocol of Parley sessions. AESGCM rather than WireGuard's ChaChaPoly: Parley runs on
+ * Node on machines with AES instructions, where node:crypto's AES-256-GCM seals and opens a
+ * 200-byte payload about 11% faster (measured; docs/transport.md).
+ */
+export const SESSION_PROTOCOL = 'Noise_IK_25519_AESGCM_BLAKE2s';
 /** A driver's name for a remote address ("udp:[::1]:4000"); opaque to the core. */
 export type PeerAddress = string;
 /** Payloads waiting for a session's keys; beyond this the oldest is dropped and counted. */

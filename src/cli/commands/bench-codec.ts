@@ -2,14 +2,12 @@
  * `parley bench codec [--json] [--seconds S]`: run the codec benchmark (bench/codec-bench.ts,
  * compiled to dist/bench/codec-bench.js) and print its report.
  *
- * The benchmark is loaded with a dynamic import so that the CLI builds and runs without it: bench/
- * is a development tree, not part of the published package.
+ * The benchmark is loaded with a dynamic import (bench-module.ts).
  */
-
-import { fileURLToPath } from 'node:url';
 
 import { type Command, InvalidArgumentError } from 'commander';
 
+import { loadBenchFunction } from '../bench-module.js';
 import { CliError } from '../errors.js';
 import { EXIT_FAILURE } from '../exit-codes.js';
 import { type CliIo, writeJson } from '../io.js';
@@ -55,22 +53,6 @@ export function parseSeconds(text: string): number {
   return seconds;
 }
 
-async function loadRunCodecBench(moduleUrl: URL): Promise<RunCodecBench> {
-  const where = moduleUrl.protocol === 'file:' ? fileURLToPath(moduleUrl) : moduleUrl.href;
-  let mod: unknown;
-  try {
-    mod = await import(moduleUrl.href);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new CliError(`cannot load the codec benchmark ${where} (run npm run build first): ${why}`, EXIT_FAILURE);
-  }
-  const run = typeof mod === 'object' && mod !== null ? (mod as Record<string, unknown>)['runCodecBench'] : undefined;
-  if (typeof run !== 'function') {
-    throw new CliError(`the codec benchmark ${where} exports no runCodecBench function`, EXIT_FAILURE);
-  }
-  return run as RunCodecBench;
-}
-
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** The report as a table and two target lines. */
@@ -106,7 +88,7 @@ export function addBenchCodecCommand(bench: Command, io: CliIo, moduleUrl: URL =
     .option('--json', 'print the report as one JSON document (progress goes to stderr)')
     .option('--seconds <s>', 'how long to measure, in seconds (default: the benchmark\'s own)', parseSeconds)
     .action(async (opts: { json?: boolean; seconds?: number }) => {
-      const runCodecBench = await loadRunCodecBench(moduleUrl);
+      const runCodecBench = await loadBenchFunction<RunCodecBench>(moduleUrl, 'runCodecBench', 'codec benchmark');
       const progressTo = opts.json === true ? io.stderr : io.stdout;
       const options: CodecBenchOptions = { onProgress: (text) => progressTo.write(`${text}\n`) };
       if (opts.seconds !== undefined) options.seconds = opts.seconds;

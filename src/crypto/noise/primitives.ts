@@ -64,12 +64,13 @@ export interface CipherFunctions {
 export const TAG_BYTES = 16;
 
 function aead(name: 'AESGCM' | 'ChaChaPoly', algorithm: 'aes-256-gcm' | 'chacha20-poly1305', littleEndian: boolean): CipherFunctions {
-  // Section 12.3/12.4: 32 bits of zeros, then the counter: big-endian for AESGCM, little-endian for ChaChaPoly.
+  // Section 12.3/12.4: 32 bits of zeros, then the counter: big-endian for AESGCM, little-endian for
+  // ChaChaPoly. One buffer, rewritten per call (calls are synchronous; node:crypto copies the IV).
+  const ivBuffer = Buffer.alloc(12);
   const iv = (nonce: bigint): Buffer => {
-    const b = Buffer.alloc(12);
-    if (littleEndian) b.writeBigUInt64LE(nonce, 4);
-    else b.writeBigUInt64BE(nonce, 4);
-    return b;
+    if (littleEndian) ivBuffer.writeBigUInt64LE(nonce, 4);
+    else ivBuffer.writeBigUInt64BE(nonce, 4);
+    return ivBuffer;
   };
   return {
     name,
