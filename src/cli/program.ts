@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { addBenchCodecCommand } from './commands/bench-codec.js';
 import { addBenchTransportCommand } from './commands/bench-transport.js';
 import { addSelftestNoiseCommand } from './commands/selftest-noise.js';
+import { addSelftestRandomnessCommand } from './commands/selftest-randomness.js';
 import { addWireDecodeCommand } from './commands/wire-decode.js';
 import { addWireEncodeCommand } from './commands/wire-encode.js';
 import type { CliIo } from './io.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
 
   const selftest = program.command('selftest').description('check the implementation against reference data');
   addSelftestNoiseCommand(selftest, io);
+  addSelftestRandomnessCommand(selftest, io);
 
   installUsageHandling(program, io);
   return program;

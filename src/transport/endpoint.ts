@@ -55,8 +55,13 @@ export type SessionEvent =
   | { readonly type: 'roamed'; readonly session: number; readonly address: PeerAddress }
   | { readonly type: 'closed'; readonly session: number; readonly reason: CloseReason };
 
+/** The kinds of datagram an endpoint sends. */
+export type DatagramKind = 'initiation' | 'response' | 'cookie' | 'transport';
+
 /** What poll() returns. */
-export type Output = { readonly type: 'datagram'; readonly to: PeerAddress; readonly bytes: Uint8Array } | { readonly type: 'event'; readonly event: SessionEvent };
+export type Output =
+  | { readonly type: 'datagram'; readonly to: PeerAddress; readonly bytes: Uint8Array; readonly kind: DatagramKind }
+  | { readonly type: 'event'; readonly event: SessionEvent };
 
 /** Counters for operators and tests. */
 export interface EndpointStats {
@@ -335,7 +340,7 @@ export class SessionEndpoint {
     const bytes = sealTransport(k.send, k.peerMask, k.remoteIndex, k.sendCounter++, payload);
     s.lastSent = now;
     this.stats.transportSent++;
-    this.emit({ type: 'datagram', to: s.address, bytes });
+    this.emit({ type: 'datagram', to: s.address, bytes, kind: 'transport' });
   }
 
   private startHandshake(s: Session, now: number, attempt: number, startedAt = now): void {
@@ -352,7 +357,7 @@ export class SessionEndpoint {
     s.pending = { hs, localIndex, mac1, startedAt, attempt, retryAt: now + delay };
     this.byIndex.set(localIndex, { session: s, keypair: null });
     s.lastSent = now;
-    this.emit({ type: 'datagram', to: s.address, bytes: wrapHandshake(PACKET_KIND.initiation, body, obfuscationKey(s.remoteStatic), this.options.random(OBFUSCATION_NONCE_BYTES)) });
+    this.emit({ type: 'datagram', to: s.address, kind: 'initiation', bytes: wrapHandshake(PACKET_KIND.initiation, body, obfuscationKey(s.remoteStatic), this.options.random(OBFUSCATION_NONCE_BYTES)) });
   }
 
   private install(s: Session, k: Keypair, application: Uint8Array, handshakeHash: Uint8Array, now: number): void {
@@ -424,7 +429,7 @@ export class SessionEndpoint {
         // Stateless: no DH, nothing stored; the reply goes to the claimed source only.
         const sealed = sealCookie(this.ownCookieKey, this.options.random(COOKIE_NONCE_BYTES), mac1, cookieFor(this.cookieSecret, from));
         this.stats.cookiesSent++;
-        this.emit({ type: 'datagram', to: from, bytes: wrapHandshake(PACKET_KIND.cookie, sealed, this.ownObfuscationKey, this.options.random(OBFUSCATION_NONCE_BYTES)) });
+        this.emit({ type: 'datagram', to: from, kind: 'cookie', bytes: wrapHandshake(PACKET_KIND.cookie, sealed, this.ownObfuscationKey, this.options.random(OBFUSCATION_NONCE_BYTES)) });
         return true;
       }
     }
@@ -454,7 +459,7 @@ export class SessionEndpoint {
     const response = Buffer.alloc(4 + msg2.length);
     response.writeUInt32BE(p.senderIndex, 0);
     response.set(msg2, 4);
-    this.emit({ type: 'datagram', to: from, bytes: wrapHandshake(PACKET_KIND.response, response, obfuscationKey(rs), this.options.random(OBFUSCATION_NONCE_BYTES)) });
+    this.emit({ type: 'datagram', to: from, kind: 'response', bytes: wrapHandshake(PACKET_KIND.response, response, obfuscationKey(rs), this.options.random(OBFUSCATION_NONCE_BYTES)) });
     s.lastSent = now;
     const keypair: Keypair = { localIndex, remoteIndex: p.senderIndex, send: result.send, receive: result.receive, peerMask: new HeaderMask(p.headerKey), window: new ReplayWindow(), createdAt: now, sendCounter: 0 };
     this.install(s, keypair, p.application, result.handshakeHash, now);

@@ -44,3 +44,22 @@ describe('parley selftest noise', () => {
     assert.equal(garbage.stderr.trim().split('\n').length, 1);
   });
 });
+
+describe('parley selftest randomness', () => {
+  test('--json --seed: live session packets pass, the structured control fails, exit 0', { timeout: 120_000 }, async () => {
+    const run = await runParley(['selftest', 'randomness', '--json', '--seed', '7']);
+    assert.equal(run.code, 0, run.stderr);
+    const r = JSON.parse(run.stdout) as { pass: boolean; largest: number; critical: number; control: { fails: boolean; largest: number }; kinds: Record<string, { packets: number }> };
+    assert.equal(r.pass, true);
+    assert.ok(r.largest < r.critical);
+    assert.equal(r.control.fails, true);
+    assert.ok(r.control.largest > r.critical);
+    for (const kind of ['initiation', 'response', 'cookie', 'transport']) assert.ok((r.kinds[kind]?.packets ?? 0) >= 1000, kind);
+  });
+
+  test('a bad seed is bad usage: one line, exit 2', async () => {
+    const run = await runParley(['selftest', 'randomness', '--seed', 'x']);
+    assert.equal(run.code, 2);
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+  });
+});

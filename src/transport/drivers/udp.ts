@@ -7,7 +7,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 
 import { canonicalHost, formatEndpoint, parseEndpoint } from '../../wire/address.js';
-import type { SessionEndpoint, SessionEvent } from '../endpoint.js';
+import type { DatagramKind, SessionEndpoint, SessionEvent } from '../endpoint.js';
 
 /** How a UDP driver starts. */
 export interface UdpDriverOptions {
@@ -20,7 +20,7 @@ export interface UdpDriverOptions {
   /** Socket errors (the driver keeps running). */
   readonly onError?: (error: Error) => void;
   /** Every datagram sent, for tests and captures. */
-  readonly onSend?: (bytes: Uint8Array, to: string) => void;
+  readonly onSend?: (bytes: Uint8Array, to: string, kind: DatagramKind) => void;
   /** The clock (milliseconds); Date.now by default. */
   readonly clock?: () => number;
 }
@@ -111,7 +111,7 @@ export class UdpDriver {
       }
       const to = parseEndpoint(o.to);
       if (!to || !this.socket) continue;
-      this.options.onSend?.(o.bytes, o.to);
+      this.options.onSend?.(o.bytes, o.to, o.kind);
       this.socket.send(o.bytes, to.port, to.host);
     }
     if (this.timer) clearTimeout(this.timer);
