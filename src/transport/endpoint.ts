@@ -201,6 +201,17 @@ export class SessionEndpoint {
     return true;
   }
 
+  /**
+   * Moves a session to a new peer address on our own side's word (a driver reconnected, or the
+   * local network changed). The peer follows when our next packet reaches it (roaming).
+   */
+  moveTo(sessionId: number, address: PeerAddress): boolean {
+    const session = this.sessions.get(sessionId);
+    if (!session) return false;
+    session.address = address;
+    return true;
+  }
+
   /** Ends a session. */
   close(sessionId: number): void {
     const session = this.sessions.get(sessionId);

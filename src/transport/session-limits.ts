@@ -51,5 +51,5 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
   cookieSecretMs: 120_000, // WireGuard rotates its cookie secret every 2 minutes
   sessionsMax: 100_000,
   outputQueueMax: 4_096,
-  payloadMaxBytes: 64 * 1024,
+  payloadMaxBytes: 65_000, // a transport packet (+28) fits one UDP datagram (65,507) and one TCP frame (65,535)
 });
