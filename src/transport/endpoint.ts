@@ -29,6 +29,7 @@ import {
   unwrapHandshake,
   wrapHandshake,
 } from './packet.js';
+import { pad, unpad } from './padding.js';
 import { ReplayWindow } from './replay-window.js';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './session-limits.js';
 
@@ -83,6 +84,11 @@ export interface EndpointOptions {
   readonly limits?: Partial<SessionLimits>;
   /** Application data in our handshake messages (for example a certificate). */
   readonly application?: Uint8Array;
+  /**
+   * Pad transport plaintexts up to the smallest of these sizes that holds them (padding.ts), so
+   * packet sizes say less about their content; ascending. Default: none.
+   */
+  readonly paddingBuckets?: readonly number[];
 }
 
 /** One set of transport keys (a session has its current and, after a rekey, its previous). */
@@ -135,6 +141,7 @@ export class SessionEndpoint {
   private readonly ownMac1Key: Uint8Array;
   private readonly ownCookieKey: Uint8Array;
   private readonly application: Uint8Array;
+  private readonly paddingBuckets: readonly number[];
   private readonly sessions = new Map<number, Session>();
   private readonly byRemote = new Map<string, Session>();
   /** Local index -> the session and, once keys exist, the keypair (else a pending handshake). */
@@ -160,6 +167,7 @@ export class SessionEndpoint {
     this.ownMac1Key = mac1Key(options.staticKey.publicKey);
     this.ownCookieKey = cookieKey(options.staticKey.publicKey);
     this.application = options.application ?? new Uint8Array(0);
+    this.paddingBuckets = [...(options.paddingBuckets ?? [])].sort((a, b) => a - b);
     this.cookieSecret = options.random(32);
   }
 
@@ -348,7 +356,7 @@ export class SessionEndpoint {
   }
 
   private seal(s: Session, k: Keypair, payload: Uint8Array, now: number): void {
-    const bytes = sealTransport(k.send, k.peerMask, k.remoteIndex, k.sendCounter++, payload);
+    const bytes = sealTransport(k.send, k.peerMask, k.remoteIndex, k.sendCounter++, pad(payload, this.paddingBuckets));
     s.lastSent = now;
     this.stats.transportSent++;
     this.emit({ type: 'datagram', to: s.address, bytes, kind: 'transport' });
@@ -386,16 +394,17 @@ export class SessionEndpoint {
   }
 
   private handleTransport(datagram: Uint8Array, from: PeerAddress, now: number): boolean {
-    const read = readTransportHeader(datagram, this.ownMask);
-    if (!read) return false;
-    const entry = this.byIndex.get(read.header.receiverIndex);
+    const header = readTransportHeader(datagram, this.ownMask);
+    if (!header) return false;
+    const entry = this.byIndex.get(header.receiverIndex);
     const k = entry?.keypair;
     if (!entry || !k) return false;
     const s = entry.session;
-    if (now - k.createdAt >= this.limits.rejectAfterMs || !k.window.check(read.header.counter)) return false;
-    const payload = openTransport(k.receive, datagram, read);
+    if (now - k.createdAt >= this.limits.rejectAfterMs || !k.window.check(header.counter)) return false;
+    const plaintext = openTransport(k.receive, datagram, header);
+    const payload = plaintext === null ? null : unpad(plaintext);
     if (payload === null) return false;
-    k.window.commit(read.header.counter);
+    k.window.commit(header.counter);
     this.stats.transportReceived++;
     s.lastReceived = now;
     if (from !== s.address) {

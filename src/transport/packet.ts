@@ -8,8 +8,9 @@
  *   clear) and kinds are thus hidden from anyone who does not know the responder's key.
  * - Transport packets: a 12-byte header (receiver index, 64-bit counter) masked QUIC-style
  *   (RFC 9001 section 5.4) with AES-128-ECB of a 16-byte sample of the ciphertext under the
- *   *receiver's* header key, then the AEAD ciphertext (the header is its associated data).
- *   Overhead: 12 + 16 = 28 bytes.
+ *   *receiver's* header key, then the AEAD ciphertext. The header needs no associated data: the
+ *   counter is the AEAD nonce and the index picks the key, so a changed header cannot decrypt.
+ *   Overhead: 12 + 16 = 28 bytes, and 1 byte of padding marker in the plaintext (padding.ts).
  *
  * Functions here are pure: no sockets, no clocks; random bytes come in as arguments.
  */
@@ -36,6 +37,7 @@ export const HEADER_KEY_BYTES = 16;
 export const TRANSPORT_OVERHEAD_BYTES = TRANSPORT_HEADER_BYTES + TRANSPORT_TAG_BYTES;
 
 const OBFUSCATION_LABEL = Buffer.from('parley obfuscation v1', 'ascii');
+const NO_AD = new Uint8Array(0);
 
 /** The obfuscation key of a responder: BLAKE2s(label || its static public key). */
 export function obfuscationKey(responderStaticPublic: Uint8Array): Uint8Array {
@@ -85,12 +87,15 @@ export interface TransportHeader {
   readonly counter: number;
 }
 
+/** Scratch space for one header (calls are synchronous). */
+const headerScratch = Buffer.alloc(TRANSPORT_HEADER_BYTES);
+
 /** Seals `payload` as a transport packet to the peer whose header key makes `peerMask`. */
 export function sealTransport(send: CipherState, peerMask: HeaderMask, receiverIndex: number, counter: number, payload: Uint8Array): Uint8Array {
-  const header = Buffer.allocUnsafe(TRANSPORT_HEADER_BYTES);
+  const header = headerScratch;
   header.writeUInt32BE(receiverIndex >>> 0, 0);
   header.writeBigUInt64BE(BigInt(counter), 4);
-  const ciphertext = send.encryptAt(BigInt(counter), header, payload);
+  const ciphertext = send.encryptAt(BigInt(counter), NO_AD, payload);
   const out = Buffer.allocUnsafe(TRANSPORT_HEADER_BYTES + ciphertext.length);
   const mask = peerMask.mask(ciphertext.subarray(0, HEADER_SAMPLE_BYTES));
   for (let i = 0; i < TRANSPORT_HEADER_BYTES; i++) out[i] = (header[i] as number) ^ (mask[i] as number);
@@ -99,18 +104,18 @@ export function sealTransport(send: CipherState, peerMask: HeaderMask, receiverI
 }
 
 /** Unmasks the header of what may be a transport packet to us; null if it is too short to be one. */
-export function readTransportHeader(packet: Uint8Array, ownMask: HeaderMask): { header: TransportHeader; clear: Buffer } | null {
+export function readTransportHeader(packet: Uint8Array, ownMask: HeaderMask): TransportHeader | null {
   if (packet.length < TRANSPORT_OVERHEAD_BYTES) return null;
   const mask = ownMask.mask(packet.subarray(TRANSPORT_HEADER_BYTES, TRANSPORT_HEADER_BYTES + HEADER_SAMPLE_BYTES));
-  const clear = Buffer.allocUnsafe(TRANSPORT_HEADER_BYTES);
+  const clear = headerScratch;
   for (let i = 0; i < TRANSPORT_HEADER_BYTES; i++) clear[i] = (packet[i] as number) ^ (mask[i] as number);
   const hi = clear.readUInt32BE(4);
   // Counters are numbers (replay-window.ts): a high half of 2^21 or more is not a counter of ours.
   if (hi >= 0x20_0000) return null;
-  return { header: { receiverIndex: clear.readUInt32BE(0), counter: hi * 0x1_0000_0000 + clear.readUInt32BE(8) }, clear };
+  return { receiverIndex: clear.readUInt32BE(0), counter: hi * 0x1_0000_0000 + clear.readUInt32BE(8) };
 }
 
 /** Opens a transport packet whose header was read; null if it does not authenticate. */
-export function openTransport(receive: CipherState, packet: Uint8Array, read: { header: TransportHeader; clear: Buffer }): Uint8Array | null {
-  return receive.decryptAt(BigInt(read.header.counter), read.clear, packet.subarray(TRANSPORT_HEADER_BYTES));
+export function openTransport(receive: CipherState, packet: Uint8Array, header: TransportHeader): Uint8Array | null {
+  return receive.decryptAt(BigInt(header.counter), NO_AD, packet.subarray(TRANSPORT_HEADER_BYTES));
 }

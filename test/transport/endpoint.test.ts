@@ -268,3 +268,32 @@ describe('SessionEndpoint: cookies under load', () => {
     assert.equal(server.endpoint.stats.handshakesCompleted, 0);
   });
 });
+
+describe('SessionEndpoint: padding', () => {
+  test('with buckets, transport packets come only in bucket sizes (+28), and payloads arrive intact', () => {
+    const net = new Net();
+    const buckets = [64, 256, 1024];
+    const rng = new Prng(77);
+    const server = net.add('server', 1);
+    const clientKey = DH_25519.keyPairFrom(rng.bytes(32));
+    const client = new SessionEndpoint({ staticKey: clientKey, random: (n) => rng.bytes(n), paddingBuckets: buckets });
+    net.endpoints.set('client', client);
+    net.events.set('client', []);
+    const id = client.connect(server.publicKey, 'server', net.now);
+    net.run();
+    const payloads = [0, 1, 62, 63, 64, 200, 255, 700, 1023, 1500].map((n) => rng.bytes(n));
+    for (const p of payloads) client.send(id, p, net.now);
+    net.run();
+    const got = net.eventsOf('server', 'message').map((e) => (e.type === 'message' ? Buffer.from(e.payload).toString('hex') : ''));
+    assert.deepEqual(got, payloads.filter((p) => p.length > 0).map((p) => Buffer.from(p).toString('hex')));
+    const sizes = new Set(net.wire.filter((d) => d.to === 'server').slice(1).map((d) => d.bytes.length - 28));
+    for (const size of sizes) assert.ok([...buckets, 1501].includes(size), `plaintext size ${size}`);
+  });
+
+  test('an authenticated plaintext without its padding marker is dropped', async () => {
+    const { pad, unpad } = await import('../../src/transport/padding.js');
+    assert.deepEqual(Buffer.from(unpad(pad(Uint8Array.of(1, 2, 0), [16])) ?? []), Buffer.from([1, 2, 0]));
+    assert.equal(unpad(new Uint8Array(8)), null);
+    assert.equal(unpad(Uint8Array.of(5, 0x81, 0)), null);
+  });
+});

@@ -76,7 +76,7 @@ describe('transport packets', () => {
     assert.ok(TRANSPORT_OVERHEAD_BYTES <= 32);
     const read = readTransportHeader(packet, new HeaderMask(receiverHeaderKey));
     assert.ok(read);
-    assert.deepEqual(read.header, { receiverIndex: 0xdeadbeef, counter: 123456789 });
+    assert.deepEqual(read, { receiverIndex: 0xdeadbeef, counter: 123456789 });
     assert.deepEqual(Buffer.from(openTransport(receive, packet, read) ?? []), Buffer.from(payload));
   });
 

@@ -79,7 +79,7 @@ function aead(name: 'AESGCM' | 'ChaChaPoly', algorithm: 'aes-256-gcm' | 'chacha2
         algorithm === 'aes-256-gcm'
           ? createCipheriv(algorithm, key, iv(nonce), { authTagLength: TAG_BYTES })
           : createCipheriv(algorithm, key, iv(nonce), { authTagLength: TAG_BYTES });
-      c.setAAD(ad);
+      if (ad.length > 0) c.setAAD(ad); // empty associated data and none are the same to GCM and ChaCha20-Poly1305
       return new Uint8Array(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]));
     },
     decrypt(key, nonce, ad, ciphertext) {
@@ -88,7 +88,7 @@ function aead(name: 'AESGCM' | 'ChaChaPoly', algorithm: 'aes-256-gcm' | 'chacha2
         algorithm === 'aes-256-gcm'
           ? createDecipheriv(algorithm, key, iv(nonce), { authTagLength: TAG_BYTES })
           : createDecipheriv(algorithm, key, iv(nonce), { authTagLength: TAG_BYTES });
-      d.setAAD(ad);
+      if (ad.length > 0) d.setAAD(ad);
       d.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));
       const out = d.update(ciphertext.subarray(0, ciphertext.length - TAG_BYTES));
       try {
