@@ -297,3 +297,16 @@ describe('SessionEndpoint: padding', () => {
     assert.equal(unpad(Uint8Array.of(5, 0x81, 0)), null);
   });
 });
+
+describe('SessionEndpoint: rekey by count', () => {
+  test('after rekeyAfterMessages packets the initiator handshakes again, and messages keep flowing', () => {
+    const { net, server, client, session } = pair({ rekeyAfterMessages: 5 });
+    for (let i = 0; i < 20; i++) {
+      client.endpoint.send(session, Buffer.from(`n${i}`), net.now);
+      net.run();
+    }
+    assert.ok(client.endpoint.stats.handshakesCompleted >= 4, `${client.endpoint.stats.handshakesCompleted} handshakes`);
+    assert.deepEqual(net.eventsOf('server', 'message').map(text), Array.from({ length: 20 }, (_, i) => `n${i}`));
+    assert.equal(server.endpoint.sessionCount, 1);
+  });
+});

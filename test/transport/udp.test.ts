@@ -129,3 +129,23 @@ for (const host of ['127.0.0.1', '::1']) {
     });
   });
 }
+
+describe('UDP dual-stack', () => {
+  test('a responder bound to :: serves an IPv4 client (IPv4-mapped addresses)', { timeout: 30_000 }, async (t) => {
+    if (!(await ipv6Loopback())) {
+      t.skip('no IPv6 on this machine');
+      return;
+    }
+    const server = await startServer('::');
+    const client = await startClient('127.0.0.1');
+    try {
+      const session = client.driver.connect(server.publicKey, '127.0.0.1', server.port);
+      client.driver.send(session, Buffer.from('v4 to a dual-stack socket'));
+      assert.equal(await client.nextMessage(), 'v4 to a dual-stack socket');
+    } finally {
+      await client.driver.close();
+      server.child.stdin?.end();
+      await once(server.child, 'exit');
+    }
+  });
+});
