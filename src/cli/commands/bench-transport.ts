@@ -11,19 +11,11 @@ import { CliError } from '../errors.js';
 import { EXIT_FAILURE } from '../exit-codes.js';
 import { type CliIo, writeJson } from '../io.js';
 import { parseSeconds } from './bench-codec.js';
+// Type only (erased when compiled): the CLI does not depend on bench/ at run time.
+import type { TransportBenchReport } from '../../../bench/transport-bench.js';
 
 /** dist/bench/transport-bench.js, seen from this file at dist/src/cli/commands/. */
 export const TRANSPORT_BENCH_URL = new URL('../../../bench/transport-bench.js', import.meta.url);
-
-interface TransportBenchReport {
-  payloadBytes: number;
-  sealOpenPerSec: number;
-  bareAeadPerSec: number;
-  ratio: number;
-  handshakesPerSec: number;
-  udpRoundTripsPerSec: number;
-  node: string;
-}
 
 type RunTransportBench = (opts: { seconds?: number; onProgress?: (line: string) => void }) => Promise<TransportBenchReport>;
 

@@ -12,6 +12,7 @@ import { formatEndpoint } from '../../wire/address.js';
 import type { DatagramKind, SessionEndpoint, SessionEvent } from '../endpoint.js';
 import { obfuscationKey } from '../packet.js';
 import { FrameReader, FrameWriter, TCP_NONCE_BYTES } from '../tcp-framing.js';
+import { EndpointPump } from './pump.js';
 
 /** How a TCP driver starts. */
 export interface TcpDriverOptions {
@@ -34,11 +35,21 @@ export class TcpDriver {
   private server: Server | null = null;
   private readonly connections = new Map<string, Connection>();
   private nextConnection = 1;
-  private timer: NodeJS.Timeout | null = null;
   private readonly clock: () => number;
+  private readonly pumper: EndpointPump;
 
   constructor(private readonly options: TcpDriverOptions) {
     this.clock = options.clock ?? Date.now;
+    this.pumper = new EndpointPump(options.endpoint, this.clock, (o) => {
+      if (o.type === 'event') {
+        options.onEvent(o.event);
+        return;
+      }
+      const c = this.connections.get(o.to);
+      if (!c) return; // the connection is gone: the packet is lost, as a datagram would be
+      options.onSend?.(o.bytes, o.to, o.kind);
+      c.socket.write(c.writer.frame(o.bytes));
+    });
   }
 
   /** Accepts connections on host:port (0: the system chooses). */
@@ -86,8 +97,7 @@ export class TcpDriver {
 
   /** Closes every connection and the listener. */
   async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.pumper.stop();
     for (const c of this.connections.values()) c.socket.destroy();
     this.connections.clear();
     const server = this.server;
@@ -129,26 +139,6 @@ export class TcpDriver {
   }
 
   private pump(): void {
-    const endpoint = this.options.endpoint;
-    for (let o = endpoint.poll(); o; o = endpoint.poll()) {
-      if (o.type === 'event') {
-        this.options.onEvent(o.event);
-        continue;
-      }
-      const c = this.connections.get(o.to);
-      if (!c) continue; // the connection is gone: the packet is lost, as a datagram would be
-      this.options.onSend?.(o.bytes, o.to, o.kind);
-      c.socket.write(c.writer.frame(o.bytes));
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const due = endpoint.nextDeadline();
-    if (due !== null) {
-      this.timer = setTimeout(() => {
-        endpoint.handleTimeout(this.clock());
-        this.pump();
-      }, Math.max(0, due - this.clock()));
-      this.timer.unref();
-    }
+    this.pumper.pump();
   }
 }

@@ -8,6 +8,7 @@ import { isIPv6 } from 'node:net';
 
 import { canonicalHost, formatEndpoint, parseEndpoint } from '../../wire/address.js';
 import type { DatagramKind, SessionEndpoint, SessionEvent } from '../endpoint.js';
+import { EndpointPump } from './pump.js';
 
 /** How a UDP driver starts. */
 export interface UdpDriverOptions {
@@ -28,11 +29,21 @@ export interface UdpDriverOptions {
 /** Runs an endpoint over a UDP socket. */
 export class UdpDriver {
   private socket: Socket | null = null;
-  private timer: NodeJS.Timeout | null = null;
   private readonly clock: () => number;
+  private readonly pumper: EndpointPump;
 
   private constructor(private readonly options: UdpDriverOptions) {
     this.clock = options.clock ?? Date.now;
+    this.pumper = new EndpointPump(options.endpoint, this.clock, (o) => {
+      if (o.type === 'event') {
+        options.onEvent(o.event);
+        return;
+      }
+      const to = parseEndpoint(o.to);
+      if (!to || !this.socket) return;
+      options.onSend?.(o.bytes, o.to, o.kind);
+      this.socket.send(o.bytes, to.port, to.host);
+    });
   }
 
   /** Binds the socket and starts. */
@@ -90,8 +101,7 @@ export class UdpDriver {
 
   /** Closes the socket and stops the timer. */
   async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.pumper.stop();
     await this.closeSocket();
   }
 
@@ -101,28 +111,7 @@ export class UdpDriver {
     return new Promise((resolve) => (s ? s.close(() => resolve()) : resolve()));
   }
 
-  /** Sends what the endpoint produced, delivers its events, and re-arms the timer. */
   private pump(): void {
-    const endpoint = this.options.endpoint;
-    for (let o = endpoint.poll(); o; o = endpoint.poll()) {
-      if (o.type === 'event') {
-        this.options.onEvent(o.event);
-        continue;
-      }
-      const to = parseEndpoint(o.to);
-      if (!to || !this.socket) continue;
-      this.options.onSend?.(o.bytes, o.to, o.kind);
-      this.socket.send(o.bytes, to.port, to.host);
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const due = endpoint.nextDeadline();
-    if (due !== null && this.socket) {
-      this.timer = setTimeout(() => {
-        endpoint.handleTimeout(this.clock());
-        this.pump();
-      }, Math.max(0, due - this.clock()));
-      this.timer.unref();
-    }
+    this.pumper.pump();
   }
 }
