@@ -211,3 +211,11 @@ describe('lengths beyond the limits fail with a limit code before anything is al
     },
   );
 });
+
+describe('regressions found by npm run fuzz', () => {
+  test('a hit on a prediction that belongs to another context (hashed table) is rejected, not decoded out of range', () => {
+    // Seed 833904231, case 645443: a port "predicted" as 86,400,000, which then failed to re-encode.
+    const outcome = checkCase(new Uint8Array(Buffer.from('ffa7fe11892b2341ca41ca2edd99778000', 'hex')));
+    assert.equal(outcome.violation, null);
+  });
+});

@@ -396,7 +396,7 @@ function decodeAddress(d: BitDecoder, c: number, s: DecodeWalk): { host: string;
   s.rememberAddress(window, ip);
   const host = formatIp(ip);
   if (s.lastPort >= 0 && d.bit(slot(mix(c, TAG.portSame), 0)) === 1) return { host, port: s.lastPort };
-  const guess = d.predicted(mix(c, TAG.port));
+  const guess = d.predicted(mix(c, TAG.port), NO_PREDICTION, 0xffff);
   if (guess !== NO_PREDICTION) {
     s.lastPort = guess;
     return { host, port: guess };

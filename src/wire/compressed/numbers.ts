@@ -43,8 +43,8 @@ export interface BitDecoder {
   uniform(bits: number): number;
   /** `n` raw bytes into `out` at `start`. */
   rawBytes(out: Uint8Array, start: number, n: number): void;
-  /** The predicted symbol of context `h` if it was coded as a hit, else NO_PREDICTION. */
-  predicted(h: number, excluded?: number): number;
+  /** The predicted symbol of context `h` if it was coded as a hit, else NO_PREDICTION; a hit above `maxSymbol` is corrupt input. */
+  predicted(h: number, excluded?: number, maxSymbol?: number): number;
 }
 
 /** Codes the low `nbits` (<= 8) bits of `value` under tree `h`. */

@@ -21,7 +21,7 @@
 
 import { WireError } from '../errors.js';
 import type { AdaptiveTable } from './adaptive-table.js';
-import { HASHED_BITS, MATCH_BASE, NO_PREDICTION, predSlot, slot, TEXT2_BASE, TEXT2_BLOCK_SHIFT, text2Slot, TEXT_BASE, textContext, TEXT_START } from './context.js';
+import { HASHED_BITS, MATCH_BASE, NO_PREDICTION, PREDICTABLE_MAX, predSlot, slot, TEXT2_BASE, TEXT2_BLOCK_SHIFT, text2Slot, TEXT_BASE, textContext, TEXT_START } from './context.js';
 import { advanceMatch, findMatch, MATCH_RUN_MAX, matchByte, matchContext, matchHash, type MessageHistory, NO_MATCH, type TextDictionary } from './match-model.js';
 
 /**
@@ -277,7 +277,7 @@ export class RangeDecoder {
 
   /** Decodes `nbits` bits coded by RangeEncoder.tree. Coder state stays in locals (hot path). */
   tree(h: number, nbits: number): number {
-    const guess = this.predicted(h);
+    const guess = this.predicted(h, NO_PREDICTION, (1 << nbits) - 1);
     if (guess !== NO_PREDICTION) return guess;
     const probs = this.probs;
     let range = this.range;
@@ -303,11 +303,17 @@ export class RangeDecoder {
     return node - (1 << nbits);
   }
 
-  /** Decodes a prediction coded by RangeEncoder.predict: the symbol on a hit, else NO_PREDICTION. */
-  predicted(h: number, excluded = NO_PREDICTION): number {
+  /**
+   * Decodes a prediction coded by RangeEncoder.predict: the symbol on a hit, else NO_PREDICTION.
+   * Predictions sit in a hashed table, so a context may find another's; an encoder never codes a
+   * hit for a guess above what its decision can take (`maxSymbol`), so such a hit is corrupt input.
+   */
+  predicted(h: number, excluded = NO_PREDICTION, maxSymbol = PREDICTABLE_MAX): number {
     const guess = this.predictions[predSlot(h)] as number;
     if (guess === NO_PREDICTION || guess === excluded) return NO_PREDICTION;
-    return this.decode(this.probs[slot(h, 0)] as number) === 1 ? guess : NO_PREDICTION;
+    if (this.decode(this.probs[slot(h, 0)] as number) !== 1) return NO_PREDICTION;
+    if (guess > maxSymbol) throw new WireError('WIRE_CORRUPT', 'a prediction out of range', 'remote', Math.min(this.pos, this.buf.length));
+    return guess;
   }
 
   /**
@@ -368,6 +374,7 @@ export class RangeDecoder {
           } else {
             code -= bound;
             range -= bound;
+            if (guess2 > 0xff) throw new WireError('WIRE_CORRUPT', 'a text prediction out of range', 'remote', Math.min(this.pos, this.buf.length));
             b = guess2;
           }
           while (range < RANGE_MIN) {
