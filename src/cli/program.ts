@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 
 import { addBenchCodecCommand } from './commands/bench-codec.js';
+import { addCertVerifyCommand } from './commands/cert-verify.js';
+import { addNetworkInitCommand } from './commands/network-init.js';
 import { addBenchTransportCommand } from './commands/bench-transport.js';
 import { addSelftestNoiseCommand } from './commands/selftest-noise.js';
 import { addSelftestRandomnessCommand } from './commands/selftest-randomness.js';
@@ -27,6 +29,12 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   const wire = program.command('wire').description('encode and decode wire messages (object lists)');
   addWireDecodeCommand(wire, io);
   addWireEncodeCommand(wire, io);
+
+  const network = program.command('network').description('create and run a Parley network (certificate authority, keys, network.json)');
+  addNetworkInitCommand(network, io);
+
+  const cert = program.command('cert').description('inspect and verify certificates');
+  addCertVerifyCommand(cert, io);
 
   const bench = program.command('bench').description('run benchmarks');
   addBenchCodecCommand(bench, io, options.codecBenchUrl);
