@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { addBenchCodecCommand } from './commands/bench-codec.js';
 import { addCertVerifyCommand } from './commands/cert-verify.js';
 import { addNetworkInitCommand } from './commands/network-init.js';
+import { addNetworkIssueSupernodeCommand } from './commands/network-issue-supernode.js';
 import { addBenchTransportCommand } from './commands/bench-transport.js';
 import { addSelftestNoiseCommand } from './commands/selftest-noise.js';
 import { addSelftestRandomnessCommand } from './commands/selftest-randomness.js';
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
 
   const network = program.command('network').description('create and run a Parley network (certificate authority, keys, network.json)');
   addNetworkInitCommand(network, io);
+  addNetworkIssueSupernodeCommand(network, io);
 
   const cert = program.command('cert').description('inspect and verify certificates');
   addCertVerifyCommand(cert, io);

@@ -79,3 +79,23 @@ describe('parley cert verify', () => {
     assert.equal(missing.code, 2);
   });
 });
+
+describe('parley network issue-supernode', () => {
+  test('issues a supernode certificate that verifies; bad requests are bad usage; nothing is overwritten', async () => {
+    const dir = join(root, 'sn');
+    assert.equal((await runParley(['network', 'init', dir, '--name', 'sn'])).code, 0);
+    const out = join(dir, 'sn1.cert');
+    const key = 'ab'.repeat(32);
+    const issued = await runParley(['network', 'issue-supernode', '--network', dir, '--noise-key', key, '--endpoint', 'udp:203.0.113.7:33033', '--endpoint', 'tcp:203.0.113.7:443', '--out', out]);
+    assert.equal(issued.code, 0, issued.stderr);
+    const check = await runParley(['cert', 'verify', out, '--network', join(dir, 'network.json'), '--json']);
+    assert.equal(check.code, 0, check.stderr);
+    const r = JSON.parse(check.stdout) as { valid: boolean; certificate: { kind: string; noiseKey: string; endpoints: string[] } };
+    assert.deepEqual([r.valid, r.certificate.kind, r.certificate.noiseKey, r.certificate.endpoints], [true, 'supernode', key, ['udp:203.0.113.7:33033', 'tcp:203.0.113.7:443']]);
+    const again = await runParley(['network', 'issue-supernode', '--network', dir, '--noise-key', key, '--endpoint', 'udp:203.0.113.7:33033', '--out', out]);
+    assert.equal(again.code, 1);
+    const badEndpoint = await runParley(['network', 'issue-supernode', '--network', dir, '--noise-key', key, '--endpoint', 'http://x', '--out', join(dir, 'x.cert')]);
+    assert.equal(badEndpoint.code, 2);
+    assert.equal(badEndpoint.stderr.trim().split('\n').length, 1);
+  });
+});
