@@ -1,0 +1,185 @@
+/**
+ * Accounts: registration and login with OPAQUE (RFC 9807, `@serenity-kit/opaque`), so the server
+ * never receives the password or anything it could test one against outside OPAQUE; device
+ * certificates issued at login; revocation; rate limits. Transport-free: the login server's
+ * protocol calls these with the client's OPAQUE messages, and the daemon's CLI will too.
+ *
+ * The server cannot see a wrong password (the client just cannot finish), so every started login
+ * counts as a failure until it finishes; a finished login clears its account's count. Unknown
+ * users get OPAQUE's fake response, and the same store writes, so they look like wrong passwords.
+ */
+
+import * as opaque from '@serenity-kit/opaque';
+
+import type { SigningKey } from '../crypto/ed25519.js';
+import { DEVICE_CERTIFICATE_VALIDITY_MS, issueCertificate } from './certificate.js';
+import type { LoginStore } from './store/login-store.js';
+import { checkUsername } from './username.js';
+
+/** Named, configurable abuse limits (issue #4). */
+export interface LoginLimits {
+  /** Failed logins of one account within failureWindowMs before it is held back. */
+  readonly failedLoginsPerAccount: number;
+  /** Failed logins from one address within failureWindowMs before it is held back (higher: many users share an address). */
+  readonly failedLoginsPerAddress: number;
+  readonly failureWindowMs: number;
+  /** The hold after the limit; doubles with each further failure, up to backoffMaxMs. */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly registrationsPerAddressPerHour: number;
+  readonly certificateValidityMs: number;
+}
+
+/** The defaults. */
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = Object.freeze({
+  failedLoginsPerAccount: 10,
+  failedLoginsPerAddress: 100,
+  failureWindowMs: 15 * 60 * 1000,
+  backoffBaseMs: 60 * 1000,
+  backoffMaxMs: 60 * 60 * 1000,
+  registrationsPerAddressPerHour: 20,
+  certificateValidityMs: DEVICE_CERTIFICATE_VALIDITY_MS,
+});
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** Why a request was refused. */
+export type LoginRefusal = 'USERNAME_INVALID' | 'USERNAME_TAKEN' | 'RATE_LIMITED' | 'LOGIN_FAILED' | 'DEVICE_REVOKED' | 'BAD_REQUEST';
+
+/** A refusal, with a sentence and (RATE_LIMITED) when to try again. */
+export interface Refused {
+  readonly ok: false;
+  readonly code: LoginRefusal;
+  readonly reason: string;
+  readonly retryAfterMs?: number;
+}
+
+type Result<T> = ({ readonly ok: true } & T) | Refused;
+
+const refuse = (code: LoginRefusal, reason: string, retryAfterMs?: number): Refused => ({ ok: false, code, reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+
+/** The keys a device asks a certificate for. */
+export interface DeviceKeys {
+  readonly deviceId: Uint8Array;
+  readonly noiseKey: Uint8Array;
+  readonly signingKey: Uint8Array;
+}
+
+/** How the service starts. */
+export interface LoginServiceOptions {
+  readonly store: LoginStore;
+  readonly ca: SigningKey;
+  readonly network: string;
+  /** The OPAQUE server setup (its long-term key pair; a secret of the network). */
+  readonly opaqueSetup: string;
+  readonly limits?: Partial<LoginLimits>;
+}
+
+/** Registration, login and certificates. */
+export class LoginService {
+  private readonly limits: LoginLimits;
+
+  constructor(private readonly o: LoginServiceOptions) {
+    this.limits = { ...DEFAULT_LOGIN_LIMITS, ...o.limits };
+  }
+
+  /** A new OPAQUE server setup (made once per network, kept secret). */
+  static async createOpaqueSetup(): Promise<string> {
+    await opaque.ready;
+    return opaque.server.createSetup();
+  }
+
+  /** Registration, step 1: the server's OPAQUE response to the client's request. */
+  async registerStart(username: string, registrationRequest: string, address: string, now: number): Promise<Result<{ registrationResponse: string; key: string }>> {
+    await opaque.ready;
+    const name = checkUsername(username);
+    if (!name.ok) return refuse('USERNAME_INVALID', name.reason);
+    const recent = await this.o.store.registrationsSince(address, now - HOUR_MS);
+    if (recent >= this.limits.registrationsPerAddressPerHour) return refuse('RATE_LIMITED', `at most ${this.limits.registrationsPerAddressPerHour} registrations an hour from one address`, HOUR_MS);
+    if (await this.o.store.getAccount(name.key)) return refuse('USERNAME_TAKEN', `${name.display} is taken`);
+    try {
+      const { registrationResponse } = opaque.server.createRegistrationResponse({ serverSetup: this.o.opaqueSetup, userIdentifier: name.key, registrationRequest });
+      return { ok: true, registrationResponse, key: name.key };
+    } catch {
+      return refuse('BAD_REQUEST', 'the registration request is malformed');
+    }
+  }
+
+  /** Registration, step 2: stores the client's OPAQUE record (exactly one of racing registrations wins). */
+  async registerFinish(username: string, registrationRecord: string, address: string, now: number): Promise<Result<{ username: string }>> {
+    const name = checkUsername(username);
+    if (!name.ok) return refuse('USERNAME_INVALID', name.reason);
+    const record = Buffer.from(registrationRecord, 'base64url');
+    if (record.length === 0 || record.length > 1024) return refuse('BAD_REQUEST', 'the registration record is malformed');
+    await this.o.store.recordRegistration(address, now);
+    const created = await this.o.store.createAccount({ key: name.key, display: name.display, opaqueRecord: new Uint8Array(record), createdAt: now });
+    return created === 'created' ? { ok: true, username: name.display } : refuse('USERNAME_TAKEN', `${name.display} is taken`);
+  }
+
+  /** Whether `scope`/`key` is held back now; the refusal if so. */
+  private async held(scope: 'account' | 'address', key: string, limit: number, now: number): Promise<Refused | null> {
+    const f = await this.o.store.failuresSince(scope, key, now - this.limits.failureWindowMs);
+    if (f.count < limit || f.latest === null) return null;
+    const hold = Math.min(this.limits.backoffMaxMs, this.limits.backoffBaseMs * 2 ** (f.count - limit));
+    const retryAfterMs = f.latest + hold - now;
+    return retryAfterMs > 0 ? refuse('RATE_LIMITED', `too many failed logins ${scope === 'account' ? 'for this account' : 'from this address'}`, retryAfterMs) : null;
+  }
+
+  /** Login, step 1: the server's OPAQUE response, and its state for step 2 (kept by the caller). */
+  async loginStart(username: string, startLoginRequest: string, address: string, now: number): Promise<Result<{ loginResponse: string; serverState: string; key: string }>> {
+    await opaque.ready;
+    const name = checkUsername(username);
+    const key = name.ok ? name.key : username.normalize('NFKC').toLowerCase();
+    const held = (await this.held('account', key, this.limits.failedLoginsPerAccount, now)) ?? (await this.held('address', address, this.limits.failedLoginsPerAddress, now));
+    if (held) return held;
+    // Counted as failed until it finishes (see the top of this file); unknown names alike.
+    await this.o.store.recordFailure('account', key, now);
+    await this.o.store.recordFailure('address', address, now);
+    const account = name.ok ? await this.o.store.getAccount(key) : null;
+    try {
+      const { loginResponse, serverLoginState } = opaque.server.startLogin({
+        serverSetup: this.o.opaqueSetup,
+        userIdentifier: key,
+        registrationRecord: account ? Buffer.from(account.opaqueRecord).toString('base64url') : null,
+        startLoginRequest,
+      });
+      return { ok: true, loginResponse, serverState: serverLoginState, key };
+    } catch {
+      return refuse('BAD_REQUEST', 'the login request is malformed');
+    }
+  }
+
+  /** Login, step 2: checks the client's proof, then certifies the device. */
+  async loginFinish(key: string, serverState: string, finishLoginRequest: string, device: DeviceKeys, now: number): Promise<Result<{ certificate: Uint8Array; sessionKey: string }>> {
+    await opaque.ready;
+    let sessionKey: string;
+    try {
+      sessionKey = opaque.server.finishLogin({ finishLoginRequest, serverLoginState: serverState }).sessionKey;
+    } catch {
+      return refuse('LOGIN_FAILED', 'wrong username or password');
+    }
+    const account = await this.o.store.getAccount(key);
+    if (!account) return refuse('LOGIN_FAILED', 'wrong username or password');
+    if (device.deviceId.length !== 16 || device.noiseKey.length !== 32 || device.signingKey.length !== 32) return refuse('BAD_REQUEST', 'device keys are malformed');
+    if (!(await this.o.store.putDevice({ accountKey: key, ...device, createdAt: now }))) return refuse('DEVICE_REVOKED', 'this device was revoked; it gets no certificate');
+    await this.o.store.clearFailures('account', key);
+    const certificate = issueCertificate(this.o.ca, {
+      kind: 'device',
+      network: this.o.network,
+      username: account.display,
+      deviceId: device.deviceId,
+      noiseKey: device.noiseKey,
+      signingKey: device.signingKey,
+      notBefore: now,
+      notAfter: now + this.limits.certificateValidityMs,
+      serial: await this.o.store.nextSerial(),
+      endpoints: [],
+    });
+    return { ok: true, certificate, sessionKey };
+  }
+
+  /** Revokes a device of an account: it gets no certificate from now on. */
+  async revoke(key: string, deviceId: Uint8Array, now: number): Promise<boolean> {
+    return this.o.store.revokeDevice(key, deviceId, now);
+  }
+}

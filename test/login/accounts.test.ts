@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as opaque from '@serenity-kit/opaque';
+
+import { signingKeyFromSeed } from '../../src/crypto/ed25519.js';
+import { LoginService, type DeviceKeys } from '../../src/login/accounts.js';
+import { verifyCertificate } from '../../src/login/certificate.js';
+import { SqliteLoginStore } from '../../src/login/store/sqlite-store.js';
+import { Prng } from '../../src/util/prng.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'parley-accounts-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const rng = new Prng(4);
+const ca = signingKeyFromSeed(rng.bytes(32));
+let setup = '';
+before(async () => {
+  setup = await LoginService.createOpaqueSetup();
+});
+
+let n = 0;
+async function service(limits = {}) {
+  const path = join(dir, `accounts-${n++}.db`);
+  const store = new SqliteLoginStore(path);
+  await store.migrate();
+  return { svc: new LoginService({ store, ca, network: 'home', opaqueSetup: setup, limits }), store, path };
+}
+
+const device = (): DeviceKeys => ({ deviceId: rng.bytes(16), noiseKey: rng.bytes(32), signingKey: rng.bytes(32) });
+
+/** A whole registration as a client does it. */
+async function register(svc: LoginService, username: string, password: string, address = '198.51.100.1', now = 1_000_000) {
+  const c = opaque.client.startRegistration({ password });
+  const s = await svc.registerStart(username, c.registrationRequest, address, now);
+  if (!s.ok) return s;
+  const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState: c.clientRegistrationState, registrationResponse: s.registrationResponse, password });
+  return svc.registerFinish(username, registrationRecord, address, now);
+}
+
+/** A whole login as a client does it; a wrong password fails on the client, which then sends nothing. */
+async function login(svc: LoginService, username: string, password: string, keys: DeviceKeys, address = '198.51.100.1', now = 1_000_000) {
+  const c = opaque.client.startLogin({ password });
+  const s = await svc.loginStart(username, c.startLoginRequest, address, now);
+  if (!s.ok) return s;
+  const finished = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: s.loginResponse, password });
+  if (!finished) return { ok: false as const, code: 'LOGIN_FAILED' as const, reason: 'the client could not finish (wrong password)' };
+  return svc.loginFinish(s.key, s.serverState, finished.finishLoginRequest, keys, now);
+}
+
+describe('LoginService (OPAQUE accounts, certificates)', () => {
+  test('register, then login: a device certificate that verifies against the CA', async () => {
+    await opaque.ready;
+    const { svc } = await service();
+    assert.ok((await register(svc, 'Alice', 'correct horse battery')).ok);
+    const keys = device();
+    const r = await login(svc, 'alice', 'correct horse battery', keys);
+    assert.ok(r.ok, JSON.stringify(r));
+    const check = verifyCertificate(r.certificate, ca.publicKey, 'home', 1_000_001);
+    assert.ok(check.ok);
+    assert.equal(check.body.username, 'Alice');
+    assert.deepEqual(Buffer.from(check.body.noiseKey), Buffer.from(keys.noiseKey));
+  });
+
+  test('usernames are unique case-insensitively, and bad ones are refused with a reason', async () => {
+    const { svc } = await service();
+    assert.ok((await register(svc, 'bob', 'pw-1')).ok);
+    const again = await register(svc, 'BOB', 'pw-2');
+    assert.ok(!again.ok && again.code === 'USERNAME_TAKEN');
+    const bad = await register(svc, 'b ob', 'pw');
+    assert.ok(!bad.ok && bad.code === 'USERNAME_INVALID' && bad.reason.length > 10);
+  });
+
+  test('a wrong password fails; after 10 failures even the right one is RATE_LIMITED with a retry-after; another account from the same address is not', async () => {
+    const { svc } = await service();
+    await register(svc, 'carol', 'right password');
+    await register(svc, 'dave', 'daves password');
+    const wrong = await login(svc, 'carol', 'wrong password', device());
+    assert.ok(!wrong.ok && wrong.code === 'LOGIN_FAILED');
+    for (let i = 1; i < 10; i++) await login(svc, 'carol', `wrong ${i}`, device());
+    const held = await login(svc, 'carol', 'right password', device());
+    assert.ok(!held.ok && held.code === 'RATE_LIMITED' && (held.retryAfterMs ?? 0) > 0, JSON.stringify(held));
+    const other = await login(svc, 'dave', 'daves password', device());
+    assert.ok(other.ok, 'the same address, another account: not locked out');
+    const later = await login(svc, 'carol', 'right password', device(), '198.51.100.1', 1_000_000 + 15 * 60 * 1000 + 1);
+    assert.ok(later.ok, 'after the window the right password works again');
+  });
+
+  test('an unknown user looks like a wrong password', async () => {
+    const { svc } = await service();
+    const r = await login(svc, 'nobody', 'whatever', device());
+    assert.ok(!r.ok && r.code === 'LOGIN_FAILED');
+  });
+
+  test('a revoked device gets no certificate; the account\'s other devices do', async () => {
+    const { svc } = await service();
+    await register(svc, 'erin', 'pw erin');
+    const phone = device();
+    const first = await login(svc, 'erin', 'pw erin', phone);
+    assert.ok(first.ok);
+    assert.equal(await svc.revoke('erin', phone.deviceId, 2_000_000), true);
+    const again = await login(svc, 'erin', 'pw erin', phone, '198.51.100.1', 2_000_001);
+    assert.ok(!again.ok && again.code === 'DEVICE_REVOKED');
+    assert.ok((await login(svc, 'erin', 'pw erin', device(), '198.51.100.1', 2_000_002)).ok);
+  });
+
+  test('registrations per address per hour are limited', async () => {
+    const { svc } = await service({ registrationsPerAddressPerHour: 3 });
+    for (let i = 0; i < 3; i++) assert.ok((await register(svc, `user${i}`, 'pw', '203.0.113.9')).ok);
+    const r = await register(svc, 'user9', 'pw', '203.0.113.9');
+    assert.ok(!r.ok && r.code === 'RATE_LIMITED');
+    assert.ok((await register(svc, 'user9', 'pw', '203.0.113.10')).ok);
+  });
+
+  test('the database holds neither the password nor a plain hash of it', async () => {
+    const { svc, store, path } = await service();
+    const password = 'Tr0ub4dor&3 unique-password-5817';
+    await register(svc, 'frank', password);
+    await login(svc, 'frank', password, device());
+    await login(svc, 'frank', 'not it', device());
+    await store.close();
+    const stored = Buffer.concat([path, `${path}-wal`, `${path}-shm`].filter((p) => existsSync(p)).map((p) => readFileSync(p)));
+    const needles: Buffer[] = [Buffer.from(password, 'utf8'), Buffer.from(password, 'utf16le')];
+    for (const alg of ['md5', 'sha1', 'sha256', 'sha512']) {
+      const digest = createHash(alg).update(password).digest();
+      needles.push(digest, Buffer.from(digest.toString('hex')), Buffer.from(digest.toString('base64')));
+    }
+    for (const needle of needles) assert.equal(stored.indexOf(needle), -1, `found ${needle.toString('hex').slice(0, 16)}...`);
+    assert.ok(stored.length > 0);
+  });
+});
