@@ -11,8 +11,8 @@
 
 import * as opaque from '@serenity-kit/opaque';
 
-import type { SigningKey } from '../crypto/ed25519.js';
-import { DEVICE_CERTIFICATE_VALIDITY_MS, issueCertificate } from './certificate.js';
+import { ed25519Verify, type SigningKey } from '../crypto/ed25519.js';
+import { DEVICE_CERTIFICATE_VALIDITY_MS, issueCertificate, verifyCertificate } from './certificate.js';
 import type { LoginStore } from './store/login-store.js';
 import { checkUsername } from './username.js';
 
@@ -42,6 +42,17 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = Object.freeze({
 });
 
 const HOUR_MS = 60 * 60 * 1000;
+/** How far a renewal request's time may be from the server's. */
+export const RENEWAL_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** The domain-separation prefix of renewal proofs. */
+export const RENEWAL_DOMAIN = Buffer.from('parley certificate renewal v1\0', 'ascii');
+
+/** What a device signs to renew `certificate` at `requestedAt` (ms). */
+export function renewalMessage(certificate: Uint8Array, requestedAt: number): Uint8Array {
+  const time = Buffer.alloc(8);
+  time.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(requestedAt))));
+  return Buffer.concat([RENEWAL_DOMAIN, time, certificate]);
+}
 
 /** Why a request was refused. */
 export type LoginRefusal = 'USERNAME_INVALID' | 'USERNAME_TAKEN' | 'RATE_LIMITED' | 'LOGIN_FAILED' | 'DEVICE_REVOKED' | 'BAD_REQUEST';
@@ -176,6 +187,26 @@ export class LoginService {
       endpoints: [],
     });
     return { ok: true, certificate, sessionKey };
+  }
+
+  /**
+   * Renews a device certificate without the password: `proof` is the device's Ed25519 signature of
+   * renewalMessage(certificate, requestedAt). Refused if the certificate is not this CA's or has
+   * expired, the request is stale, or the device was revoked.
+   */
+  async renew(certificate: Uint8Array, requestedAt: number, proof: Uint8Array, now: number): Promise<Result<{ certificate: Uint8Array }>> {
+    const check = verifyCertificate(certificate, this.o.ca.publicKey, this.o.network, now);
+    if (!check.ok || check.body.kind !== 'device' || !check.body.username || !check.body.deviceId || !check.body.signingKey) {
+      return refuse('LOGIN_FAILED', check.ok ? 'not a device certificate' : `the certificate does not verify: ${check.code}`);
+    }
+    if (Math.abs(now - requestedAt) > RENEWAL_CLOCK_SKEW_MS) return refuse('BAD_REQUEST', 'the renewal request is stale or from the future');
+    if (!ed25519Verify(check.body.signingKey, renewalMessage(certificate, requestedAt), proof)) return refuse('LOGIN_FAILED', 'the proof is not the device key\'s');
+    const key = checkUsername(check.body.username);
+    if (!key.ok) return refuse('LOGIN_FAILED', 'the certificate names an invalid user');
+    const device = await this.o.store.getDevice(key.key, check.body.deviceId);
+    if (!device || device.revokedAt !== null) return refuse('DEVICE_REVOKED', 'this device was revoked; it gets no certificate');
+    const renewed = issueCertificate(this.o.ca, { ...check.body, notBefore: now, notAfter: now + this.limits.certificateValidityMs, serial: await this.o.store.nextSerial() });
+    return { ok: true, certificate: renewed };
   }
 
   /** Revokes a device of an account: it gets no certificate from now on. */

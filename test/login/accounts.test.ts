@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as opaque from '@serenity-kit/opaque';
 
-import { signingKeyFromSeed } from '../../src/crypto/ed25519.js';
-import { LoginService, type DeviceKeys } from '../../src/login/accounts.js';
+import { ed25519Sign, signingKeyFromSeed } from '../../src/crypto/ed25519.js';
+import { LoginService, renewalMessage, type DeviceKeys } from '../../src/login/accounts.js';
+import { makeRevocationList, readRevocationList } from '../../src/login/revocation.js';
 import { verifyCertificate } from '../../src/login/certificate.js';
 import { SqliteLoginStore } from '../../src/login/store/sqlite-store.js';
 import { Prng } from '../../src/util/prng.js';
@@ -129,5 +130,40 @@ describe('LoginService (OPAQUE accounts, certificates)', () => {
     }
     for (const needle of needles) assert.equal(stored.indexOf(needle), -1, `found ${needle.toString('hex').slice(0, 16)}...`);
     assert.ok(stored.length > 0);
+  });
+});
+
+describe('renewal without the password, and the revocation list', () => {
+  test('a device renews with its signing key; a wrong proof, a stale request, a revoked device are refused', async () => {
+    const { svc, store } = await service();
+    await register(svc, 'gina', 'pw gina');
+    const signer = signingKeyFromSeed(rng.bytes(32));
+    const keys: DeviceKeys = { deviceId: rng.bytes(16), noiseKey: rng.bytes(32), signingKey: signer.publicKey };
+    const first = await login(svc, 'gina', 'pw gina', keys);
+    assert.ok(first.ok);
+    const at = 1_000_000 + 60 * 60 * 1000;
+    const proof = ed25519Sign(signer, renewalMessage(first.certificate, at));
+    const renewed = await svc.renew(first.certificate, at, proof, at);
+    assert.ok(renewed.ok);
+    const check = verifyCertificate(renewed.certificate, ca.publicKey, 'home', at + 1);
+    const before = verifyCertificate(first.certificate, ca.publicKey, 'home', at);
+    assert.ok(check.ok && before.ok && check.body.notAfter > before.body.notAfter && check.body.serial !== before.body.serial);
+    const stranger = signingKeyFromSeed(rng.bytes(32));
+    const wrong = await svc.renew(first.certificate, at, ed25519Sign(stranger, renewalMessage(first.certificate, at)), at);
+    assert.ok(!wrong.ok && wrong.code === 'LOGIN_FAILED');
+    const stale = await svc.renew(first.certificate, at - 10 * 60 * 1000, ed25519Sign(signer, renewalMessage(first.certificate, at - 10 * 60 * 1000)), at);
+    assert.ok(!stale.ok && stale.code === 'BAD_REQUEST');
+    await svc.revoke('gina', keys.deviceId, at + 5);
+    const revoked = await svc.renew(first.certificate, at + 10, ed25519Sign(signer, renewalMessage(first.certificate, at + 10)), at + 10);
+    assert.ok(!revoked.ok && revoked.code === 'DEVICE_REVOKED');
+
+    const list = await makeRevocationList(store, ca, 'home', at + 20);
+    const read = readRevocationList(list, ca.publicKey, 'home');
+    assert.ok(read);
+    assert.deepEqual(read.entries.map((e) => [e.account, Buffer.from(e.deviceId).toString('hex')]), [['gina', Buffer.from(keys.deviceId).toString('hex')]]);
+    const tampered = Uint8Array.from(list);
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1;
+    assert.equal(readRevocationList(tampered, ca.publicKey, 'home'), null);
+    assert.equal(readRevocationList(list, ca.publicKey, 'work'), null);
   });
 });
