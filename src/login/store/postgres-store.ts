@@ -133,7 +133,7 @@ export class PostgresLoginStore implements LoginStore {
   async failuresSince(scope: FailureScope, key: string, since: number): Promise<{ count: number; latest: number | null }> {
     const r = await this.pool.query<{ n: string; latest: string | null }>('SELECT COUNT(*) AS n, MAX(at) AS latest FROM failures WHERE scope = $1 AND key = $2 AND at >= $3', [scope, key, since]);
     const row = r.rows[0];
-    return { count: Number(row?.n ?? 0), latest: row?.latest == null ? null : Number(row.latest) };
+    return { count: Number(row?.n ?? 0), latest: row?.latest === undefined || row.latest === null ? null : Number(row.latest) };
   }
 
   async clearFailures(scope: FailureScope, key: string): Promise<void> {
