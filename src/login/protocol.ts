@@ -1,0 +1,119 @@
+/**
+ * The login protocol: its messages (one table, commands 0x0110-0x011f) and a transport-free
+ * dispatcher that answers a session's requests with the LoginService. The login server runs it
+ * over secure sessions; tests run it directly. OPAQUE's messages travel as bytes.
+ */
+
+import { decodeMessage, encodeMessage, type WireMessage } from '../wire/index.js';
+import { bytes, defineMessage, defineProtocol, enumeration, field, optional, string, uint } from '../wire/schema.js';
+import type { LoginRefusal, LoginService } from './accounts.js';
+import type { LoginStore } from './store/login-store.js';
+import { makeRevocationList } from './revocation.js';
+import type { SigningKey } from '../crypto/ed25519.js';
+
+/** Largest OPAQUE message on the wire (registration records are 192 bytes). */
+const OPAQUE_BYTES_MAX = 1024;
+const opaqueBytes = bytes({ minBytes: 1, maxBytes: OPAQUE_BYTES_MAX });
+const username = string({ minBytes: 1, maxBytes: 256 });
+
+export const RegisterStart = defineMessage('register-start', 0x0110, { username: field(1, username), request: field(2, opaqueBytes) });
+export const RegisterStarted = defineMessage('register-started', 0x0111, { response: field(1, opaqueBytes) });
+export const RegisterFinish = defineMessage('register-finish', 0x0112, { username: field(1, username), record: field(2, opaqueBytes) });
+export const Registered = defineMessage('registered', 0x0113, { username: field(1, username) });
+export const LoginStart = defineMessage('login-start', 0x0114, { username: field(1, username), request: field(2, opaqueBytes) });
+export const LoginStarted = defineMessage('login-started', 0x0115, { response: field(1, opaqueBytes) });
+export const LoginFinish = defineMessage('login-finish', 0x0116, {
+  proof: field(1, opaqueBytes),
+  deviceId: field(2, bytes(16)),
+  noiseKey: field(3, bytes(32)),
+  signingKey: field(4, bytes(32)),
+});
+export const LoggedIn = defineMessage('logged-in', 0x0117, { certificate: field(1, bytes({ maxBytes: 4096 })) });
+export const Renew = defineMessage('renew', 0x0118, { certificate: field(1, bytes({ maxBytes: 4096 })), requestedAt: field(2, uint()), proof: field(3, bytes(64)) });
+export const Renewed = defineMessage('renewed', 0x0119, { certificate: field(1, bytes({ maxBytes: 4096 })) });
+export const GetRevocations = defineMessage('get-revocations', 0x011a, {});
+export const Revocations = defineMessage('revocations', 0x011b, { list: field(1, bytes({ maxBytes: 1024 * 1024 })) });
+export const LOGIN_ERROR_CODES = ['USERNAME_INVALID', 'USERNAME_TAKEN', 'RATE_LIMITED', 'LOGIN_FAILED', 'DEVICE_REVOKED', 'BAD_REQUEST'] as const;
+export const LoginError = defineMessage('login-error', 0x011f, {
+  code: field(1, enumeration(LOGIN_ERROR_CODES)),
+  reason: field(2, string({ maxBytes: 512 })),
+  retryAfterMs: optional(3, uint()),
+});
+
+/** The requests a login server answers. */
+export const LOGIN_REQUESTS = defineProtocol('login-requests', [RegisterStart, RegisterFinish, LoginStart, LoginFinish, Renew, GetRevocations] as const);
+
+/** How long a started login waits for its second step. */
+export const PENDING_LOGIN_MS = 60_000;
+/** Started logins held at once; beyond it the oldest is forgotten (its client must start again). */
+export const PENDING_LOGINS_MAX = 10_000;
+
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
+const raw = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64url'));
+
+/** Answers login requests; one instance per server process. */
+export class LoginDispatcher {
+  /** Session id -> the state between LoginStart and LoginFinish. */
+  private readonly pending = new Map<number, { key: string; state: string; at: number }>();
+
+  constructor(
+    private readonly service: LoginService,
+    private readonly store: LoginStore,
+    private readonly ca: SigningKey,
+    private readonly network: string,
+  ) {}
+
+  private error(requestId: number, code: LoginRefusal, reason: string, retryAfterMs?: number): Uint8Array {
+    return encodeMessage(LoginError.toMessage({ code, reason, ...(retryAfterMs !== undefined ? { retryAfterMs: Math.ceil(retryAfterMs) } : {}) }, requestId), { compressed: true });
+  }
+
+  private reply(m: WireMessage): Uint8Array {
+    return encodeMessage(m, { compressed: true });
+  }
+
+  /** The reply to one request (bytes of a wire message), from session `session` at `address`. */
+  async handle(session: number, address: string, request: Uint8Array, now: number): Promise<Uint8Array> {
+    const decoded = decodeMessage(request);
+    if (!decoded.ok) return this.error(0, 'BAD_REQUEST', decoded.error.message);
+    const id = decoded.value.requestId;
+    const r = LOGIN_REQUESTS.decode(decoded.value);
+    if (!r.ok) return this.error(id, 'BAD_REQUEST', r.error.message);
+    const m = r.value;
+    switch (m.name) {
+      case 'register-start': {
+        const s = await this.service.registerStart(m.value.username, b64(m.value.request), address, now);
+        return s.ok ? this.reply(RegisterStarted.toMessage({ response: raw(s.registrationResponse) }, id)) : this.error(id, s.code, s.reason, s.retryAfterMs);
+      }
+      case 'register-finish': {
+        const s = await this.service.registerFinish(m.value.username, b64(m.value.record), address, now);
+        return s.ok ? this.reply(Registered.toMessage({ username: s.username }, id)) : this.error(id, s.code, s.reason);
+      }
+      case 'login-start': {
+        const s = await this.service.loginStart(m.value.username, b64(m.value.request), address, now);
+        if (!s.ok) return this.error(id, s.code, s.reason, s.retryAfterMs);
+        this.pending.delete(session);
+        if (this.pending.size >= PENDING_LOGINS_MAX) this.pending.delete(this.pending.keys().next().value as number);
+        this.pending.set(session, { key: s.key, state: s.serverState, at: now });
+        return this.reply(LoginStarted.toMessage({ response: raw(s.loginResponse) }, id));
+      }
+      case 'login-finish': {
+        const p = this.pending.get(session);
+        this.pending.delete(session);
+        if (!p || now - p.at > PENDING_LOGIN_MS) return this.error(id, 'BAD_REQUEST', 'no login started on this session (or it timed out): start again');
+        const s = await this.service.loginFinish(p.key, p.state, b64(m.value.proof), m.value, now);
+        return s.ok ? this.reply(LoggedIn.toMessage({ certificate: s.certificate }, id)) : this.error(id, s.code, s.reason);
+      }
+      case 'renew': {
+        const s = await this.service.renew(m.value.certificate, m.value.requestedAt, m.value.proof, now);
+        return s.ok ? this.reply(Renewed.toMessage({ certificate: s.certificate }, id)) : this.error(id, s.code, s.reason);
+      }
+      case 'get-revocations':
+        return this.reply(Revocations.toMessage({ list: await makeRevocationList(this.store, this.ca, this.network, now) }, id));
+    }
+  }
+
+  /** Forgets a session's started login (the session closed). */
+  forget(session: number): void {
+    this.pending.delete(session);
+  }
+}
