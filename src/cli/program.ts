@@ -2,7 +2,9 @@
 
 import { Command } from 'commander';
 
+import { addAccountCommands } from './commands/account.js';
 import { addBenchCodecCommand } from './commands/bench-codec.js';
+import { addLoginServerCommand } from './commands/login-server.js';
 import { addCertVerifyCommand } from './commands/cert-verify.js';
 import { addNetworkInitCommand } from './commands/network-init.js';
 import { addNetworkIssueSupernodeCommand } from './commands/network-issue-supernode.js';
@@ -34,6 +36,9 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   const network = program.command('network').description('create and run a Parley network (certificate authority, keys, network.json)');
   addNetworkInitCommand(network, io);
   addNetworkIssueSupernodeCommand(network, io);
+
+  addLoginServerCommand(program, io);
+  addAccountCommands(program, io);
 
   const cert = program.command('cert').description('inspect and verify certificates');
   addCertVerifyCommand(cert, io);

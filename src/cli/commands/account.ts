@@ -1,0 +1,99 @@
+/**
+ * `parley account register|login USER --network FILE [--profile DIR] [--server HOST:PORT]
+ * --password-stdin [--json]`: an account at the network's login server, through the client
+ * library (the password stays in this process: OPAQUE). Login saves the device certificate in
+ * the profile.
+ */
+
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+
+import { LoginClient, LoginClientError } from '../../login/client.js';
+import { NetworkFileError, readNetworkFile } from '../../login/network-file.js';
+import { defaultProfileDir, deviceIdentity, saveCertificate } from '../../login/profile.js';
+import { parseEndpoint } from '../../wire/address.js';
+import { CliError } from '../errors.js';
+import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
+import { parseJson, readStdinText } from '../input.js';
+import { type CliIo, writeJson } from '../io.js';
+import { commandPath } from '../usage.js';
+
+interface AccountOptions {
+  network: string;
+  profile?: string;
+  server?: string;
+  passwordStdin?: boolean;
+  json?: boolean;
+}
+
+/** The login server's static key and UDP address, from network.json (or --server). */
+function loginServer(opts: AccountOptions, cmd: Command): { key: Uint8Array; host: string; port: number } {
+  let network;
+  try {
+    network = readNetworkFile(parseJson(readFileSync(opts.network, 'utf8')));
+  } catch (e) {
+    if (e instanceof NetworkFileError || e instanceof CliError) throw new CliError(e.message, EXIT_USAGE, commandPath(cmd));
+    throw new CliError(`CLI_BAD_FILE: cannot read ${opts.network}`, EXIT_USAGE, commandPath(cmd));
+  }
+  const entry = network.loginServers[0];
+  if (!entry) throw new CliError('network.json names no login server', EXIT_USAGE, commandPath(cmd));
+  const udp = entry.endpoints.find((e) => e.startsWith('udp:'));
+  const where = parseEndpoint(opts.server ?? (udp ? udp.slice(4) : ''));
+  if (!where) throw new CliError('no UDP endpoint of the login server (use --server host:port)', EXIT_USAGE, commandPath(cmd));
+  return { key: new Uint8Array(Buffer.from(entry.staticKey, 'hex')), host: where.host, port: where.port };
+}
+
+async function password(io: CliIo, opts: AccountOptions, cmd: Command): Promise<string> {
+  if (opts.passwordStdin !== true) throw new CliError('give the password on standard input with --password-stdin', EXIT_USAGE, commandPath(cmd));
+  const line = (await readStdinText(io)).split(/\r?\n/)[0] ?? '';
+  if (line.length === 0) throw new CliError('the password on standard input is empty', EXIT_USAGE, commandPath(cmd));
+  return line;
+}
+
+async function withClient<T>(server: { key: Uint8Array; host: string; port: number }, run: (c: LoginClient) => Promise<T>): Promise<T> {
+  const client = await LoginClient.connect(server.key, server.host, server.port);
+  try {
+    return await run(client);
+  } catch (e) {
+    if (e instanceof LoginClientError) {
+      const after = e.retryAfterMs !== undefined ? ` (try again in ${Math.ceil(e.retryAfterMs / 1000)} s)` : '';
+      throw new CliError(`${e.message}${after}`, EXIT_FAILURE);
+    }
+    throw e;
+  } finally {
+    await client.close();
+  }
+}
+
+const common = (c: Command): Command =>
+  c
+    .argument('<user>', 'the username')
+    .requiredOption('--network <file>', 'the network.json of the network')
+    .option('--profile <dir>', `this device's profile (default ${defaultProfileDir()})`)
+    .option('--server <host:port>', "the login server's UDP address (default: network.json's)")
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--json', 'print the result as JSON');
+
+/** Adds `account register` and `account login`. */
+export function addAccountCommands(program: Command, io: CliIo): void {
+  const account = program.command('account').description('register and log in at the login server');
+  const register = common(account.command('register').description('create an account (the password never leaves this process: OPAQUE)'));
+  register.action(async (user: string, opts: AccountOptions) => {
+    const server = loginServer(opts, register);
+    const pw = await password(io, opts, register);
+    const name = await withClient(server, (c) => c.register(user, pw));
+    if (opts.json === true) writeJson(io.stdout, { registered: name });
+    else io.stdout.write(`registered ${name}\n`);
+  });
+  const login = common(account.command('login').description("log in and save this device's certificate in the profile"));
+  login.action(async (user: string, opts: AccountOptions) => {
+    const server = loginServer(opts, login);
+    const pw = await password(io, opts, login);
+    const dir = opts.profile ?? defaultProfileDir();
+    const id = deviceIdentity(dir);
+    const cert = await withClient(server, (c) => c.login(user, pw, { deviceId: id.deviceId, noiseKey: id.noise.publicKey, signingKey: id.signing.publicKey }));
+    const path = saveCertificate(dir, cert);
+    if (opts.json === true) writeJson(io.stdout, { certificate: path, deviceId: Buffer.from(id.deviceId).toString('hex') });
+    else io.stdout.write(`logged in; certificate saved to ${path}\n`);
+  });
+}
