@@ -12,7 +12,7 @@ import { UdpDriver } from '../transport/drivers/udp.js';
 import { SessionEndpoint } from '../transport/endpoint.js';
 import { decodeMessage, encodeMessage, type WireMessage } from '../wire/index.js';
 import type { DeviceKeys, LoginRefusal } from './accounts.js';
-import { LoggedIn, LoginError, LoginFinish, LoginStart, LoginStarted, Registered, RegisterFinish, RegisterStart, RegisterStarted } from './protocol.js';
+import { Devices, ListDevices, LoggedIn, LoginError, LoginFinish, LoginStart, LoginStarted, Registered, RegisterFinish, RegisterStart, RegisterStarted, RevokeDevice } from './protocol.js';
 
 /** How long a request waits for its reply. */
 export const LOGIN_REQUEST_TIMEOUT_MS = 10_000;
@@ -102,6 +102,16 @@ export class LoginClient {
     const finished = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: s64(started.response), password });
     if (!finished) throw new LoginClientError('LOGIN_FAILED', 'wrong username or password');
     return LoginClient.expect(await this.request(LoginFinish.toMessage({ proof: b(finished.finishLoginRequest), ...keys })), (m) => LoggedIn.fromMessage(m)).certificate;
+  }
+
+  /** This account's devices (after login on this client). */
+  async devices(): Promise<{ deviceId: Uint8Array; createdAt: number; revokedAt?: number }[]> {
+    return LoginClient.expect(await this.request(ListDevices.toMessage({})), (m) => Devices.fromMessage(m)).devices;
+  }
+
+  /** Revokes one of this account's devices (after login on this client); the updated list. */
+  async revoke(deviceId: Uint8Array): Promise<{ deviceId: Uint8Array; createdAt: number; revokedAt?: number }[]> {
+    return LoginClient.expect(await this.request(RevokeDevice.toMessage({ deviceId })), (m) => Devices.fromMessage(m)).devices;
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 
 import { decodeMessage, encodeMessage, type WireMessage } from '../wire/index.js';
-import { bytes, defineMessage, defineProtocol, enumeration, field, optional, string, uint } from '../wire/schema.js';
+import { bytes, defineMessage, defineProtocol, enumeration, field, optional, repeated, string, struct, uint } from '../wire/schema.js';
 import type { LoginRefusal, LoginService } from './accounts.js';
 import type { LoginStore } from './store/login-store.js';
 import { makeRevocationList } from './revocation.js';
@@ -33,6 +33,10 @@ export const Renew = defineMessage('renew', 0x0118, { certificate: field(1, byte
 export const Renewed = defineMessage('renewed', 0x0119, { certificate: field(1, bytes({ maxBytes: 4096 })) });
 export const GetRevocations = defineMessage('get-revocations', 0x011a, {});
 export const Revocations = defineMessage('revocations', 0x011b, { list: field(1, bytes({ maxBytes: 1024 * 1024 })) });
+export const ListDevices = defineMessage('list-devices', 0x011c, {});
+export const RevokeDevice = defineMessage('revoke-device', 0x011d, { deviceId: field(1, bytes(16)) });
+const deviceEntry = struct({ deviceId: field(1, bytes(16)), createdAt: field(2, uint()), revokedAt: optional(3, uint()) });
+export const Devices = defineMessage('devices', 0x011e, { devices: repeated(1, deviceEntry) });
 export const LOGIN_ERROR_CODES = ['USERNAME_INVALID', 'USERNAME_TAKEN', 'RATE_LIMITED', 'LOGIN_FAILED', 'DEVICE_REVOKED', 'BAD_REQUEST'] as const;
 export const LoginError = defineMessage('login-error', 0x011f, {
   code: field(1, enumeration(LOGIN_ERROR_CODES)),
@@ -41,7 +45,7 @@ export const LoginError = defineMessage('login-error', 0x011f, {
 });
 
 /** The requests a login server answers. */
-export const LOGIN_REQUESTS = defineProtocol('login-requests', [RegisterStart, RegisterFinish, LoginStart, LoginFinish, Renew, GetRevocations] as const);
+export const LOGIN_REQUESTS = defineProtocol('login-requests', [RegisterStart, RegisterFinish, LoginStart, LoginFinish, Renew, GetRevocations, ListDevices, RevokeDevice] as const);
 
 /** How long a started login waits for its second step. */
 export const PENDING_LOGIN_MS = 60_000;
@@ -55,6 +59,8 @@ const raw = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64url'
 export class LoginDispatcher {
   /** Session id -> the state between LoginStart and LoginFinish. */
   private readonly pending = new Map<number, { key: string; state: string; at: number }>();
+  /** Session id -> the account it logged in as (for device management); bounded like pending. */
+  private readonly authenticated = new Map<number, string>();
 
   constructor(
     private readonly service: LoginService,
@@ -101,7 +107,18 @@ export class LoginDispatcher {
         this.pending.delete(session);
         if (!p || now - p.at > PENDING_LOGIN_MS) return this.error(id, 'BAD_REQUEST', 'no login started on this session (or it timed out): start again');
         const s = await this.service.loginFinish(p.key, p.state, b64(m.value.proof), m.value, now);
-        return s.ok ? this.reply(LoggedIn.toMessage({ certificate: s.certificate }, id)) : this.error(id, s.code, s.reason);
+        if (!s.ok) return this.error(id, s.code, s.reason);
+        if (this.authenticated.size >= PENDING_LOGINS_MAX) this.authenticated.delete(this.authenticated.keys().next().value as number);
+        this.authenticated.set(session, p.key);
+        return this.reply(LoggedIn.toMessage({ certificate: s.certificate }, id));
+      }
+      case 'list-devices':
+      case 'revoke-device': {
+        const key = this.authenticated.get(session);
+        if (key === undefined) return this.error(id, 'BAD_REQUEST', 'log in on this session first');
+        if (m.name === 'revoke-device' && !(await this.service.revoke(key, m.value.deviceId, now))) return this.error(id, 'BAD_REQUEST', 'no such device on this account');
+        const devices = (await this.store.listDevices(key)).map((d) => ({ deviceId: d.deviceId, createdAt: d.createdAt, ...(d.revokedAt !== null ? { revokedAt: d.revokedAt } : {}) }));
+        return this.reply(Devices.toMessage({ devices }, id));
       }
       case 'renew': {
         const s = await this.service.renew(m.value.certificate, m.value.requestedAt, m.value.proof, now);
@@ -112,8 +129,9 @@ export class LoginDispatcher {
     }
   }
 
-  /** Forgets a session's started login (the session closed). */
+  /** Forgets a session's started login and its login (the session closed). */
   forget(session: number): void {
     this.pending.delete(session);
+    this.authenticated.delete(session);
   }
 }

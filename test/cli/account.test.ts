@@ -52,3 +52,38 @@ describe('parley login-server and parley account, as separate processes', () => 
     }
   });
 });
+
+describe('parley account devices and revoke', () => {
+  test('a second device lists the account\'s devices and revokes the first, which then gets no certificate', { timeout: 120_000 }, async () => {
+    const net = join(root, 'net-devices');
+    assert.equal((await runParley(['network', 'init', net, '--name', 'devices'])).code, 0);
+    const server = spawn(process.execPath, [PARLEY_MAIN, 'login-server', '--network', net, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = (await once(createInterface({ input: server.stdout }), 'line')) as [string];
+      const { port } = JSON.parse(line) as { port: number };
+      const base = ['--network', join(net, 'network.json'), '--server', `127.0.0.1:${port}`, '--password-stdin'];
+      const laptop = join(root, 'laptop');
+      const phone = join(root, 'phone');
+      assert.equal((await runParley(['account', 'register', 'lee', ...base], 'lee pw\n')).code, 0);
+      const first = await runParley(['account', 'login', 'lee', ...base, '--profile', laptop, '--json'], 'lee pw\n');
+      assert.equal(first.code, 0, first.stderr);
+      const { deviceId } = JSON.parse(first.stdout) as { deviceId: string };
+      const listed = await runParley(['account', 'devices', 'lee', ...base, '--profile', phone, '--json'], 'lee pw\n');
+      assert.equal(listed.code, 0, listed.stderr);
+      const { devices } = JSON.parse(listed.stdout) as { devices: { deviceId: string; revoked?: string }[] };
+      assert.equal(devices.length, 2);
+      const revoked = await runParley(['account', 'revoke', 'lee', deviceId, ...base, '--profile', phone, '--json'], 'lee pw\n');
+      assert.equal(revoked.code, 0, revoked.stderr);
+      const after = JSON.parse(revoked.stdout) as { devices: { deviceId: string; revoked?: string }[] };
+      assert.ok(after.devices.find((d) => d.deviceId === deviceId)?.revoked);
+      const again = await runParley(['account', 'login', 'lee', ...base, '--profile', laptop], 'lee pw\n');
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /DEVICE_REVOKED/);
+      const badId = await runParley(['account', 'revoke', 'lee', 'xyz', ...base, '--profile', phone], 'lee pw\n');
+      assert.equal(badId.code, 2);
+    } finally {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+  });
+});

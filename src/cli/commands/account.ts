@@ -96,4 +96,28 @@ export function addAccountCommands(program: Command, io: CliIo): void {
     if (opts.json === true) writeJson(io.stdout, { certificate: path, deviceId: Buffer.from(id.deviceId).toString('hex') });
     else io.stdout.write(`logged in; certificate saved to ${path}\n`);
   });
+
+  const show = (list: { deviceId: Uint8Array; createdAt: number; revokedAt?: number }[], json: boolean | undefined): void => {
+    const rows = list.map((d) => ({ deviceId: Buffer.from(d.deviceId).toString('hex'), added: new Date(d.createdAt).toISOString(), ...(d.revokedAt !== undefined ? { revoked: new Date(d.revokedAt).toISOString() } : {}) }));
+    if (json === true) writeJson(io.stdout, { devices: rows });
+    else for (const r of rows) io.stdout.write(`${r.deviceId}  added ${r.added}${r.revoked ? `  REVOKED ${r.revoked}` : ''}\n`);
+  };
+  /** Logs in with this profile's device, then runs `then` on the same session. */
+  const loggedIn = async <T>(user: string, opts: AccountOptions, cmd: Command, then: (c: LoginClient) => Promise<T>): Promise<T> => {
+    const server = loginServer(opts, cmd);
+    const pw = await password(io, opts, cmd);
+    const id = deviceIdentity(opts.profile ?? defaultProfileDir());
+    return withClient(server, async (c) => {
+      await c.login(user, pw, { deviceId: id.deviceId, noiseKey: id.noise.publicKey, signingKey: id.signing.publicKey });
+      return then(c);
+    });
+  };
+  const devices = common(account.command('devices').description("list the account's devices (logs in with this profile's device)"));
+  devices.action(async (user: string, opts: AccountOptions) => show(await loggedIn(user, opts, devices, (c) => c.devices()), opts.json));
+  const revoke = common(account.command('revoke').description('revoke a device: it gets no certificate from now on (logs in with this profile\'s device)'));
+  revoke.argument('<device>', 'the device id (32 hex digits, as `account devices` shows)');
+  revoke.action(async (user: string, device: string, opts: AccountOptions) => {
+    if (!/^[0-9a-fA-F]{32}$/.test(device)) throw new CliError(`${JSON.stringify(device)} is not a device id (32 hex digits)`, EXIT_USAGE, commandPath(revoke));
+    show(await loggedIn(user, opts, revoke, (c) => c.revoke(new Uint8Array(Buffer.from(device, 'hex')))), opts.json);
+  });
 }
