@@ -247,8 +247,12 @@ export class SessionEndpoint {
     for (const s of this.sessions.values()) {
       if (s.pending) next = Math.min(next, s.pending.retryAt, s.pending.startedAt + this.limits.handshakeTimeoutMs);
       if (s.established) {
-        next = Math.min(next, s.lastReceived + this.limits.idleTimeoutMs, s.lastSent + this.limits.keepaliveMs);
-        if (s.current) next = Math.min(next, s.current.createdAt + (s.initiator ? this.limits.rekeyAfterMs : this.limits.rejectAfterMs));
+        // Only deadlines that handleTimeout acts on (a deadline it cannot act on would stay in the past).
+        next = Math.min(next, s.lastReceived + this.limits.idleTimeoutMs);
+        if (s.current) {
+          next = Math.min(next, s.lastSent + this.limits.keepaliveMs, s.current.createdAt + this.limits.rejectAfterMs);
+          if (s.initiator && !s.pending) next = Math.min(next, s.current.createdAt + this.limits.rekeyAfterMs);
+        }
         if (s.previous) next = Math.min(next, s.previous.createdAt + this.limits.rejectAfterMs);
       }
     }

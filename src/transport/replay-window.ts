@@ -5,13 +5,19 @@
  * move the window.
  */
 
-/** Counters the window remembers behind the highest seen: 2,048, as WireGuard (RFC 6479: 2^n). */
+/** Bits in the ring (RFC 6479: 2^n). */
 export const REPLAY_WINDOW_BITS = 2048;
 /** Counters are numbers: sessions rekey long before 2^53 packets (session-limits.ts). */
 export const COUNTER_MAX = Number.MAX_SAFE_INTEGER;
 
 const WORD_BITS = 32;
 const WORDS = REPLAY_WINDOW_BITS / WORD_BITS;
+/**
+ * Counters accepted behind the highest seen: one word less than the ring, because sliding clears
+ * the top counter's whole word, and the counters that shared that slot one ring earlier must
+ * already be out of the window (RFC 6479 section 2; WireGuard does the same).
+ */
+export const REPLAY_WINDOW_USABLE = REPLAY_WINDOW_BITS - WORD_BITS;
 
 /** Accepts each counter at most once, and none more than REPLAY_WINDOW_BITS behind the newest. */
 export class ReplayWindow {
@@ -23,7 +29,7 @@ export class ReplayWindow {
   check(counter: number): boolean {
     if (!Number.isSafeInteger(counter) || counter < 0) return false;
     if (counter > this.top) return true;
-    if (this.top - counter >= REPLAY_WINDOW_BITS) return false;
+    if (this.top - counter >= REPLAY_WINDOW_USABLE) return false;
     const i = counter % REPLAY_WINDOW_BITS;
     return ((this.words[i >>> 5] as number) & (1 << (i & 31))) === 0;
   }

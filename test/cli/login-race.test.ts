@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, test } from 'node:test';
+
+import { PARLEY_MAIN, runParley } from './parley-process.js';
+
+/** A PostgreSQL server to test against (.ci/run starts one and sets this). */
+const url = process.env['PARLEY_TEST_POSTGRES'];
+const root = mkdtempSync(join(tmpdir(), 'parley-race-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+async function loginServer(net: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [PARLEY_MAIN, 'login-server', '--network', net, '--listen', '127.0.0.1:0', '--db', url as string], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [string];
+  return { child, port: (JSON.parse(line) as { port: number }).port };
+}
+
+test(
+  'two login servers on one PostgreSQL, concurrent registrations of one name through both: exactly one is accepted',
+  { skip: url ? false : 'PARLEY_TEST_POSTGRES is not set (.ci/run installs PostgreSQL and sets it)', timeout: 120_000 },
+  async () => {
+    const net = join(root, 'net');
+    assert.equal((await runParley(['network', 'init', net, '--name', 'race'])).code, 0);
+    const servers = await Promise.all([loginServer(net), loginServer(net)]);
+    try {
+      const name = `racer${randomBytes(4).toString('hex')}`; // fresh in a database other runs share
+      const attempts = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          runParley(['account', 'register', name, '--network', join(net, 'network.json'), '--server', `127.0.0.1:${servers[i % 2]?.port}`, '--password-stdin'], `pw ${i}\n`),
+        ),
+      );
+      const accepted = attempts.filter((r) => r.code === 0);
+      assert.equal(accepted.length, 1, attempts.map((r) => r.stderr.trim()).join(' | '));
+      for (const r of attempts.filter((x) => x.code !== 0)) assert.match(r.stderr, /USERNAME_TAKEN/);
+    } finally {
+      for (const s of servers) s.child.kill('SIGTERM');
+      await Promise.all(servers.map((s) => once(s.child, 'exit')));
+    }
+  },
+);
