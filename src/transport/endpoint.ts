@@ -144,6 +144,8 @@ export class SessionEndpoint {
   private readonly paddingBuckets: readonly number[];
   private readonly sessions = new Map<number, Session>();
   private readonly byRemote = new Map<string, Session>();
+  /** Sessions with a handshake in flight: the only ones a cookie reply can be for. */
+  private readonly pendingSessions = new Set<Session>();
   /** Local index -> the session and, once keys exist, the keypair (else a pending handshake). */
   private readonly byIndex = new Map<number, { session: Session; keypair: Keypair | null }>();
   private readonly timestamps = new Map<string, number>();
@@ -341,6 +343,7 @@ export class SessionEndpoint {
   private dropPending(s: Session): void {
     if (s.pending) this.byIndex.delete(s.pending.localIndex);
     s.pending = null;
+    this.pendingSessions.delete(s);
   }
 
   private retire(k: Keypair, s: Session, which: 'current' | 'previous'): void {
@@ -378,6 +381,7 @@ export class SessionEndpoint {
     const body = Buffer.concat([msg1, mac1, mac2]);
     const delay = Math.min(this.limits.handshakeRetryMs * this.limits.handshakeBackoff ** attempt, this.limits.handshakeRetryMaxMs);
     s.pending = { hs, localIndex, mac1, startedAt, attempt, retryAt: now + delay };
+    this.pendingSessions.add(s);
     this.byIndex.set(localIndex, { session: s, keypair: null });
     s.lastSent = now;
     this.emit({ type: 'datagram', to: s.address, kind: 'initiation', bytes: wrapHandshake(PACKET_KIND.initiation, body, obfuscationKey(s.remoteStatic), this.options.random(OBFUSCATION_NONCE_BYTES)) });
@@ -507,6 +511,7 @@ export class SessionEndpoint {
     const result = pending.hs.result;
     if (!p || !result) return false;
     s.pending = null;
+    this.pendingSessions.delete(s);
     s.address = from;
     const keypair: Keypair = { localIndex: index, remoteIndex: p.senderIndex, send: result.send, receive: result.receive, peerMask: new HeaderMask(p.headerKey), window: new ReplayWindow(), createdAt: now, sendCounter: 0 };
     this.install(s, keypair, p.application, result.handshakeHash, now);
@@ -515,15 +520,19 @@ export class SessionEndpoint {
     return true;
   }
 
+  /**
+   * A cookie reply only stores the cookie: the next retry carries it in mac2. Restarting the handshake
+   * here would let anyone who saw mac1 and knows the peer's public key (the reply's key is public)
+   * discard our initiation in flight and make us send initiations on demand.
+   */
   private handleCookie(datagram: Uint8Array, from: PeerAddress, now: number): boolean {
-    for (const s of this.sessions.values()) {
+    for (const s of this.pendingSessions) {
       if (!s.pending || s.address !== from) continue;
       const inner = unwrapHandshake(datagram, obfuscationKey(s.remoteStatic));
       if (inner?.kind !== PACKET_KIND.cookie) continue;
       const cookie = openCookie(cookieKey(s.remoteStatic), s.pending.mac1, inner.body);
       if (!cookie) continue;
       s.cookie = { value: cookie, at: now };
-      this.startHandshake(s, now, s.pending.attempt, s.pending.startedAt);
       return true;
     }
     return false;

@@ -249,6 +249,11 @@ describe('SessionEndpoint: cookies under load', () => {
     client.endpoint.connect(server.publicKey, 'server', net.now);
     net.run();
     assert.equal(server.endpoint.stats.cookiesSent, 1);
+    // The cookie reply only stores the cookie: no initiation goes out until the retry timer fires.
+    assert.equal(net.wire.filter((d) => d.to === 'server').length, 1);
+    assert.equal(net.eventsOf('client', 'established').length, 0);
+    net.advanceTo(net.now + 5_000);
+    assert.equal(net.wire.filter((d) => d.to === 'server').length >= 2, true);
     assert.equal(net.eventsOf('client', 'established').length, 1);
     assert.equal(net.eventsOf('server', 'established').length, 1);
   });
