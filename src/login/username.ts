@@ -8,6 +8,8 @@
 /** Shortest and longest username, in code points after normalisation. */
 export const USERNAME_MIN_CHARS = 2;
 export const USERNAME_MAX_CHARS = 32;
+/** Longest username in UTF-8 bytes (display and key form): what a certificate's username field holds. */
+export const USERNAME_MAX_BYTES = 64;
 
 /** Why a username was refused. */
 export type UsernameRefusal =
@@ -63,5 +65,10 @@ export function checkUsername(input: string): UsernameCheck {
   if (used.length > 1 && !COMPATIBLE.has(used.join('+'))) {
     return refuse('USERNAME_MIXED_SCRIPTS', `a username is written in one script, not ${used.join(' and ')} together (look-alike letters)`);
   }
-  return { ok: true, display, key: display.toLowerCase().normalize('NFKC') };
+  // Case folding maps final sigma to sigma; toLowerCase picks the final form by context, so fold it here.
+  const key = display.toLowerCase().normalize('NFKC').replace(/\u03c2/gu, '\u03c3');
+  if (Buffer.byteLength(display) > USERNAME_MAX_BYTES || Buffer.byteLength(key) > USERNAME_MAX_BYTES) {
+    return refuse('USERNAME_TOO_LONG', `a username has at most ${USERNAME_MAX_BYTES} bytes in UTF-8`);
+  }
+  return { ok: true, display, key };
 }

@@ -27,6 +27,7 @@ describe('usernames', () => {
     assert.equal(key('ALICE'), key('alice'));
     assert.equal(key('Zoe\u0308'), key('zoë')); // combining diaeresis vs precomposed
     assert.equal(key('ﬁona'), key('fiona')); // the fi ligature
+    assert.equal(key('ΟΔΟΣ'), key('οδοσ')); // a capital sigma lowers to final ς at the end; folding makes it σ
   });
 
   test('every refusal says why, with a stable code', () => {
@@ -34,6 +35,9 @@ describe('usernames', () => {
     assert.equal(refusal('   '), 'USERNAME_EMPTY');
     assert.equal(refusal('a'), 'USERNAME_TOO_SHORT');
     assert.equal(refusal('a'.repeat(USERNAME_MAX_CHARS + 1)), 'USERNAME_TOO_LONG');
+    // 17 four-byte characters fit the character limit but not the certificate's 64 bytes.
+    assert.equal(refusal('\u{20000}'.repeat(17)), 'USERNAME_TOO_LONG');
+    assert.equal(checkUsername('\u{20000}'.repeat(16)).ok, true);
     assert.equal(refusal('al ice'), 'USERNAME_BAD_CHARACTER');
     assert.equal(refusal('alice@home'), 'USERNAME_BAD_CHARACTER');
     assert.equal(refusal('ali\u200bce'), 'USERNAME_BAD_CHARACTER'); // zero-width space
