@@ -205,6 +205,10 @@ export class LoginService {
     if (!key.ok) return refuse('LOGIN_FAILED', 'the certificate names an invalid user');
     const device = await this.o.store.getDevice(key.key, check.body.deviceId);
     if (!device || device.revokedAt !== null) return refuse('DEVICE_REVOKED', 'this device was revoked; it gets no certificate');
+    // A later login may have given the device new keys: a certificate for the old keys is not renewed.
+    if (!Buffer.from(device.noiseKey).equals(check.body.noiseKey) || !Buffer.from(device.signingKey).equals(check.body.signingKey)) {
+      return refuse('LOGIN_FAILED', 'the device has new keys since this certificate; log in again');
+    }
     const renewed = issueCertificate(this.o.ca, { ...check.body, notBefore: now, notAfter: now + this.limits.certificateValidityMs, serial: await this.o.store.nextSerial() });
     return { ok: true, certificate: renewed };
   }

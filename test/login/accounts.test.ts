@@ -153,6 +153,13 @@ describe('renewal without the password, and the revocation list', () => {
     assert.ok(!wrong.ok && wrong.code === 'LOGIN_FAILED');
     const stale = await svc.renew(first.certificate, at - 10 * 60 * 1000, ed25519Sign(signer, renewalMessage(first.certificate, at - 10 * 60 * 1000)), at);
     assert.ok(!stale.ok && stale.code === 'BAD_REQUEST');
+    // A later login gives the device new keys: the certificate for the old keys no longer renews.
+    const newSigner = signingKeyFromSeed(rng.bytes(32));
+    const second = await login(svc, 'gina', 'pw gina', { deviceId: keys.deviceId, noiseKey: rng.bytes(32), signingKey: newSigner.publicKey });
+    assert.ok(second.ok);
+    const old = await svc.renew(first.certificate, at, proof, at);
+    assert.ok(!old.ok && old.code === 'LOGIN_FAILED', JSON.stringify(old));
+    assert.ok((await svc.renew(second.certificate, at, ed25519Sign(newSigner, renewalMessage(second.certificate, at)), at)).ok);
     await svc.revoke('gina', keys.deviceId, at + 5);
     const revoked = await svc.renew(first.certificate, at + 10, ed25519Sign(signer, renewalMessage(first.certificate, at + 10)), at + 10);
     assert.ok(!revoked.ok && revoked.code === 'DEVICE_REVOKED');
