@@ -106,10 +106,14 @@ interface Keypair {
 interface PendingHandshake {
   readonly hs: HandshakeState;
   readonly localIndex: number;
+  /** The first handshake message, kept to resend it with a cookie. */
+  readonly msg1: Uint8Array;
   readonly mac1: Uint8Array;
   readonly startedAt: number;
   readonly attempt: number;
   readonly retryAt: number;
+  /** Whether this initiation was already resent with a cookie (at most once). */
+  cookieResent: boolean;
 }
 
 interface Session {
@@ -187,8 +191,17 @@ export class SessionEndpoint {
   connect(remoteStatic: Uint8Array, address: PeerAddress, now: number): number {
     const existing = this.byRemote.get(hex(remoteStatic));
     if (existing) return existing.id;
+    if (remoteStatic.length !== 32) throw new RangeError(`a peer's static key is 32 bytes, not ${remoteStatic.length}`);
     const session = this.newSession(true, remoteStatic, address, now);
-    this.startHandshake(session, now, 0);
+    try {
+      this.startHandshake(session, now, 0);
+    } catch (err) {
+      // A key the handshake refuses (a low-order point) leaves no session behind.
+      this.dropPending(session);
+      this.sessions.delete(session.id);
+      this.byRemote.delete(session.remoteKey);
+      throw new RangeError(`cannot connect to this key: ${(err as Error).message}`);
+    }
     return session.id;
   }
 
@@ -376,13 +389,18 @@ export class SessionEndpoint {
     this.lastTimestampSent = Math.max(now, this.lastTimestampSent + 1);
     const msg1 = hs.writeMessage(encodeHandshakePayload({ senderIndex: localIndex, headerKey: this.ownHeaderKey, timestamp: this.lastTimestampSent, application: this.application }));
     const mac1 = mac(mac1Key(s.remoteStatic), msg1);
-    const cookieFresh = s.cookie && now - s.cookie.at < this.limits.cookieSecretMs;
-    const mac2 = cookieFresh && s.cookie ? mac(s.cookie.value, msg1, mac1) : new Uint8Array(MAC_BYTES);
-    const body = Buffer.concat([msg1, mac1, mac2]);
     const delay = Math.min(this.limits.handshakeRetryMs * this.limits.handshakeBackoff ** attempt, this.limits.handshakeRetryMaxMs);
-    s.pending = { hs, localIndex, mac1, startedAt, attempt, retryAt: now + delay };
+    s.pending = { hs, localIndex, msg1, mac1, startedAt, attempt, retryAt: now + delay, cookieResent: false };
     this.pendingSessions.add(s);
     this.byIndex.set(localIndex, { session: s, keypair: null });
+    this.sendInitiation(s, s.pending, now);
+  }
+
+  /** Sends a pending initiation, with mac2 when a fresh cookie is held. */
+  private sendInitiation(s: Session, p: PendingHandshake, now: number): void {
+    const cookieFresh = s.cookie && now - s.cookie.at < this.limits.cookieSecretMs;
+    const mac2 = cookieFresh && s.cookie ? mac(s.cookie.value, p.msg1, p.mac1) : new Uint8Array(MAC_BYTES);
+    const body = Buffer.concat([p.msg1, p.mac1, mac2]);
     s.lastSent = now;
     this.emit({ type: 'datagram', to: s.address, kind: 'initiation', bytes: wrapHandshake(PACKET_KIND.initiation, body, obfuscationKey(s.remoteStatic), this.options.random(OBFUSCATION_NONCE_BYTES)) });
   }
@@ -452,8 +470,8 @@ export class SessionEndpoint {
     if (this.underLoad(now)) {
       const valid = [this.cookieSecret, this.previousCookieSecret].some((secret) => secret && sameMac(mac(cookieFor(secret, from), msg1, mac1), mac2));
       if (!valid) {
-        // A cookie only for an initiation without one (mac2 all zeros); a wrong mac2 is dropped silently.
-        if (mac2.some((b) => b !== 0)) return false;
+        // No mac2, or one for another address or an expired secret (the initiator moved, or its cookie
+        // aged here first): a fresh cookie either way, as WireGuard does, so the initiator recovers.
         // Stateless: no DH, nothing stored; the reply goes to the claimed source only.
         const sealed = sealCookie(this.ownCookieKey, this.options.random(COOKIE_NONCE_BYTES), mac1, cookieFor(this.cookieSecret, from));
         this.stats.cookiesSent++;
@@ -521,9 +539,10 @@ export class SessionEndpoint {
   }
 
   /**
-   * A cookie reply only stores the cookie: the next retry carries it in mac2. Restarting the handshake
-   * here would let anyone who saw mac1 and knows the peer's public key (the reply's key is public)
-   * discard our initiation in flight and make us send initiations on demand.
+   * A cookie reply stores the cookie and resends the same initiation (same handshake state) with it
+   * in mac2, once per initiation. Anyone who saw mac1 and knows the peer's public key can forge a
+   * cookie reply, so it must not restart the handshake (that would discard the initiation in flight,
+   * and its genuine response with it) nor make us send on demand.
    */
   private handleCookie(datagram: Uint8Array, from: PeerAddress, now: number): boolean {
     for (const s of this.pendingSessions) {
@@ -533,6 +552,10 @@ export class SessionEndpoint {
       const cookie = openCookie(cookieKey(s.remoteStatic), s.pending.mac1, inner.body);
       if (!cookie) continue;
       s.cookie = { value: cookie, at: now };
+      if (!s.pending.cookieResent) {
+        s.pending.cookieResent = true;
+        this.sendInitiation(s, s.pending, now);
+      }
       return true;
     }
     return false;
