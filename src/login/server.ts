@@ -13,6 +13,7 @@ import { signingKeyFromSeed } from '../crypto/ed25519.js';
 import { DH_25519 } from '../crypto/noise/index.js';
 import { UdpDriver } from '../transport/drivers/udp.js';
 import { SessionEndpoint } from '../transport/endpoint.js';
+import { parseEndpoint } from '../wire/address.js';
 import { LoginService, type LoginLimits } from './accounts.js';
 import { CA_KEY_FILE, LOGIN_SERVER_KEY_FILE, NETWORK_FILE, readSecretKey, SECRET_FILE_MODE } from './key-files.js';
 import { readNetworkFile } from './network-file.js';
@@ -62,8 +63,9 @@ export async function startLoginServer(options: { directory: string; host: strin
     onEvent: (e) => {
       if (e.type === 'closed') dispatcher.forget(e.session);
       if (e.type !== 'message') return;
-      const address = endpoint.addressOf(e.session) ?? '';
-      dispatcher.handle(e.session, address.replace(/:\d+$/, ''), e.payload, Date.now()).then(
+      // Rate limits count per source host, not per host and port.
+      const host = parseEndpoint(endpoint.addressOf(e.session) ?? '')?.host ?? '';
+      dispatcher.handle(e.session, host, e.payload, Date.now()).then(
         (reply) => driver?.send(e.session, reply),
         (err: unknown) => options.onError?.(err instanceof Error ? err : new Error(String(err))),
       );

@@ -8,35 +8,12 @@ import pg from 'pg';
 
 import type { AccountRecord, DeviceRecord, FailureScope, LoginStore } from './login-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { accountFromRow, type AccountRow, deviceFromRow, type DeviceRow } from './rows.js';
 
 /** The advisory lock key of migrations ("parley" as a number). */
 const MIGRATION_LOCK = 0x7061_726c;
 /** Connections per server. */
 export const POSTGRES_POOL_MAX = 10;
-
-interface AccountRow {
-  key: string;
-  display: string;
-  opaque_record: Buffer;
-  created_at: string;
-}
-interface DeviceRow {
-  account_key: string;
-  device_id: Buffer;
-  noise_key: Buffer;
-  signing_key: Buffer;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const device = (r: DeviceRow): DeviceRecord => ({
-  accountKey: r.account_key,
-  deviceId: new Uint8Array(r.device_id),
-  noiseKey: new Uint8Array(r.noise_key),
-  signingKey: new Uint8Array(r.signing_key),
-  createdAt: Number(r.created_at),
-  revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-});
 
 /** Options of a PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -89,7 +66,7 @@ export class PostgresLoginStore implements LoginStore {
   async getAccount(key: string): Promise<AccountRecord | null> {
     const r = await this.pool.query<AccountRow>('SELECT * FROM accounts WHERE key = $1', [key]);
     const row = r.rows[0];
-    return row ? { key: row.key, display: row.display, opaqueRecord: new Uint8Array(row.opaque_record), createdAt: Number(row.created_at) } : null;
+    return row ? accountFromRow(row) : null;
   }
 
   async putDevice(d: Omit<DeviceRecord, 'revokedAt'>): Promise<boolean> {
@@ -103,12 +80,12 @@ export class PostgresLoginStore implements LoginStore {
 
   async getDevice(accountKey: string, deviceId: Uint8Array): Promise<DeviceRecord | null> {
     const r = await this.pool.query<DeviceRow>('SELECT * FROM devices WHERE account_key = $1 AND device_id = $2', [accountKey, Buffer.from(deviceId)]);
-    return r.rows[0] ? device(r.rows[0]) : null;
+    return r.rows[0] ? deviceFromRow(r.rows[0]) : null;
   }
 
   async listDevices(accountKey: string): Promise<DeviceRecord[]> {
     const r = await this.pool.query<DeviceRow>('SELECT * FROM devices WHERE account_key = $1 ORDER BY created_at, device_id', [accountKey]);
-    return r.rows.map(device);
+    return r.rows.map(deviceFromRow);
   }
 
   async revokeDevice(accountKey: string, deviceId: Uint8Array, at: number): Promise<boolean> {

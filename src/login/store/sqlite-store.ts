@@ -4,31 +4,7 @@ import Database from 'better-sqlite3';
 
 import type { AccountRecord, DeviceRecord, FailureScope, LoginStore } from './login-store.js';
 import { MIGRATIONS } from './migrations.js';
-
-interface AccountRow {
-  key: string;
-  display: string;
-  opaque_record: Buffer;
-  created_at: number;
-}
-interface DeviceRow {
-  account_key: string;
-  device_id: Buffer;
-  noise_key: Buffer;
-  signing_key: Buffer;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const account = (r: AccountRow): AccountRecord => ({ key: r.key, display: r.display, opaqueRecord: new Uint8Array(r.opaque_record), createdAt: Number(r.created_at) });
-const device = (r: DeviceRow): DeviceRecord => ({
-  accountKey: r.account_key,
-  deviceId: new Uint8Array(r.device_id),
-  noiseKey: new Uint8Array(r.noise_key),
-  signingKey: new Uint8Array(r.signing_key),
-  createdAt: Number(r.created_at),
-  revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-});
+import { accountFromRow, type AccountRow, deviceFromRow, type DeviceRow } from './rows.js';
 
 /** A login store in one SQLite file (":memory:" for tests). */
 export class SqliteLoginStore implements LoginStore {
@@ -62,7 +38,7 @@ export class SqliteLoginStore implements LoginStore {
 
   getAccount(key: string): Promise<AccountRecord | null> {
     const r = this.db.prepare('SELECT * FROM accounts WHERE key = ?').get(key) as AccountRow | undefined;
-    return Promise.resolve(r ? account(r) : null);
+    return Promise.resolve(r ? accountFromRow(r) : null);
   }
 
   putDevice(d: Omit<DeviceRecord, 'revokedAt'>): Promise<boolean> {
@@ -77,11 +53,11 @@ export class SqliteLoginStore implements LoginStore {
 
   getDevice(accountKey: string, deviceId: Uint8Array): Promise<DeviceRecord | null> {
     const r = this.db.prepare('SELECT * FROM devices WHERE account_key = ? AND device_id = ?').get(accountKey, Buffer.from(deviceId)) as DeviceRow | undefined;
-    return Promise.resolve(r ? device(r) : null);
+    return Promise.resolve(r ? deviceFromRow(r) : null);
   }
 
   listDevices(accountKey: string): Promise<DeviceRecord[]> {
-    return Promise.resolve((this.db.prepare('SELECT * FROM devices WHERE account_key = ? ORDER BY created_at, device_id').all(accountKey) as DeviceRow[]).map(device));
+    return Promise.resolve((this.db.prepare('SELECT * FROM devices WHERE account_key = ? ORDER BY created_at, device_id').all(accountKey) as DeviceRow[]).map(deviceFromRow));
   }
 
   revokeDevice(accountKey: string, deviceId: Uint8Array, at: number): Promise<boolean> {
