@@ -12,9 +12,6 @@ import { createCipheriv, type Cipher } from 'node:crypto';
 export const TCP_NONCE_BYTES = 16;
 /** Largest packet a frame carries. */
 export const TCP_FRAME_MAX_BYTES = 0xffff;
-/** Most bytes buffered for an incomplete frame: one frame and its length. */
-const TCP_BUFFER_MAX_BYTES = TCP_FRAME_MAX_BYTES + 2;
-
 const LENGTH_BYTES = 2;
 
 /** The writing side of one direction. */
@@ -44,36 +41,57 @@ export class FrameWriter {
   }
 }
 
-/** The reading side of one direction: bytes in, whole packets out. */
+/**
+ * The reading side of one direction: bytes in, whole packets out. Every byte is copied once, into
+ * the frame it belongs to (a peer that sends a frame one byte at a time costs linear work), and
+ * at most one frame (TCP_FRAME_MAX_BYTES) is held.
+ */
 export class FrameReader {
   private keystream: Cipher | null = null;
-  private buffer = Buffer.alloc(0);
-  private pendingLength = -1;
+  private readonly head = new Uint8Array(TCP_NONCE_BYTES);
+  private headFilled = 0;
+  private frame: Uint8Array | null = null;
+  private frameFilled = 0;
 
   constructor(private readonly key: Uint8Array) {}
 
   /** Adds received bytes; returns the packets they complete. */
   push(bytes: Uint8Array): Uint8Array[] {
-    this.buffer = this.buffer.length === 0 ? Buffer.from(bytes) : Buffer.concat([this.buffer, bytes]);
     const packets: Uint8Array[] = [];
-    for (;;) {
-      if (this.keystream === null) {
-        if (this.buffer.length < TCP_NONCE_BYTES) break;
-        this.keystream = createCipheriv('chacha20', this.key, this.buffer.subarray(0, TCP_NONCE_BYTES));
-        this.buffer = this.buffer.subarray(TCP_NONCE_BYTES);
-      }
-      if (this.pendingLength < 0) {
-        if (this.buffer.length < LENGTH_BYTES) break;
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.frame === null) {
+        // The nonce (once), then each frame's masked length, gather in `head`.
+        const want = this.keystream === null ? TCP_NONCE_BYTES : LENGTH_BYTES;
+        const n = Math.min(want - this.headFilled, bytes.length - at);
+        this.head.set(bytes.subarray(at, at + n), this.headFilled);
+        this.headFilled += n;
+        at += n;
+        if (this.headFilled < want) break;
+        this.headFilled = 0;
+        if (this.keystream === null) {
+          this.keystream = createCipheriv('chacha20', this.key, this.head);
+          continue;
+        }
         const mask = this.keystream.update(Buffer.alloc(LENGTH_BYTES));
-        this.pendingLength = (((this.buffer[0] as number) ^ (mask[0] as number)) << 8) | ((this.buffer[1] as number) ^ (mask[1] as number));
-        this.buffer = this.buffer.subarray(LENGTH_BYTES);
+        const length = (((this.head[0] as number) ^ (mask[0] as number)) << 8) | ((this.head[1] as number) ^ (mask[1] as number));
+        this.frame = new Uint8Array(length);
+        this.frameFilled = 0;
       }
-      if (this.buffer.length < this.pendingLength) break;
-      packets.push(new Uint8Array(this.buffer.subarray(0, this.pendingLength)));
-      this.buffer = this.buffer.subarray(this.pendingLength);
-      this.pendingLength = -1;
+      const n = Math.min(this.frame.length - this.frameFilled, bytes.length - at);
+      this.frame.set(bytes.subarray(at, at + n), this.frameFilled);
+      this.frameFilled += n;
+      at += n;
+      if (this.frameFilled === this.frame.length) {
+        packets.push(this.frame);
+        this.frame = null;
+      }
     }
-    if (this.buffer.length > TCP_BUFFER_MAX_BYTES) throw new RangeError('TCP framing overflow');
+    // A zero-length frame completes without bytes of its own.
+    if (this.frame !== null && this.frame.length === 0) {
+      packets.push(this.frame);
+      this.frame = null;
+    }
     return packets;
   }
 }

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 
 import { DH_25519 } from '../../src/crypto/noise/index.js';
-import { TcpDriver } from '../../src/transport/drivers/tcp.js';
+import { TcpDriver, tcpLabelHost } from '../../src/transport/drivers/tcp.js';
 import { SessionEndpoint, type SessionEvent } from '../../src/transport/endpoint.js';
 import { CHI_SQUARE_15_P0001, maxNibbleChiSquare } from '../../src/transport/chi-square.js';
 import { FrameReader, FrameWriter } from '../../src/transport/tcp-framing.js';
@@ -37,6 +38,20 @@ describe('TCP framing', () => {
     );
   });
 
+  test('a frame sent one byte at a time comes out whole; so does an empty frame', () => {
+    const key = new Uint8Array(32).fill(9);
+    const writer = new FrameWriter(key, new Uint8Array(16).fill(4));
+    const big = new Prng(65535).bytes(65535);
+    const stream = Buffer.concat([writer.frame(big), writer.frame(new Uint8Array(0)), writer.frame(Uint8Array.of(1, 2))]);
+    const reader = new FrameReader(key);
+    const out: Uint8Array[] = [];
+    for (const byte of stream) out.push(...reader.push(Uint8Array.of(byte)));
+    assert.equal(out.length, 3);
+    assert.ok(Buffer.from(out[0] as Uint8Array).equals(Buffer.from(big)));
+    assert.deepEqual([...(out[1] as Uint8Array)], []);
+    assert.deepEqual([...(out[2] as Uint8Array)], [1, 2]);
+  });
+
   test('the first bytes of connections (nonce, masked length) pass the chi-square test; plain lengths fail it', () => {
     const rng = new Prng(1443);
     const key = rng.bytes(32);
@@ -60,6 +75,54 @@ async function startServer(host: string): Promise<{ child: ChildProcess; port: n
   const ready = JSON.parse(line) as { port: number; publicKey: string };
   return { child, port: ready.port, publicKey: new Uint8Array(Buffer.from(ready.publicKey, 'hex')) };
 }
+
+describe('TCP driver limits', () => {
+  const listening = async (limits: { connectionsMax?: number; idleTimeoutMs?: number }): Promise<{ driver: TcpDriver; port: number }> => {
+    const staticKey = DH_25519.keyPairFrom(randomBytes(32));
+    const driver = new TcpDriver({ endpoint: new SessionEndpoint({ staticKey, random: (n) => new Uint8Array(randomBytes(n)) }), staticPublicKey: staticKey.publicKey, onEvent: () => {}, ...limits });
+    return { driver, port: (await driver.listen('127.0.0.1', 0)).port };
+  };
+  const open = async (port: number): Promise<Socket> => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    await once(s, 'connect');
+    return s;
+  };
+
+  test('a connection beyond connectionsMax is closed at once and counted', async () => {
+    const { driver, port } = await listening({ connectionsMax: 2 });
+    const sockets = [await open(port), await open(port)];
+    try {
+      const third = await open(port);
+      sockets.push(third);
+      await once(third, 'close');
+      assert.equal(driver.stats.refused, 1);
+      assert.equal(sockets[0]?.destroyed, false);
+      assert.equal(driver.labels.length, 2);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await driver.close();
+    }
+  });
+
+  test('a connection that sends nothing is closed after the idle timeout and counted', async () => {
+    const { driver, port } = await listening({ idleTimeoutMs: 50 });
+    const s = await open(port);
+    try {
+      await once(s, 'close');
+      assert.equal(driver.stats.idleClosed, 1);
+      assert.equal(driver.labels.length, 0);
+    } finally {
+      s.destroy();
+      await driver.close();
+    }
+  });
+
+  test('connection labels name the peer host', () => {
+    assert.equal(tcpLabelHost('tcp:127.0.0.1:5000#3'), '127.0.0.1');
+    assert.equal(tcpLabelHost('tcp:[2001:db8::1]:443#12'), '2001:db8::1');
+    assert.equal(tcpLabelHost('127.0.0.1:5000'), null);
+  });
+});
 
 describe('TCP sessions between two processes', () => {
   test('handshake and echo over TCP; the session survives a new connection', { timeout: 60_000 }, async () => {
