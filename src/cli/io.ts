@@ -11,6 +11,8 @@ export interface CliIo {
   readonly stderr: TextSink;
   /** Standard input, for commands that read `-`; absent when there is none. */
   readonly stdin?: AsyncIterable<Uint8Array | string>;
+  /** Asks for a secret without echo; present only when there is a terminal to ask on. */
+  readonly readSecret?: (prompt: string) => Promise<string>;
 }
 
 /** Writes one `--json` document: a single line, so that output can be piped to jq or split by line. */

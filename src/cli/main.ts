@@ -11,6 +11,7 @@ import { CliEarlyExit, CliError, errorLine, oneLine } from './errors.js';
 import { EXIT_FAILURE, EXIT_OK, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { buildProgram, type ProgramOptions } from './program.js';
+import { readSecret } from './secret-prompt.js';
 
 export type { CliIo } from './io.js';
 export type { ProgramOptions } from './program.js';
@@ -50,5 +51,6 @@ if (isProgramEntry()) {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
+    ...(process.stdin.isTTY ? { readSecret: (prompt: string) => readSecret({ input: process.stdin, output: process.stderr }, prompt) } : {}),
   });
 }

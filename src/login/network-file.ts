@@ -22,10 +22,26 @@ export interface NetworkFile {
   readonly bootstrapSupernodes: readonly ServerEntry[];
 }
 
+const ENDPOINT = /^(udp|tcp):(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):([0-9]{1,5})$/;
+
+/** One endpoint of a server entry, parsed. */
+export interface ServerAddress {
+  readonly transport: 'udp' | 'tcp';
+  readonly host: string;
+  readonly port: number;
+}
+
+/** "udp:host:port" or "tcp:[v6]:port" as a ServerAddress, or null. */
+export function parseServerEndpoint(text: string): ServerAddress | null {
+  const m = ENDPOINT.exec(text);
+  if (!m || Number(m[3]) > 0xffff) return null;
+  const host = (m[2] as string).replace(/^\[(.*)\]$/, '$1');
+  return { transport: m[1] as 'udp' | 'tcp', host, port: Number(m[3]) };
+}
+
 /** Network names: what people type and see; letters, digits, dots, dashes and underscores. */
 export const NETWORK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const KEY_HEX = /^[0-9a-f]{64}$/;
-const ENDPOINT = /^(udp|tcp):(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):([0-9]{1,5})$/;
 
 /** Why a network file was refused. */
 export class NetworkFileError extends Error {
@@ -44,8 +60,7 @@ function servers(raw: unknown, what: string): ServerEntry[] {
     const endpoints = r['endpoints'];
     if (!Array.isArray(endpoints) || endpoints.length === 0) fail(`${what}[${i}].endpoints must be a non-empty array`);
     for (const ep of endpoints) {
-      const m = typeof ep === 'string' ? ENDPOINT.exec(ep) : null;
-      if (!m || Number(m[3]) > 0xffff) fail(`${what}[${i}].endpoints: ${JSON.stringify(ep)} is not "udp:host:port" or "tcp:host:port"`);
+      if (typeof ep !== 'string' || parseServerEndpoint(ep) === null) fail(`${what}[${i}].endpoints: ${JSON.stringify(ep)} is not "udp:host:port" or "tcp:host:port"`);
     }
     const staticKey = r['staticKey'];
     if (typeof staticKey !== 'string' || !KEY_HEX.test(staticKey)) fail(`${what}[${i}].staticKey must be 64 lowercase hex digits`);

@@ -55,12 +55,15 @@ export const PENDING_LOGINS_MAX = 10_000;
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
 const raw = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64url'));
 
+/** Names one client session for the dispatcher; the server makes it unique across its transports ("udp:7", "tcp:7"). */
+export type SessionKey = string;
+
 /** Answers login requests; one instance per server process. */
 export class LoginDispatcher {
   /** Session id -> the state between LoginStart and LoginFinish. */
-  private readonly pending = new Map<number, { key: string; state: string; at: number }>();
+  private readonly pending = new Map<SessionKey, { key: string; state: string; at: number }>();
   /** Session id -> the account it logged in as (for device management); bounded like pending. */
-  private readonly authenticated = new Map<number, string>();
+  private readonly authenticated = new Map<SessionKey, string>();
 
   constructor(
     private readonly service: LoginService,
@@ -78,7 +81,7 @@ export class LoginDispatcher {
   }
 
   /** The reply to one request (bytes of a wire message), from session `session` at `address`. */
-  async handle(session: number, address: string, request: Uint8Array, now: number): Promise<Uint8Array> {
+  async handle(session: SessionKey, address: string, request: Uint8Array, now: number): Promise<Uint8Array> {
     const decoded = decodeMessage(request);
     if (!decoded.ok) return this.error(0, 'BAD_REQUEST', decoded.error.message);
     const id = decoded.value.requestId;
@@ -98,7 +101,7 @@ export class LoginDispatcher {
         const s = await this.service.loginStart(m.value.username, b64(m.value.request), address, now);
         if (!s.ok) return this.error(id, s.code, s.reason, s.retryAfterMs);
         this.pending.delete(session);
-        if (this.pending.size >= PENDING_LOGINS_MAX) this.pending.delete(this.pending.keys().next().value as number);
+        if (this.pending.size >= PENDING_LOGINS_MAX) this.pending.delete(this.pending.keys().next().value as SessionKey);
         this.pending.set(session, { key: s.key, state: s.serverState, at: now });
         return this.reply(LoginStarted.toMessage({ response: raw(s.loginResponse) }, id));
       }
@@ -108,7 +111,7 @@ export class LoginDispatcher {
         if (!p || now - p.at > PENDING_LOGIN_MS) return this.error(id, 'BAD_REQUEST', 'no login started on this session (or it timed out): start again');
         const s = await this.service.loginFinish(p.key, p.state, b64(m.value.proof), m.value, now);
         if (!s.ok) return this.error(id, s.code, s.reason);
-        if (this.authenticated.size >= PENDING_LOGINS_MAX) this.authenticated.delete(this.authenticated.keys().next().value as number);
+        if (this.authenticated.size >= PENDING_LOGINS_MAX) this.authenticated.delete(this.authenticated.keys().next().value as SessionKey);
         this.authenticated.set(session, p.key);
         return this.reply(LoggedIn.toMessage({ certificate: s.certificate }, id));
       }
@@ -130,7 +133,7 @@ export class LoginDispatcher {
   }
 
   /** Forgets a session's started login and its login (the session closed). */
-  forget(session: number): void {
+  forget(session: SessionKey): void {
     this.pending.delete(session);
     this.authenticated.delete(session);
   }

@@ -1,6 +1,6 @@
 /**
- * The login server: the network's login endpoint over secure sessions (UDP here; TCP with the
- * same dispatcher), answering every session message with the LoginDispatcher. Its secrets come
+ * The login server: the network's login endpoint over secure sessions (UDP, and TCP for networks
+ * that block UDP), answering every session message with the LoginDispatcher. Its secrets come
  * from the network directory: the CA key, the Noise static key, and the OPAQUE setup (created,
  * 0600, on first start).
  */
@@ -11,8 +11,9 @@ import { join } from 'node:path';
 
 import { signingKeyFromSeed } from '../crypto/ed25519.js';
 import { DH_25519 } from '../crypto/noise/index.js';
+import { TcpDriver, tcpLabelHost } from '../transport/drivers/tcp.js';
 import { UdpDriver } from '../transport/drivers/udp.js';
-import { SessionEndpoint } from '../transport/endpoint.js';
+import { SessionEndpoint, type SessionEvent } from '../transport/endpoint.js';
 import { parseEndpoint } from '../wire/address.js';
 import { LoginService, type LoginLimits } from './accounts.js';
 import { CA_KEY_FILE, LOGIN_SERVER_KEY_FILE, NETWORK_FILE, readSecretKey, SECRET_FILE_MODE } from './key-files.js';
@@ -25,10 +26,16 @@ export const OPAQUE_SETUP_FILE = 'opaque-setup.key';
 
 /** A running login server. */
 export interface RunningLoginServer {
-  readonly port: number;
   readonly host: string;
+  /** The UDP port. */
+  readonly port: number;
+  /** The TCP port (the UDP port unless told otherwise), or null without TCP. */
+  readonly tcpPort: number | null;
   close(): Promise<void>;
 }
+
+/** Tries at binding UDP and TCP to one system-chosen port number before giving up. */
+const SHARED_PORT_ATTEMPTS = 20;
 
 /** The OPAQUE setup of a network directory, created (0600) if missing. */
 export async function opaqueSetupOf(directory: string): Promise<string> {
@@ -46,38 +53,101 @@ export async function opaqueSetupOf(directory: string): Promise<string> {
   return parsed.secret;
 }
 
-/** Starts a login server for the network in `directory` on host:port (UDP), with `store`. */
-export async function startLoginServer(options: { directory: string; host: string; port: number; store: LoginStore; limits?: Partial<LoginLimits>; onError?: (e: Error) => void }): Promise<RunningLoginServer> {
+/** How a login server starts. */
+export interface LoginServerOptions {
+  /** The network directory (network.json, ca.key, login-server.key). */
+  readonly directory: string;
+  readonly host: string;
+  /** The UDP port; 0: the system chooses. */
+  readonly port: number;
+  /** The TCP port: the UDP port's number by default (also when chosen by the system); null: no TCP. */
+  readonly tcpPort?: number | null | undefined;
+  readonly store: LoginStore;
+  readonly limits?: Partial<LoginLimits>;
+  readonly onError?: (e: Error) => void;
+}
+
+/**
+ * Starts a login server for the network in `options.directory`: one dispatcher answering over UDP
+ * and over TCP (the fallback for networks that block UDP), each transport with its own endpoint
+ * (same static key) and session keys prefixed with the transport's name.
+ */
+export async function startLoginServer(options: LoginServerOptions): Promise<RunningLoginServer> {
   const network = readNetworkFile(JSON.parse(readFileSync(join(options.directory, NETWORK_FILE), 'utf8')));
   const ca = signingKeyFromSeed(readSecretKey(join(options.directory, CA_KEY_FILE), 'parley-ca-key'));
   const staticKey = DH_25519.keyPairFrom(readSecretKey(join(options.directory, LOGIN_SERVER_KEY_FILE), 'parley-noise-static'));
   await options.store.migrate();
   const service = new LoginService({ store: options.store, ca, network: network.name, opaqueSetup: await opaqueSetupOf(options.directory), ...(options.limits ? { limits: options.limits } : {}) });
   const dispatcher = new LoginDispatcher(service, options.store, ca, network.name);
-  const endpoint = new SessionEndpoint({ staticKey, random: (n) => new Uint8Array(randomBytes(n)) });
-  let driver: UdpDriver | null = null;
-  driver = await UdpDriver.open({
-    endpoint,
-    host: options.host,
-    port: options.port,
-    onEvent: (e) => {
-      if (e.type === 'closed') dispatcher.forget(e.session);
-      if (e.type !== 'message') return;
-      // Rate limits count per source host, not per host and port.
-      const host = parseEndpoint(endpoint.addressOf(e.session) ?? '')?.host ?? '';
-      dispatcher.handle(e.session, host, e.payload, Date.now()).then(
-        (reply) => driver?.send(e.session, reply),
-        (err: unknown) => options.onError?.(err instanceof Error ? err : new Error(String(err))),
-      );
-    },
-    ...(options.onError ? { onError: options.onError } : {}),
-  });
-  const local = driver.local;
+  const newEndpoint = (): SessionEndpoint => new SessionEndpoint({ staticKey, random: (n) => new Uint8Array(randomBytes(n)) });
+  const onError = options.onError;
+
+  /** Events of one transport's endpoint: requests answered on the session they came on. */
+  const serve = (transport: 'udp' | 'tcp', endpoint: SessionEndpoint, send: (session: number, reply: Uint8Array) => void, hostOf: (address: string) => string) => (e: SessionEvent) => {
+    if (e.type === 'closed') dispatcher.forget(`${transport}:${e.session}`);
+    if (e.type !== 'message') return;
+    // Rate limits count per source host, not per host and port (or connection).
+    const host = hostOf(endpoint.addressOf(e.session) ?? '');
+    dispatcher.handle(`${transport}:${e.session}`, host, e.payload, Date.now()).then(
+      (reply) => send(e.session, reply),
+      (err: unknown) => onError?.(err instanceof Error ? err : new Error(String(err))),
+    );
+  };
+
+  const openUdp = (port: number): Promise<UdpDriver> => {
+    const endpoint = newEndpoint();
+    let driver: UdpDriver | null = null;
+    return UdpDriver.open({
+      endpoint,
+      host: options.host,
+      port,
+      onEvent: serve('udp', endpoint, (s, r) => driver?.send(s, r), (a) => parseEndpoint(a)?.host ?? ''),
+      ...(onError ? { onError } : {}),
+    }).then((d) => (driver = d));
+  };
+  const openTcp = async (port: number): Promise<TcpDriver> => {
+    const endpoint = newEndpoint();
+    const driver: TcpDriver = new TcpDriver({
+      endpoint,
+      staticPublicKey: staticKey.publicKey,
+      onEvent: serve('tcp', endpoint, (s, r) => driver.send(s, r), (a) => tcpLabelHost(a) ?? ''),
+      ...(onError ? { onError } : {}),
+    });
+    await driver.listen(options.host, port);
+    return driver;
+  };
+
+  let udp: UdpDriver | null = null;
+  let tcp: TcpDriver | null = null;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      udp = await openUdp(options.port);
+      if (options.tcpPort === null) break;
+      try {
+        tcp = await openTcp(options.tcpPort ?? udp.local.port);
+        break;
+      } catch (e) {
+        // A system-chosen UDP port whose number is taken on TCP: choose again.
+        const taken = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && options.port === 0 && options.tcpPort === undefined;
+        await udp.close();
+        udp = null;
+        if (!taken || attempt >= SHARED_PORT_ATTEMPTS) throw e;
+      }
+    }
+  } catch (e) {
+    await options.store.close();
+    throw e;
+  }
+  const local = udp.local;
+  const tcpDriver = tcp;
+  const udpDriver = udp;
   return {
     host: local.host,
     port: local.port,
+    tcpPort: tcpDriver ? (tcpDriver.local?.port ?? null) : null,
     close: async () => {
-      await driver?.close();
+      await udpDriver.close();
+      await tcpDriver?.close();
       await options.store.close();
     },
   };

@@ -13,7 +13,7 @@ const root = mkdtempSync(join(tmpdir(), 'parley-account-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('parley login-server and parley account, as separate processes', () => {
-  test('register, login, cert verify; a wrong password exits 1; after 10 failures even the right one is RATE_LIMITED, another account is not', { timeout: 120_000 }, async () => {
+  test('register, login (over UDP and over TCP), cert verify; a wrong password exits 1; after 10 failures even the right one is RATE_LIMITED, another account is not', { timeout: 120_000 }, async () => {
     const net = join(root, 'net');
     assert.equal((await runParley(['network', 'init', net, '--name', 'accounts'])).code, 0);
     const server = spawn(process.execPath, [PARLEY_MAIN, 'login-server', '--network', net, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -31,6 +31,13 @@ describe('parley login-server and parley account, as separate processes', () => 
       const verify = await runParley(['cert', 'verify', certificate, '--network', join(net, 'network.json')]);
       assert.equal(verify.code, 0, verify.stderr);
       assert.match(verify.stdout, /device certificate of Jo/);
+
+      // The same login over TCP only (the fallback where UDP is blocked).
+      const overTcp = await runParley(['account', 'login', 'jo', ...base, '--profile', profile, '--transport', 'tcp'], 'jo secret\n');
+      assert.equal(overTcp.code, 0, overTcp.stderr);
+      const badTransport = await runParley(['account', 'login', 'jo', ...base, '--transport', 'sctp'], 'jo secret\n');
+      assert.equal(badTransport.code, 2);
+      assert.match(badTransport.stderr, /--transport "sctp" is not udp or tcp/);
 
       const wrong = await runParley(['account', 'login', 'jo', ...base, '--profile', profile], 'not it\n');
       assert.equal(wrong.code, 1);

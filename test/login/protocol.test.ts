@@ -28,7 +28,7 @@ async function server() {
 
 let requestId = 1;
 /** Sends one request as a client would, returns the decoded reply. */
-async function call(d: LoginDispatcher, session: number, m: WireMessage): Promise<WireMessage> {
+async function call(d: LoginDispatcher, session: string, m: WireMessage): Promise<WireMessage> {
   const reply = decodeMessage(await d.handle(session, '198.51.100.4', encodeMessage(m, { compressed: true }), 1_000_000));
   assert.ok(reply.ok);
   assert.equal(reply.value.requestId, m.requestId, 'the reply carries the request id');
@@ -43,36 +43,36 @@ describe('the login protocol (dispatcher, transport-free)', () => {
     const d = await server();
     const password = 'pw of zoe';
     const reg = opaque.client.startRegistration({ password });
-    const started = RegisterStarted.fromMessage(await call(d, 1, RegisterStart.toMessage({ username: 'Zoe', request: b(reg.registrationRequest) }, requestId++)));
+    const started = RegisterStarted.fromMessage(await call(d, 'udp:1', RegisterStart.toMessage({ username: 'Zoe', request: b(reg.registrationRequest) }, requestId++)));
     assert.ok(started.ok);
     const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState: reg.clientRegistrationState, registrationResponse: s64(started.value.response), password });
-    assert.ok(Registered.fromMessage(await call(d, 1, RegisterFinish.toMessage({ username: 'Zoe', record: b(registrationRecord) }, requestId++))).ok);
+    assert.ok(Registered.fromMessage(await call(d, 'udp:1', RegisterFinish.toMessage({ username: 'Zoe', record: b(registrationRecord) }, requestId++))).ok);
 
     const login = opaque.client.startLogin({ password });
-    const ls = LoginStarted.fromMessage(await call(d, 2, LoginStart.toMessage({ username: 'zoe', request: b(login.startLoginRequest) }, requestId++)));
+    const ls = LoginStarted.fromMessage(await call(d, 'udp:2', LoginStart.toMessage({ username: 'zoe', request: b(login.startLoginRequest) }, requestId++)));
     assert.ok(ls.ok);
     const finished = opaque.client.finishLogin({ clientLoginState: login.clientLoginState, loginResponse: s64(ls.value.response), password });
     assert.ok(finished);
     const keys = { deviceId: rng.bytes(16), noiseKey: rng.bytes(32), signingKey: rng.bytes(32) };
-    const done = LoggedIn.fromMessage(await call(d, 2, LoginFinish.toMessage({ proof: b(finished.finishLoginRequest), ...keys }, requestId++)));
+    const done = LoggedIn.fromMessage(await call(d, 'udp:2', LoginFinish.toMessage({ proof: b(finished.finishLoginRequest), ...keys }, requestId++)));
     assert.ok(done.ok);
     assert.ok(verifyCertificate(done.value.certificate, ca.publicKey, 'home', 1_000_001).ok);
 
-    const list = Revocations.fromMessage(await call(d, 3, GetRevocations.toMessage({}, requestId++)));
+    const list = Revocations.fromMessage(await call(d, 'udp:3', GetRevocations.toMessage({}, requestId++)));
     assert.ok(list.ok && readRevocationList(list.value.list, ca.publicKey, 'home')?.entries.length === 0);
   });
 
   test('a second step without a first, on another session, is refused with a coded error', async () => {
     const d = await server();
     const keys = { deviceId: rng.bytes(16), noiseKey: rng.bytes(32), signingKey: rng.bytes(32) };
-    const e = LoginError.fromMessage(await call(d, 9, LoginFinish.toMessage({ proof: rng.bytes(64), ...keys }, requestId++)));
+    const e = LoginError.fromMessage(await call(d, 'udp:9', LoginFinish.toMessage({ proof: rng.bytes(64), ...keys }, requestId++)));
     assert.ok(e.ok && e.value.code === 'BAD_REQUEST');
   });
 
   test('malformed requests get a BAD_REQUEST reply, never an exception', async () => {
     const d = await server();
     for (const bytes of [new Uint8Array(0), rng.bytes(40), encodeMessage({ command: 0x0114, requestId: 5, objects: [] })]) {
-      const reply = decodeMessage(await d.handle(1, '198.51.100.4', bytes, 1));
+      const reply = decodeMessage(await d.handle('udp:1', '198.51.100.4', bytes, 1));
       assert.ok(reply.ok);
       const e = LoginError.fromMessage(reply.value);
       assert.ok(e.ok && e.value.code === 'BAD_REQUEST');

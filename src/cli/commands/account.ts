@@ -1,6 +1,6 @@
 /**
- * `parley account register|login USER --network FILE [--profile DIR] [--server HOST:PORT]
- * --password-stdin [--json]`: an account at the network's login server, through the client
+ * `parley account register|login|devices|revoke USER --network FILE [--profile DIR]
+ * [--server HOST:PORT] [--transport udp|tcp] [--password-stdin] [--json]`: an account at the network's login server, through the client
  * library (the password stays in this process: OPAQUE). Login saves the device certificate in
  * the profile.
  */
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 
 import { LoginClient, LoginClientError } from '../../login/client.js';
-import { NetworkFileError, readNetworkFile } from '../../login/network-file.js';
+import { NetworkFileError, parseServerEndpoint, readNetworkFile, type ServerAddress } from '../../login/network-file.js';
 import { defaultProfileDir, deviceIdentity, saveCertificate } from '../../login/profile.js';
 import { parseEndpoint } from '../../wire/address.js';
 import { CliError } from '../errors.js';
@@ -23,11 +23,19 @@ interface AccountOptions {
   profile?: string;
   server?: string;
   passwordStdin?: boolean;
+  transport?: string;
   json?: boolean;
 }
 
-/** The login server's static key and UDP address, from network.json (or --server). */
-function loginServer(opts: AccountOptions, cmd: Command): { key: Uint8Array; host: string; port: number } {
+const TRANSPORTS = ['udp', 'tcp'] as const;
+
+interface LoginServerTarget {
+  readonly key: Uint8Array;
+  readonly addresses: readonly ServerAddress[];
+}
+
+/** The login server's static key and endpoints, from network.json (or --server, on UDP and TCP). */
+function loginServer(opts: AccountOptions, cmd: Command): LoginServerTarget {
   let network;
   try {
     network = readNetworkFile(parseJson(readFileSync(opts.network, 'utf8')));
@@ -37,21 +45,47 @@ function loginServer(opts: AccountOptions, cmd: Command): { key: Uint8Array; hos
   }
   const entry = network.loginServers[0];
   if (!entry) throw new CliError('network.json names no login server', EXIT_USAGE, commandPath(cmd));
-  const udp = entry.endpoints.find((e) => e.startsWith('udp:'));
-  const where = parseEndpoint(opts.server ?? (udp ? udp.slice(4) : ''));
-  if (!where) throw new CliError('no UDP endpoint of the login server (use --server host:port)', EXIT_USAGE, commandPath(cmd));
-  return { key: new Uint8Array(Buffer.from(entry.staticKey, 'hex')), host: where.host, port: where.port };
+  let addresses: ServerAddress[];
+  if (opts.server !== undefined) {
+    const where = parseEndpoint(opts.server);
+    if (!where) throw new CliError(`--server ${JSON.stringify(opts.server)} is not host:port`, EXIT_USAGE, commandPath(cmd));
+    addresses = TRANSPORTS.map((transport) => ({ transport, ...where }));
+  } else {
+    addresses = entry.endpoints.map(parseServerEndpoint).filter((a): a is ServerAddress => a !== null);
+  }
+  if (opts.transport !== undefined) {
+    if (!(TRANSPORTS as readonly string[]).includes(opts.transport)) throw new CliError(`--transport ${JSON.stringify(opts.transport)} is not udp or tcp`, EXIT_USAGE, commandPath(cmd));
+    addresses = addresses.filter((a) => a.transport === opts.transport);
+  }
+  if (addresses.length === 0) throw new CliError('no endpoint of the login server to try (network.json, --server, --transport)', EXIT_USAGE, commandPath(cmd));
+  return { key: new Uint8Array(Buffer.from(entry.staticKey, 'hex')), addresses };
 }
 
-async function password(io: CliIo, opts: AccountOptions, cmd: Command): Promise<string> {
-  if (opts.passwordStdin !== true) throw new CliError('give the password on standard input with --password-stdin', EXIT_USAGE, commandPath(cmd));
-  const line = (await readStdinText(io)).split(/\r?\n/)[0] ?? '';
-  if (line.length === 0) throw new CliError('the password on standard input is empty', EXIT_USAGE, commandPath(cmd));
-  return line;
+/**
+ * The password: the first line of standard input with --password-stdin, else asked on the
+ * terminal without echo (twice for a new account, which must match).
+ */
+async function password(io: CliIo, opts: AccountOptions, cmd: Command, confirm = false): Promise<string> {
+  if (opts.passwordStdin === true) {
+    const line = (await readStdinText(io)).split(/\r?\n/)[0] ?? '';
+    if (line.length === 0) throw new CliError('the password on standard input is empty', EXIT_USAGE, commandPath(cmd));
+    return line;
+  }
+  if (!io.readSecret) throw new CliError('no terminal to ask for the password on: give it on standard input with --password-stdin', EXIT_USAGE, commandPath(cmd));
+  const first = await io.readSecret('Password: ');
+  if (first.length === 0) throw new CliError('the password is empty', EXIT_USAGE, commandPath(cmd));
+  if (confirm && (await io.readSecret('Repeat the password: ')) !== first) throw new CliError('the two passwords differ: nothing was registered', EXIT_USAGE, commandPath(cmd));
+  return first;
 }
 
-async function withClient<T>(server: { key: Uint8Array; host: string; port: number }, run: (c: LoginClient) => Promise<T>): Promise<T> {
-  const client = await LoginClient.connect(server.key, server.host, server.port);
+async function withClient<T>(server: LoginServerTarget, run: (c: LoginClient) => Promise<T>): Promise<T> {
+  let client: LoginClient;
+  try {
+    client = await LoginClient.connect(server.key, server.addresses);
+  } catch (e) {
+    if (e instanceof LoginClientError) throw new CliError(e.message, EXIT_FAILURE);
+    throw e;
+  }
   try {
     return await run(client);
   } catch (e) {
@@ -70,8 +104,9 @@ const common = (c: Command): Command =>
     .argument('<user>', 'the username')
     .requiredOption('--network <file>', 'the network.json of the network')
     .option('--profile <dir>', `this device's profile (default ${defaultProfileDir()})`)
-    .option('--server <host:port>', "the login server's UDP address (default: network.json's)")
-    .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--server <host:port>', "the login server's address, UDP then TCP (default: network.json's endpoints)")
+    .option('--transport <udp|tcp>', 'only this transport (default: UDP, then TCP if UDP gets no answer)')
+    .option('--password-stdin', 'read the password from the first line of standard input (default: ask on the terminal)')
     .option('--json', 'print the result as JSON');
 
 /** Adds `account register` and `account login`. */
@@ -80,7 +115,7 @@ export function addAccountCommands(program: Command, io: CliIo): void {
   const register = common(account.command('register').description('create an account (the password never leaves this process: OPAQUE)'));
   register.action(async (user: string, opts: AccountOptions) => {
     const server = loginServer(opts, register);
-    const pw = await password(io, opts, register);
+    const pw = await password(io, opts, register, true);
     const name = await withClient(server, (c) => c.register(user, pw));
     if (opts.json === true) writeJson(io.stdout, { registered: name });
     else io.stdout.write(`registered ${name}\n`);

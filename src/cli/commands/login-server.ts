@@ -1,5 +1,6 @@
 /**
- * `parley login-server --network DIR [--listen HOST:PORT] [--db sqlite:PATH | postgres://...]`:
+ * `parley login-server --network DIR [--listen HOST:PORT] [--tcp-port PORT | --no-tcp]
+ * [--db sqlite:PATH | postgres://...]`:
  * run the network's login server until SIGINT or SIGTERM.
  */
 
@@ -10,7 +11,7 @@ import { startLoginServer } from '../../login/server.js';
 import type { LoginStore } from '../../login/store/login-store.js';
 import { PostgresLoginStore } from '../../login/store/postgres-store.js';
 import { SqliteLoginStore } from '../../login/store/sqlite-store.js';
-import { parseEndpoint } from '../../wire/address.js';
+import { formatEndpoint, parseEndpoint } from '../../wire/address.js';
 import { CliError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -32,11 +33,19 @@ export function addLoginServerCommand(program: Command, io: CliIo): void {
     .command('login-server')
     .description("run the network's login server (accounts with OPAQUE, certificates) until SIGINT or SIGTERM")
     .requiredOption('--network <dir>', 'the network directory (network.json, ca.key, login-server.key)')
-    .option('--listen <host:port>', `where to listen, UDP (default ${DEFAULT_LISTEN}; port 0: any)`)
+    .option('--listen <host:port>', `where to listen, UDP and TCP on the same port number (default ${DEFAULT_LISTEN}; port 0: any)`)
+    .option('--tcp-port <port>', 'listen on TCP on this port instead (for example 443, for networks that block UDP)')
+    .option('--no-tcp', 'UDP only')
     .option('--db <url>', 'sqlite:PATH (default: DIR/login.db) or postgres://user:password@host:port/database')
-    .action(async (opts: { network: string; listen?: string; db?: string }) => {
+    .action(async (opts: { network: string; listen?: string; tcpPort?: string; tcp: boolean; db?: string }) => {
       const listen = parseEndpoint(opts.listen ?? DEFAULT_LISTEN);
       if (!listen) throw new CliError(`--listen ${JSON.stringify(opts.listen)} is not host:port`, EXIT_USAGE, commandPath(cmd));
+      let tcpPort: number | null | undefined = opts.tcp ? undefined : null;
+      if (opts.tcpPort !== undefined) {
+        if (!/^[0-9]{1,5}$/.test(opts.tcpPort) || Number(opts.tcpPort) > 0xffff) throw new CliError(`--tcp-port ${JSON.stringify(opts.tcpPort)} is not a port number (0-65535)`, EXIT_USAGE, commandPath(cmd));
+        if (!opts.tcp) throw new CliError('--tcp-port and --no-tcp contradict each other', EXIT_USAGE, commandPath(cmd));
+        tcpPort = Number(opts.tcpPort);
+      }
       let store: LoginStore;
       try {
         store = openStore(opts.db, opts.network);
@@ -45,11 +54,12 @@ export function addLoginServerCommand(program: Command, io: CliIo): void {
       }
       let server;
       try {
-        server = await startLoginServer({ directory: opts.network, host: listen.host, port: listen.port, store, onError: (e) => io.stderr.write(`parley: login server: ${e.message}\n`) });
+        server = await startLoginServer({ directory: opts.network, host: listen.host, port: listen.port, tcpPort, store, onError: (e) => io.stderr.write(`parley: login server: ${e.message}\n`) });
       } catch (e) {
         throw new CliError(`cannot start the login server: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
       }
-      io.stdout.write(`${JSON.stringify({ listening: `udp:${listen.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`, port: server.port })}\n`);
+      const endpoints = [`udp:${formatEndpoint(server.host, server.port)}`, ...(server.tcpPort !== null ? [`tcp:${formatEndpoint(server.host, server.tcpPort)}`] : [])];
+      io.stdout.write(`${JSON.stringify({ listening: endpoints, port: server.port, tcpPort: server.tcpPort })}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

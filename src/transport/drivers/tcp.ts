@@ -162,6 +162,12 @@ export class TcpDriver {
     this.connections.delete(label);
   }
 
+  /** The listening address, or null when not listening. */
+  get local(): { host: string; port: number } | null {
+    const a = this.server?.address();
+    return a && typeof a !== 'string' ? { host: a.address, port: a.port } : null;
+  }
+
   /** The current connection labels. */
   get labels(): string[] {
     return [...this.connections.keys()];
