@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as opaque from '@serenity-kit/opaque';
+import pg from 'pg';
 
 import { ed25519Sign, signingKeyFromSeed } from '../../src/crypto/ed25519.js';
 import { LoginService, renewalMessage, type DeviceKeys } from '../../src/login/accounts.js';
 import { makeRevocationList, readRevocationList } from '../../src/login/revocation.js';
 import { verifyCertificate } from '../../src/login/certificate.js';
+import { PostgresLoginStore } from '../../src/login/store/postgres-store.js';
 import { SqliteLoginStore } from '../../src/login/store/sqlite-store.js';
 import { Prng } from '../../src/util/prng.js';
 
@@ -115,21 +117,78 @@ describe('LoginService (OPAQUE accounts, certificates)', () => {
     assert.ok((await register(svc, 'user9', 'pw', '203.0.113.10')).ok);
   });
 
-  test('the database holds neither the password nor a plain hash of it', async () => {
+  test('the SQLite database holds neither the password nor a plain hash of it', async () => {
     const { svc, store, path } = await service();
     const password = 'Tr0ub4dor&3 unique-password-5817';
-    await register(svc, 'frank', password);
-    await login(svc, 'frank', password, device());
-    await login(svc, 'frank', 'not it', device());
+    await exercise(svc, password);
     await store.close();
     const stored = Buffer.concat([path, `${path}-wal`, `${path}-shm`].filter((p) => existsSync(p)).map((p) => readFileSync(p)));
-    const needles: Buffer[] = [Buffer.from(password, 'utf8'), Buffer.from(password, 'utf16le')];
-    for (const alg of ['md5', 'sha1', 'sha256', 'sha512']) {
-      const digest = createHash(alg).update(password).digest();
-      needles.push(digest, Buffer.from(digest.toString('hex')), Buffer.from(digest.toString('base64')));
+    assertHoldsNoPassword(stored, password);
+    assert.ok(stored.includes(Buffer.from('frank')), 'the search would see what was stored (the username is there)');
+  });
+});
+
+/** Registers frank with `password`, logs in with it and fails once with another. */
+async function exercise(svc: LoginService, password: string): Promise<void> {
+  assert.ok((await register(svc, 'frank', password)).ok);
+  assert.ok((await login(svc, 'frank', password, device())).ok);
+  assert.ok(!(await login(svc, 'frank', 'not it', device())).ok);
+}
+
+/** Fails if `stored` contains the password (UTF-8 or UTF-16) or its MD5/SHA-1/SHA-256/SHA-512 (raw, hex, base64). */
+function assertHoldsNoPassword(stored: Buffer, password: string): void {
+  const needles: Buffer[] = [Buffer.from(password, 'utf8'), Buffer.from(password, 'utf16le')];
+  for (const alg of ['md5', 'sha1', 'sha256', 'sha512']) {
+    const digest = createHash(alg).update(password).digest();
+    needles.push(digest, Buffer.from(digest.toString('hex')), Buffer.from(digest.toString('hex').toUpperCase()), Buffer.from(digest.toString('base64')), Buffer.from(digest.toString('base64url')));
+  }
+  for (const needle of needles) assert.equal(stored.indexOf(needle), -1, `found ${needle.toString('hex').slice(0, 16)}...`);
+}
+
+/** A PostgreSQL server to test against (.ci/run starts one and sets this). */
+const postgresUrl = process.env['PARLEY_TEST_POSTGRES'];
+
+describe('LoginService on PostgreSQL', { skip: postgresUrl ? false : 'PARLEY_TEST_POSTGRES is not set (.ci/run installs PostgreSQL and sets it)' }, () => {
+  test('the PostgreSQL tables (every row of every column, and their files on disk) hold neither the password nor a plain hash of it', async () => {
+    const schema = `parley_test_${randomBytes(6).toString('hex')}`;
+    const store = new PostgresLoginStore({ connectionString: postgresUrl as string, schema });
+    await store.migrate();
+    const admin = new pg.Client({ connectionString: postgresUrl as string });
+    await admin.connect();
+    try {
+      const password = 'Tr0ub4dor&3 unique-password-6029';
+      await exercise(new LoginService({ store, ca, network: 'home', opaqueSetup: setup }), password);
+      await store.close();
+
+      // Every value as PostgreSQL returns it: bytea as its raw bytes, the rest as text.
+      const tables = (await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema])).rows.map((r) => r.table_name);
+      assert.ok(tables.includes('accounts'), `tables: ${tables.join(', ')}`);
+      const parts: Buffer[] = [];
+      for (const t of tables) {
+        const rows = (await admin.query<Record<string, unknown>>(`SELECT * FROM ${schema}.${t}`)).rows;
+        for (const row of rows) for (const v of Object.values(row)) parts.push(Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
+      }
+      const rows = Buffer.concat(parts);
+      assertHoldsNoPassword(rows, password);
+      assert.ok(rows.includes(Buffer.from('frank')), 'the search would see what was stored (the username is there)');
+
+      // The tables' and indexes' files, after a checkpoint, where this process may read them (CI runs as root).
+      await admin.query('CHECKPOINT');
+      const dataDir = (await admin.query<{ d: string }>("SELECT current_setting('data_directory') AS d")).rows[0]?.d ?? '';
+      const files = (await admin.query<{ f: string | null }>("SELECT pg_relation_filepath(c.oid) AS f FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1", [schema])).rows
+        .map((r) => (r.f === null ? '' : join(dataDir, r.f)))
+        .filter((f) => f !== '' && existsSync(f));
+      // A server on this machine whose data directory this process can see (CI: root) must show its files.
+      if (existsSync(dataDir)) assert.ok(files.length >= 3, `files of ${schema} under ${dataDir}`);
+      if (files.length > 0) {
+        const disk = Buffer.concat(files.map((f) => readFileSync(f)));
+        assertHoldsNoPassword(disk, password);
+        assert.ok(disk.includes(Buffer.from('frank')), 'the files read hold the stored rows');
+      }
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
     }
-    for (const needle of needles) assert.equal(stored.indexOf(needle), -1, `found ${needle.toString('hex').slice(0, 16)}...`);
-    assert.ok(stored.length > 0);
   });
 });
 
