@@ -8,6 +8,7 @@ import { addLoginServerCommand } from './commands/login-server.js';
 import { addCertVerifyCommand } from './commands/cert-verify.js';
 import { addNetworkInitCommand } from './commands/network-init.js';
 import { addNetworkIssueSupernodeCommand } from './commands/network-issue-supernode.js';
+import { addBenchLoginCommand } from './commands/bench-login.js';
 import { addBenchTransportCommand } from './commands/bench-transport.js';
 import { addSelftestNoiseCommand } from './commands/selftest-noise.js';
 import { addSelftestRandomnessCommand } from './commands/selftest-randomness.js';
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   const bench = program.command('bench').description('run benchmarks');
   addBenchCodecCommand(bench, io, options.codecBenchUrl);
   addBenchTransportCommand(bench, io);
+  addBenchLoginCommand(bench, io);
 
   const selftest = program.command('selftest').description('check the implementation against reference data');
   addSelftestNoiseCommand(selftest, io);

@@ -5,7 +5,9 @@
  * protocol calls these with the client's OPAQUE messages, and the daemon's CLI will too.
  *
  * The server cannot see a wrong password (the client just cannot finish), so every started login
- * counts as a failure until it finishes; a finished login clears its account's count. Unknown
+ * counts as a failure, of the account and of the source address, until it finishes; a finished
+ * login clears its account's count and takes back its own address failure (so many people behind
+ * one address can keep logging in). Rows older than any limit looks at are pruned. Unknown
  * users get OPAQUE's fake response, and the same store writes, so they look like wrong passwords.
  */
 
@@ -42,6 +44,19 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = Object.freeze({
 });
 
 const HOUR_MS = 60 * 60 * 1000;
+/** How often old rate-limit rows are pruned (at most; on the next registration or login). */
+export const RATE_LIMIT_PRUNE_INTERVAL_MS = 60 * 1000;
+
+/** A started login, as loginFinish needs it back. */
+export interface LoginAttempt {
+  /** The account key (normalised username). */
+  readonly key: string;
+  /** The OPAQUE server state from loginStart. */
+  readonly serverState: string;
+  /** Where the login came from, and when it started (the address failure it recorded). */
+  readonly address: string;
+  readonly startedAt: number;
+}
 /** How far a renewal request's time may be from the server's. */
 export const RENEWAL_CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** The domain-separation prefix of renewal proofs. */
@@ -89,6 +104,7 @@ export interface LoginServiceOptions {
 /** Registration, login and certificates. */
 export class LoginService {
   private readonly limits: LoginLimits;
+  private prunedAt = -Infinity;
 
   constructor(private readonly o: LoginServiceOptions) {
     this.limits = { ...DEFAULT_LOGIN_LIMITS, ...o.limits };
@@ -105,6 +121,7 @@ export class LoginService {
     await opaque.ready;
     const name = checkUsername(username);
     if (!name.ok) return refuse('USERNAME_INVALID', name.reason);
+    await this.pruneIfDue(now);
     const recent = await this.o.store.registrationsSince(address, now - HOUR_MS);
     if (recent >= this.limits.registrationsPerAddressPerHour) return refuse('RATE_LIMITED', `at most ${this.limits.registrationsPerAddressPerHour} registrations an hour from one address`, HOUR_MS);
     if (await this.o.store.getAccount(name.key)) return refuse('USERNAME_TAKEN', `${name.display} is taken`);
@@ -127,6 +144,13 @@ export class LoginService {
     return created === 'created' ? { ok: true, username: name.display } : refuse('USERNAME_TAKEN', `${name.display} is taken`);
   }
 
+  /** Drops rate-limit rows no limit looks at any more, at most every RATE_LIMIT_PRUNE_INTERVAL_MS. */
+  private async pruneIfDue(now: number): Promise<void> {
+    if (now - this.prunedAt < RATE_LIMIT_PRUNE_INTERVAL_MS) return;
+    this.prunedAt = now;
+    await this.o.store.pruneBefore(now - Math.max(HOUR_MS, this.limits.failureWindowMs));
+  }
+
   /** Whether `scope`/`key` is held back now; the refusal if so. */
   private async held(scope: 'account' | 'address', key: string, limit: number, now: number): Promise<Refused | null> {
     const f = await this.o.store.failuresSince(scope, key, now - this.limits.failureWindowMs);
@@ -141,6 +165,7 @@ export class LoginService {
     await opaque.ready;
     const name = checkUsername(username);
     const key = name.ok ? name.key : username.normalize('NFKC').toLowerCase();
+    await this.pruneIfDue(now);
     const held = (await this.held('account', key, this.limits.failedLoginsPerAccount, now)) ?? (await this.held('address', address, this.limits.failedLoginsPerAddress, now));
     if (held) return held;
     // Counted as failed until it finishes (see the top of this file); unknown names alike.
@@ -161,8 +186,9 @@ export class LoginService {
   }
 
   /** Login, step 2: checks the client's proof, then certifies the device. */
-  async loginFinish(key: string, serverState: string, finishLoginRequest: string, device: DeviceKeys, now: number): Promise<Result<{ certificate: Uint8Array; sessionKey: string }>> {
+  async loginFinish(attempt: LoginAttempt, finishLoginRequest: string, device: DeviceKeys, now: number): Promise<Result<{ certificate: Uint8Array; sessionKey: string }>> {
     await opaque.ready;
+    const { key, serverState } = attempt;
     let sessionKey: string;
     try {
       sessionKey = opaque.server.finishLogin({ finishLoginRequest, serverLoginState: serverState }).sessionKey;
@@ -174,6 +200,7 @@ export class LoginService {
     if (device.deviceId.length !== 16 || device.noiseKey.length !== 32 || device.signingKey.length !== 32) return refuse('BAD_REQUEST', 'device keys are malformed');
     if (!(await this.o.store.putDevice({ accountKey: key, ...device, createdAt: now }))) return refuse('DEVICE_REVOKED', 'this device was revoked; it gets no certificate');
     await this.o.store.clearFailures('account', key);
+    await this.o.store.forgiveFailure('address', attempt.address, attempt.startedAt);
     const certificate = issueCertificate(this.o.ca, {
       kind: 'device',
       network: this.o.network,

@@ -51,7 +51,16 @@ export interface LoginConnectOptions {
   readonly staticKey?: KeyPair;
   readonly udpWaitMs?: number;
   readonly tcpWaitMs?: number;
+  /**
+   * The client's password stretching (argon2id), run only here: the server never sees it. The
+   * library's default ("memory-constrained": 64 MiB, about 0.2 s) unless a benchmark, which must
+   * load the server rather than this process, lowers it. Login must use what registration used.
+   */
+  readonly keyStretching?: KeyStretching;
 }
+
+/** The password stretching choices of the OPAQUE library. */
+export type KeyStretching = NonNullable<Parameters<typeof opaque.client.finishLogin>[0]['keyStretching']>;
 
 /** A session to one login server. */
 export class LoginClient {
@@ -63,6 +72,7 @@ export class LoginClient {
     private readonly session: number,
     /** The endpoint the session runs over. */
     readonly via: ServerAddress,
+    private readonly keyStretching: KeyStretching | undefined,
   ) {}
 
   /**
@@ -76,7 +86,7 @@ export class LoginClient {
     for (const address of ordered) {
       const name = `${address.transport}:${formatEndpoint(address.host, address.port)}`;
       try {
-        return await LoginClient.attempt(serverKey, address, staticKey, address.transport === 'udp' ? (options.udpWaitMs ?? LOGIN_UDP_WAIT_MS) : (options.tcpWaitMs ?? LOGIN_TCP_WAIT_MS));
+        return await LoginClient.attempt(serverKey, address, staticKey, address.transport === 'udp' ? (options.udpWaitMs ?? LOGIN_UDP_WAIT_MS) : (options.tcpWaitMs ?? LOGIN_TCP_WAIT_MS), options.keyStretching);
       } catch (e) {
         failures.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -85,7 +95,7 @@ export class LoginClient {
   }
 
   /** One endpoint: the client once the handshake completes, or an error after `waitMs`. */
-  private static async attempt(serverKey: Uint8Array, address: ServerAddress, staticKey: KeyPair, waitMs: number): Promise<LoginClient> {
+  private static async attempt(serverKey: Uint8Array, address: ServerAddress, staticKey: KeyPair, waitMs: number, keyStretching: KeyStretching | undefined): Promise<LoginClient> {
     let client: LoginClient | null = null;
     let settled = false;
     let settle: (error: Error | null) => void = () => {};
@@ -131,7 +141,7 @@ export class LoginClient {
       await link.close();
       throw e;
     }
-    client = new LoginClient(link, session, address);
+    client = new LoginClient(link, session, address, keyStretching);
     return client;
   }
 
@@ -161,12 +171,16 @@ export class LoginClient {
     return r.value;
   }
 
+  private stretching(): { keyStretching?: KeyStretching } {
+    return this.keyStretching !== undefined ? { keyStretching: this.keyStretching } : {};
+  }
+
   /** Registers `username` with `password`; returns the name as registered. */
   async register(username: string, password: string): Promise<string> {
     await opaque.ready;
     const c = opaque.client.startRegistration({ password });
     const started = LoginClient.expect(await this.request(RegisterStart.toMessage({ username, request: b(c.registrationRequest) })), (m) => RegisterStarted.fromMessage(m));
-    const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState: c.clientRegistrationState, registrationResponse: s64(started.response), password });
+    const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState: c.clientRegistrationState, registrationResponse: s64(started.response), password, ...this.stretching() });
     return LoginClient.expect(await this.request(RegisterFinish.toMessage({ username, record: b(registrationRecord) })), (m) => Registered.fromMessage(m)).username;
   }
 
@@ -175,7 +189,7 @@ export class LoginClient {
     await opaque.ready;
     const c = opaque.client.startLogin({ password });
     const started = LoginClient.expect(await this.request(LoginStart.toMessage({ username, request: b(c.startLoginRequest) })), (m) => LoginStarted.fromMessage(m));
-    const finished = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: s64(started.response), password });
+    const finished = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: s64(started.response), password, ...this.stretching() });
     if (!finished) throw new LoginClientError('LOGIN_FAILED', 'wrong username or password');
     return LoginClient.expect(await this.request(LoginFinish.toMessage({ proof: b(finished.finishLoginRequest), ...keys })), (m) => LoggedIn.fromMessage(m)).certificate;
   }

@@ -6,7 +6,7 @@
 
 import { decodeMessage, encodeMessage, type WireMessage } from '../wire/index.js';
 import { bytes, defineMessage, defineProtocol, enumeration, field, optional, repeated, string, struct, uint } from '../wire/schema.js';
-import type { LoginRefusal, LoginService } from './accounts.js';
+import type { LoginAttempt, LoginRefusal, LoginService } from './accounts.js';
 import type { LoginStore } from './store/login-store.js';
 import { makeRevocationList } from './revocation.js';
 import type { SigningKey } from '../crypto/ed25519.js';
@@ -61,7 +61,7 @@ export type SessionKey = string;
 /** Answers login requests; one instance per server process. */
 export class LoginDispatcher {
   /** Session id -> the state between LoginStart and LoginFinish. */
-  private readonly pending = new Map<SessionKey, { key: string; state: string; at: number }>();
+  private readonly pending = new Map<SessionKey, LoginAttempt>();
   /** Session id -> the account it logged in as (for device management); bounded like pending. */
   private readonly authenticated = new Map<SessionKey, string>();
 
@@ -102,14 +102,14 @@ export class LoginDispatcher {
         if (!s.ok) return this.error(id, s.code, s.reason, s.retryAfterMs);
         this.pending.delete(session);
         if (this.pending.size >= PENDING_LOGINS_MAX) this.pending.delete(this.pending.keys().next().value as SessionKey);
-        this.pending.set(session, { key: s.key, state: s.serverState, at: now });
+        this.pending.set(session, { key: s.key, serverState: s.serverState, address, startedAt: now });
         return this.reply(LoginStarted.toMessage({ response: raw(s.loginResponse) }, id));
       }
       case 'login-finish': {
         const p = this.pending.get(session);
         this.pending.delete(session);
-        if (!p || now - p.at > PENDING_LOGIN_MS) return this.error(id, 'BAD_REQUEST', 'no login started on this session (or it timed out): start again');
-        const s = await this.service.loginFinish(p.key, p.state, b64(m.value.proof), m.value, now);
+        if (!p || now - p.startedAt > PENDING_LOGIN_MS) return this.error(id, 'BAD_REQUEST', 'no login started on this session (or it timed out): start again');
+        const s = await this.service.loginFinish(p, b64(m.value.proof), m.value, now);
         if (!s.ok) return this.error(id, s.code, s.reason);
         if (this.authenticated.size >= PENDING_LOGINS_MAX) this.authenticated.delete(this.authenticated.keys().next().value as SessionKey);
         this.authenticated.set(session, p.key);

@@ -50,7 +50,7 @@ async function login(svc: LoginService, username: string, password: string, keys
   if (!s.ok) return s;
   const finished = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: s.loginResponse, password });
   if (!finished) return { ok: false as const, code: 'LOGIN_FAILED' as const, reason: 'the client could not finish (wrong password)' };
-  return svc.loginFinish(s.key, s.serverState, finished.finishLoginRequest, keys, now);
+  return svc.loginFinish({ key: s.key, serverState: s.serverState, address, startedAt: now }, finished.finishLoginRequest, keys, now);
 }
 
 describe('LoginService (OPAQUE accounts, certificates)', () => {
@@ -89,6 +89,32 @@ describe('LoginService (OPAQUE accounts, certificates)', () => {
     assert.ok(other.ok, 'the same address, another account: not locked out');
     const later = await login(svc, 'carol', 'right password', device(), '198.51.100.1', 1_000_000 + 15 * 60 * 1000 + 1);
     assert.ok(later.ok, 'after the window the right password works again');
+  });
+
+  test('many people behind one address: successful logins never count against it, failed ones do', async () => {
+    const { svc, store } = await service({ failedLoginsPerAddress: 3 });
+    const office = '192.0.2.50';
+    for (let i = 0; i < 6; i++) assert.ok((await register(svc, `staff${i}`, `pw ${i}`, `198.51.100.${i + 10}`)).ok);
+    for (let i = 0; i < 6; i++) {
+      const r = await login(svc, `staff${i}`, `pw ${i}`, device(), office, 1_000_000 + i);
+      assert.ok(r.ok, `login ${i} from the shared address: ${r.ok ? '' : r.code}`);
+    }
+    assert.equal((await store.failuresSince('address', office, 0)).count, 0);
+    for (let i = 0; i < 3; i++) assert.ok(!(await login(svc, `staff${i}`, 'wrong', device(), office, 1_000_100 + i)).ok);
+    const held = await login(svc, 'staff5', 'pw 5', device(), office, 1_000_200);
+    assert.ok(!held.ok && held.code === 'RATE_LIMITED' && /from this address/.test(held.reason));
+  });
+
+  test('rate-limit rows older than any limit looks at are pruned', async () => {
+    const { svc, store } = await service();
+    const hour = 60 * 60 * 1000;
+    assert.ok(!(await login(svc, 'nobody', 'x', device(), '192.0.2.60', 1_000_000)).ok);
+    assert.ok((await register(svc, 'olive', 'pw olive', '192.0.2.61', 1_000_000)).ok);
+    assert.equal((await store.failuresSince('address', '192.0.2.60', 0)).count, 1);
+    // The next request more than an hour later prunes both.
+    assert.ok(!(await login(svc, 'nobody', 'x', device(), '192.0.2.62', 1_000_000 + hour + 1)).ok);
+    assert.equal((await store.failuresSince('address', '192.0.2.60', 0)).count, 0);
+    assert.equal(await store.registrationsSince('192.0.2.61', 0), 0);
   });
 
   test('an unknown user looks like a wrong password', async () => {

@@ -83,4 +83,21 @@ export function loginStoreSuite(factory: StoreFactory): void {
     assert.equal(await store.registrationsSince('198.51.100.1', 15), 2);
     await store.close();
   });
+
+  test('one failure can be forgiven; old failures and registrations are pruned', async () => {
+    const { store } = await factory.fresh();
+    for (const at of [100, 100, 200]) await store.recordFailure('address', '203.0.113.7', at);
+    await store.recordFailure('address', '203.0.113.8', 100);
+    await store.forgiveFailure('address', '203.0.113.7', 100);
+    assert.deepEqual(await store.failuresSince('address', '203.0.113.7', 0), { count: 2, latest: 200 });
+    assert.equal((await store.failuresSince('address', '203.0.113.8', 0)).count, 1, 'only that key');
+    await store.forgiveFailure('address', '203.0.113.7', 150); // none at that time: nothing removed
+    assert.equal((await store.failuresSince('address', '203.0.113.7', 0)).count, 2);
+    for (const at of [50, 150]) await store.recordRegistration('198.51.100.2', at);
+    assert.equal(await store.pruneBefore(150), 3); // the two failures at 100 (one per key) and the registration at 50
+    assert.deepEqual(await store.failuresSince('address', '203.0.113.7', 0), { count: 1, latest: 200 });
+    assert.equal((await store.failuresSince('address', '203.0.113.8', 0)).count, 0);
+    assert.equal(await store.registrationsSince('198.51.100.2', 0), 1);
+    await store.close();
+  });
 }

@@ -1,12 +1,13 @@
 /**
  * `parley login-server --network DIR [--listen HOST:PORT] [--tcp-port PORT | --no-tcp]
- * [--db sqlite:PATH | postgres://...]`:
+ * [--limit NAME=VALUE]... [--db sqlite:PATH | postgres://...]`:
  * run the network's login server until SIGINT or SIGTERM.
  */
 
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../../login/accounts.js';
 import { startLoginServer } from '../../login/server.js';
 import type { LoginStore } from '../../login/store/login-store.js';
 import { PostgresLoginStore } from '../../login/store/postgres-store.js';
@@ -27,6 +28,17 @@ function openStore(db: string | undefined, directory: string): LoginStore {
   throw new Error('--db is sqlite:PATH or postgres://...');
 }
 
+/** One `--limit name=value` into the limits so far (commander's collector). */
+function collectLimit(text: string, limits: Partial<Record<keyof LoginLimits, number>>): Partial<Record<keyof LoginLimits, number>> {
+  const m = /^([A-Za-z]+)=([0-9]{1,15})$/.exec(text);
+  if (!m) throw new InvalidArgumentError('Expected name=value with a whole number (for example registrationsPerAddressPerHour=100).');
+  const name = m[1] as string;
+  if (!Object.hasOwn(DEFAULT_LOGIN_LIMITS, name)) throw new InvalidArgumentError(`No limit named ${JSON.stringify(name)}; the limits are ${Object.keys(DEFAULT_LOGIN_LIMITS).join(', ')}.`);
+  const value = Number(m[2]);
+  if (value < 1) throw new InvalidArgumentError(`${name} must be at least 1.`);
+  return { ...limits, [name]: value };
+}
+
 /** Adds `login-server`. */
 export function addLoginServerCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -36,8 +48,9 @@ export function addLoginServerCommand(program: Command, io: CliIo): void {
     .option('--listen <host:port>', `where to listen, UDP and TCP on the same port number (default ${DEFAULT_LISTEN}; port 0: any)`)
     .option('--tcp-port <port>', 'listen on TCP on this port instead (for example 443, for networks that block UDP)')
     .option('--no-tcp', 'UDP only')
+    .option('--limit <name=value>', `set a named limit (repeatable): ${Object.keys(DEFAULT_LOGIN_LIMITS).join(', ')}`, collectLimit, {})
     .option('--db <url>', 'sqlite:PATH (default: DIR/login.db) or postgres://user:password@host:port/database')
-    .action(async (opts: { network: string; listen?: string; tcpPort?: string; tcp: boolean; db?: string }) => {
+    .action(async (opts: { network: string; listen?: string; tcpPort?: string; tcp: boolean; db?: string; limit: Partial<Record<keyof LoginLimits, number>> }) => {
       const listen = parseEndpoint(opts.listen ?? DEFAULT_LISTEN);
       if (!listen) throw new CliError(`--listen ${JSON.stringify(opts.listen)} is not host:port`, EXIT_USAGE, commandPath(cmd));
       let tcpPort: number | null | undefined = opts.tcp ? undefined : null;
@@ -54,7 +67,7 @@ export function addLoginServerCommand(program: Command, io: CliIo): void {
       }
       let server;
       try {
-        server = await startLoginServer({ directory: opts.network, host: listen.host, port: listen.port, tcpPort, store, onError: (e) => io.stderr.write(`parley: login server: ${e.message}\n`) });
+        server = await startLoginServer({ directory: opts.network, host: listen.host, port: listen.port, tcpPort, store, limits: opts.limit, onError: (e) => io.stderr.write(`parley: login server: ${e.message}\n`) });
       } catch (e) {
         throw new CliError(`cannot start the login server: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
       }

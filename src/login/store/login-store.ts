@@ -48,6 +48,10 @@ export interface LoginStore {
   /** Failures of `key` in `scope` at or after `since`, with the latest time. */
   failuresSince(scope: FailureScope, key: string, since: number): Promise<{ count: number; latest: number | null }>;
   clearFailures(scope: FailureScope, key: string): Promise<void>;
+  /** Removes one failure of `key` in `scope` recorded at exactly `at` (a login that finished after all). */
+  forgiveFailure(scope: FailureScope, key: string, at: number): Promise<void>;
+  /** Removes failures and registrations older than `before` (no limit looks that far back); how many. */
+  pruneBefore(before: number): Promise<number>;
   recordRegistration(address: string, at: number): Promise<void>;
   registrationsSince(address: string, since: number): Promise<number>;
   close(): Promise<void>;

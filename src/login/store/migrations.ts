@@ -26,4 +26,9 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX registrations_by_address ON registrations (address, at)',
     ],
   },
+  {
+    // Pruning the rate-limit rows by age (LoginStore.pruneBefore).
+    version: 2,
+    statements: () => ['CREATE INDEX failures_by_time ON failures (at)', 'CREATE INDEX registrations_by_time ON registrations (at)'],
+  },
 ];

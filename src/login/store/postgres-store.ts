@@ -117,6 +117,16 @@ export class PostgresLoginStore implements LoginStore {
     await this.pool.query('DELETE FROM failures WHERE scope = $1 AND key = $2', [scope, key]);
   }
 
+  async forgiveFailure(scope: FailureScope, key: string, at: number): Promise<void> {
+    await this.pool.query('DELETE FROM failures WHERE ctid IN (SELECT ctid FROM failures WHERE scope = $1 AND key = $2 AND at = $3 LIMIT 1)', [scope, key, at]);
+  }
+
+  async pruneBefore(before: number): Promise<number> {
+    const f = await this.pool.query('DELETE FROM failures WHERE at < $1', [before]);
+    const r = await this.pool.query('DELETE FROM registrations WHERE at < $1', [before]);
+    return (f.rowCount ?? 0) + (r.rowCount ?? 0);
+  }
+
   async recordRegistration(address: string, at: number): Promise<void> {
     await this.pool.query('INSERT INTO registrations (address, at) VALUES ($1, $2)', [address, at]);
   }

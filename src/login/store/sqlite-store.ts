@@ -90,6 +90,17 @@ export class SqliteLoginStore implements LoginStore {
     return Promise.resolve();
   }
 
+  forgiveFailure(scope: FailureScope, key: string, at: number): Promise<void> {
+    this.db.prepare('DELETE FROM failures WHERE rowid IN (SELECT rowid FROM failures WHERE scope = ? AND key = ? AND at = ? LIMIT 1)').run(scope, key, at);
+    return Promise.resolve();
+  }
+
+  pruneBefore(before: number): Promise<number> {
+    const f = this.db.prepare('DELETE FROM failures WHERE at < ?').run(before).changes;
+    const r = this.db.prepare('DELETE FROM registrations WHERE at < ?').run(before).changes;
+    return Promise.resolve(f + r);
+  }
+
   recordRegistration(address: string, at: number): Promise<void> {
     this.db.prepare('INSERT INTO registrations (address, at) VALUES (?, ?)').run(address, at);
     return Promise.resolve();
