@@ -116,7 +116,12 @@ export class LoginService {
     return opaque.server.createSetup();
   }
 
-  /** Registration, step 1: the server's OPAQUE response to the client's request. */
+  /**
+   * Registration, step 1: the server's OPAQUE response to the client's request. Every attempt
+   * with a valid name counts against the address's registrations per hour, a taken name too (so
+   * the limit also bounds probing which names exist). The caller must hold step 2 to this
+   * step's name and client (the dispatcher does, per session).
+   */
   async registerStart(username: string, registrationRequest: string, address: string, now: number): Promise<Result<{ registrationResponse: string; key: string }>> {
     await opaque.ready;
     const name = checkUsername(username);
@@ -124,6 +129,7 @@ export class LoginService {
     await this.pruneIfDue(now);
     const recent = await this.o.store.registrationsSince(address, now - HOUR_MS);
     if (recent >= this.limits.registrationsPerAddressPerHour) return refuse('RATE_LIMITED', `at most ${this.limits.registrationsPerAddressPerHour} registrations an hour from one address`, HOUR_MS);
+    await this.o.store.recordRegistration(address, now);
     if (await this.o.store.getAccount(name.key)) return refuse('USERNAME_TAKEN', `${name.display} is taken`);
     try {
       const { registrationResponse } = opaque.server.createRegistrationResponse({ serverSetup: this.o.opaqueSetup, userIdentifier: name.key, registrationRequest });
@@ -134,12 +140,11 @@ export class LoginService {
   }
 
   /** Registration, step 2: stores the client's OPAQUE record (exactly one of racing registrations wins). */
-  async registerFinish(username: string, registrationRecord: string, address: string, now: number): Promise<Result<{ username: string }>> {
+  async registerFinish(username: string, registrationRecord: string, now: number): Promise<Result<{ username: string }>> {
     const name = checkUsername(username);
     if (!name.ok) return refuse('USERNAME_INVALID', name.reason);
     const record = Buffer.from(registrationRecord, 'base64url');
     if (record.length === 0 || record.length > 1024) return refuse('BAD_REQUEST', 'the registration record is malformed');
-    await this.o.store.recordRegistration(address, now);
     const created = await this.o.store.createAccount({ key: name.key, display: name.display, opaqueRecord: new Uint8Array(record), createdAt: now });
     return created === 'created' ? { ok: true, username: name.display } : refuse('USERNAME_TAKEN', `${name.display} is taken`);
   }

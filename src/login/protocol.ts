@@ -9,6 +9,7 @@ import { bytes, defineMessage, defineProtocol, enumeration, field, optional, rep
 import type { LoginAttempt, LoginRefusal, LoginService } from './accounts.js';
 import type { LoginStore } from './store/login-store.js';
 import { makeRevocationList } from './revocation.js';
+import { checkUsername } from './username.js';
 import type { SigningKey } from '../crypto/ed25519.js';
 
 /** Largest OPAQUE message on the wire (registration records are 192 bytes). */
@@ -62,6 +63,8 @@ export type SessionKey = string;
 export class LoginDispatcher {
   /** Session id -> the state between LoginStart and LoginFinish. */
   private readonly pending = new Map<SessionKey, LoginAttempt>();
+  /** Session id -> the name it started registering (step 2 must be on the same session, for the same name). */
+  private readonly registering = new Map<SessionKey, { key: string; startedAt: number }>();
   /** Session id -> the account it logged in as (for device management); bounded like pending. */
   private readonly authenticated = new Map<SessionKey, string>();
 
@@ -91,10 +94,19 @@ export class LoginDispatcher {
     switch (m.name) {
       case 'register-start': {
         const s = await this.service.registerStart(m.value.username, b64(m.value.request), address, now);
+        if (s.ok) {
+          this.registering.delete(session);
+          if (this.registering.size >= PENDING_LOGINS_MAX) this.registering.delete(this.registering.keys().next().value as SessionKey);
+          this.registering.set(session, { key: s.key, startedAt: now });
+        }
         return s.ok ? this.reply(RegisterStarted.toMessage({ response: raw(s.registrationResponse) }, id)) : this.error(id, s.code, s.reason, s.retryAfterMs);
       }
       case 'register-finish': {
-        const s = await this.service.registerFinish(m.value.username, b64(m.value.record), address, now);
+        const started = this.registering.get(session);
+        this.registering.delete(session);
+        const name = checkUsername(m.value.username);
+        if (!started || now - started.startedAt > PENDING_LOGIN_MS || !name.ok || name.key !== started.key) return this.error(id, 'BAD_REQUEST', 'no registration of this name started on this session (or it timed out): start again');
+        const s = await this.service.registerFinish(m.value.username, b64(m.value.record), now);
         return s.ok ? this.reply(Registered.toMessage({ username: s.username }, id)) : this.error(id, s.code, s.reason);
       }
       case 'login-start': {
@@ -135,6 +147,7 @@ export class LoginDispatcher {
   /** Forgets a session's started login and its login (the session closed). */
   forget(session: SessionKey): void {
     this.pending.delete(session);
+    this.registering.delete(session);
     this.authenticated.delete(session);
   }
 }

@@ -40,7 +40,7 @@ async function register(svc: LoginService, username: string, password: string, a
   const s = await svc.registerStart(username, c.registrationRequest, address, now);
   if (!s.ok) return s;
   const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState: c.clientRegistrationState, registrationResponse: s.registrationResponse, password });
-  return svc.registerFinish(username, registrationRecord, address, now);
+  return svc.registerFinish(username, registrationRecord, now);
 }
 
 /** A whole login as a client does it; a wrong password fails on the client, which then sends nothing. */
@@ -141,6 +141,18 @@ describe('LoginService (OPAQUE accounts, certificates)', () => {
     const r = await register(svc, 'user9', 'pw', '203.0.113.9');
     assert.ok(!r.ok && r.code === 'RATE_LIMITED');
     assert.ok((await register(svc, 'user9', 'pw', '203.0.113.10')).ok);
+  });
+
+  test('asking for taken names counts against the registrations per address (probing which names exist is limited too)', async () => {
+    const { svc } = await service({ registrationsPerAddressPerHour: 3 });
+    assert.ok((await register(svc, 'quinn', 'pw', '203.0.113.20')).ok);
+    for (let i = 0; i < 2; i++) {
+      const r = await register(svc, 'quinn', 'pw', '203.0.113.21');
+      assert.ok(!r.ok && r.code === 'USERNAME_TAKEN');
+    }
+    assert.ok((await register(svc, 'quinn2', 'pw', '203.0.113.21')).ok);
+    const probe = await register(svc, 'quinn', 'pw', '203.0.113.21');
+    assert.ok(!probe.ok && probe.code === 'RATE_LIMITED', 'the fourth attempt from the address');
   });
 
   test('the SQLite database holds neither the password nor a plain hash of it', async () => {

@@ -69,6 +69,28 @@ describe('the login protocol (dispatcher, transport-free)', () => {
     assert.ok(e.ok && e.value.code === 'BAD_REQUEST');
   });
 
+  test('a registration finishes only on the session that started it, for the same name', async () => {
+    await opaque.ready;
+    const d = await server();
+    const password = 'pw of yuki';
+    const reg = opaque.client.startRegistration({ password });
+    const started = RegisterStarted.fromMessage(await call(d, 'udp:20', RegisterStart.toMessage({ username: 'Yuki', request: b(reg.registrationRequest) }, requestId++)));
+    assert.ok(started.ok);
+    const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState: reg.clientRegistrationState, registrationResponse: s64(started.value.response), password });
+    const refused = async (session: string, username: string): Promise<void> => {
+      const e = LoginError.fromMessage(await call(d, session, RegisterFinish.toMessage({ username, record: b(registrationRecord) }, requestId++)));
+      assert.ok(e.ok && e.value.code === 'BAD_REQUEST' && /no registration of this name started on this session/.test(e.value.reason), `${session} ${username}`);
+    };
+    await refused('tcp:20', 'Yuki'); // another session (same number, other transport)
+    await refused('udp:21', 'squatter'); // a session that never started one
+    await refused('udp:20', 'Yuka'); // the right session, another name (this also ends the started registration)
+    const again = opaque.client.startRegistration({ password });
+    const restarted = RegisterStarted.fromMessage(await call(d, 'udp:20', RegisterStart.toMessage({ username: 'Yuki', request: b(again.registrationRequest) }, requestId++)));
+    assert.ok(restarted.ok);
+    const record = opaque.client.finishRegistration({ clientRegistrationState: again.clientRegistrationState, registrationResponse: s64(restarted.value.response), password }).registrationRecord;
+    assert.ok(Registered.fromMessage(await call(d, 'udp:20', RegisterFinish.toMessage({ username: 'yuki', record: b(record) }, requestId++))).ok, 'same name in another case is the same name');
+  });
+
   test('malformed requests get a BAD_REQUEST reply, never an exception', async () => {
     const d = await server();
     for (const bytes of [new Uint8Array(0), rng.bytes(40), encodeMessage({ command: 0x0114, requestId: 5, objects: [] })]) {
