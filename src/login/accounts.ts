@@ -16,6 +16,7 @@ import * as opaque from '@serenity-kit/opaque';
 import { ed25519Verify, type SigningKey } from '../crypto/ed25519.js';
 import { DEVICE_CERTIFICATE_VALIDITY_MS, issueCertificate, verifyCertificate } from './certificate.js';
 import type { LoginStore } from './store/login-store.js';
+import { KeyedLock } from '../util/keyed-lock.js';
 import { checkUsername } from './username.js';
 
 /** Named, configurable abuse limits (issue #4). */
@@ -105,6 +106,8 @@ export interface LoginServiceOptions {
 export class LoginService {
   private readonly limits: LoginLimits;
   private prunedAt = -Infinity;
+  /** Serialises each account's and address's check-then-count (see loginStart). */
+  private readonly gate = new KeyedLock();
 
   constructor(private readonly o: LoginServiceOptions) {
     this.limits = { ...DEFAULT_LOGIN_LIMITS, ...o.limits };
@@ -153,29 +156,47 @@ export class LoginService {
   private async pruneIfDue(now: number): Promise<void> {
     if (now - this.prunedAt < RATE_LIMIT_PRUNE_INTERVAL_MS) return;
     this.prunedAt = now;
-    await this.o.store.pruneBefore(now - Math.max(HOUR_MS, this.limits.failureWindowMs));
+    await this.o.store.pruneBefore(now - Math.max(HOUR_MS, this.limits.backoffMaxMs + this.limits.failureWindowMs));
   }
 
-  /** Whether `scope`/`key` is held back now; the refusal if so. */
+  /**
+   * Whether `scope`/`key` is held back now; the refusal if so. A hold starts when `limit`
+   * failures fall within failureWindowMs, and runs from the latest failure for backoffBaseMs,
+   * doubled for each further failure in the lookback (backoffMaxMs + failureWindowMs), up to
+   * backoffMaxMs; it lasts its whole length even when that is longer than the window.
+   */
   private async held(scope: 'account' | 'address', key: string, limit: number, now: number): Promise<Refused | null> {
-    const f = await this.o.store.failuresSince(scope, key, now - this.limits.failureWindowMs);
-    if (f.count < limit || f.latest === null) return null;
-    const hold = Math.min(this.limits.backoffMaxMs, this.limits.backoffBaseMs * 2 ** (f.count - limit));
-    const retryAfterMs = f.latest + hold - now;
+    const { failureWindowMs, backoffBaseMs, backoffMaxMs } = this.limits;
+    const recent = await this.o.store.failuresSince(scope, key, now - backoffMaxMs - failureWindowMs);
+    if (recent.count < limit || recent.latest === null || recent.latest + backoffMaxMs <= now) return null;
+    const burst = await this.o.store.failuresSince(scope, key, recent.latest - failureWindowMs);
+    if (burst.count < limit) return null;
+    const hold = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (recent.count - limit));
+    const retryAfterMs = recent.latest + hold - now;
     return retryAfterMs > 0 ? refuse('RATE_LIMITED', `too many failed logins ${scope === 'account' ? 'for this account' : 'from this address'}`, retryAfterMs) : null;
   }
 
-  /** Login, step 1: the server's OPAQUE response, and its state for step 2 (kept by the caller). */
+  /**
+   * Login, step 1: the server's OPAQUE response, and its state for step 2 (kept by the caller).
+   * The check of the limits and the recording of this attempt run one at a time per account and
+   * per address, so concurrent attempts cannot all pass a check that none of them has counted in.
+   */
   async loginStart(username: string, startLoginRequest: string, address: string, now: number): Promise<Result<{ loginResponse: string; serverState: string; key: string }>> {
     await opaque.ready;
     const name = checkUsername(username);
     const key = name.ok ? name.key : username.normalize('NFKC').toLowerCase();
     await this.pruneIfDue(now);
-    const held = (await this.held('account', key, this.limits.failedLoginsPerAccount, now)) ?? (await this.held('address', address, this.limits.failedLoginsPerAddress, now));
+    const held = await this.gate.run(`account:${key}`, () =>
+      this.gate.run(`address:${address}`, async () => {
+        const refused = (await this.held('account', key, this.limits.failedLoginsPerAccount, now)) ?? (await this.held('address', address, this.limits.failedLoginsPerAddress, now));
+        if (refused) return refused;
+        // Counted as failed until it finishes (see the top of this file); unknown names alike.
+        await this.o.store.recordFailure('account', key, now);
+        await this.o.store.recordFailure('address', address, now);
+        return null;
+      }),
+    );
     if (held) return held;
-    // Counted as failed until it finishes (see the top of this file); unknown names alike.
-    await this.o.store.recordFailure('account', key, now);
-    await this.o.store.recordFailure('address', address, now);
     const account = name.ok ? await this.o.store.getAccount(key) : null;
     try {
       const { loginResponse, serverLoginState } = opaque.server.startLogin({

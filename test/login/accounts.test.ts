@@ -91,6 +91,23 @@ describe('LoginService (OPAQUE accounts, certificates)', () => {
     assert.ok(later.ok, 'after the window the right password works again');
   });
 
+  test('concurrent attempts cannot slip past the limit: of 20 at once with a limit of 5, exactly 5 are let through', async () => {
+    const { svc } = await service({ failedLoginsPerAccount: 5 });
+    assert.ok((await register(svc, 'rosa', 'pw rosa')).ok);
+    const starts = await Promise.all(Array.from({ length: 20 }, (_, i) => svc.loginStart('rosa', opaque.client.startLogin({ password: `guess ${i}` }).startLoginRequest, `198.51.100.${100 + i}`, 1_000_000)));
+    assert.equal(starts.filter((r) => r.ok).length, 5);
+    assert.ok(starts.filter((r) => !r.ok).every((r) => !r.ok && r.code === 'RATE_LIMITED'));
+  });
+
+  test('a hold lasts its whole length, also past the failure window', async () => {
+    const { svc } = await service({ failedLoginsPerAccount: 3, failureWindowMs: 10_000, backoffBaseMs: 60_000 });
+    assert.ok((await register(svc, 'sam', 'pw sam')).ok);
+    for (let i = 0; i < 3; i++) assert.ok(!(await login(svc, 'sam', 'wrong', device(), '198.51.100.1', 1_000_000)).ok);
+    const held = await login(svc, 'sam', 'pw sam', device(), '198.51.100.1', 1_030_000); // the window has passed, the hold has not
+    assert.ok(!held.ok && held.code === 'RATE_LIMITED' && held.retryAfterMs === 30_000, JSON.stringify(held));
+    assert.ok((await login(svc, 'sam', 'pw sam', device(), '198.51.100.1', 1_060_001)).ok);
+  });
+
   test('many people behind one address: successful logins never count against it, failed ones do', async () => {
     const { svc, store } = await service({ failedLoginsPerAddress: 3 });
     const office = '192.0.2.50';
@@ -111,8 +128,8 @@ describe('LoginService (OPAQUE accounts, certificates)', () => {
     assert.ok(!(await login(svc, 'nobody', 'x', device(), '192.0.2.60', 1_000_000)).ok);
     assert.ok((await register(svc, 'olive', 'pw olive', '192.0.2.61', 1_000_000)).ok);
     assert.equal((await store.failuresSince('address', '192.0.2.60', 0)).count, 1);
-    // The next request more than an hour later prunes both.
-    assert.ok(!(await login(svc, 'nobody', 'x', device(), '192.0.2.62', 1_000_000 + hour + 1)).ok);
+    // The next request after the longest lookback (the longest hold plus the failure window: 75 minutes) prunes both.
+    assert.ok(!(await login(svc, 'nobody', 'x', device(), '192.0.2.62', 1_000_000 + hour + 15 * 60 * 1000 + 1)).ok);
     assert.equal((await store.failuresSince('address', '192.0.2.60', 0)).count, 0);
     assert.equal(await store.registrationsSince('192.0.2.61', 0), 0);
   });
