@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +33,8 @@ export const BENCH_KEY_STRETCHING: KeyStretching = { 'argon2id-custom': { iterat
 export const DEFAULT_CONCURRENCY = 8;
 /** Default length of each timed phase. */
 export const DEFAULT_SECONDS = 3;
+/** Linux's USER_HZ, the unit of /proc/PID/stat's CPU times (100 on every architecture Node runs on). */
+const CLOCK_TICKS_PER_SECOND = 100;
 /** Default stretchings timed for clientStretchMs. */
 const STRETCH_SAMPLES = 3;
 
@@ -42,6 +44,13 @@ export interface LoginBenchResult {
   instances: number;
   registrationsPerSec: number;
   loginsPerSec: number;
+  /**
+   * CPU milliseconds the login-server processes spent per operation (user + system, from
+   * /proc; null where there is none): what one core costs per registration or login,
+   * independent of the clients sharing this machine.
+   */
+  serverCpuMsPerRegistration: number | null;
+  serverCpuMsPerLogin: number | null;
   /** Milliseconds per operation as a client sees it (median and 95th percentile). */
   registrationMs: { p50: number; p95: number };
   loginMs: { p50: number; p95: number };
@@ -98,6 +107,31 @@ async function stopServer(s: Server): Promise<void> {
   await once(s.child, 'exit');
 }
 
+/** CPU milliseconds (user + system) `pid` has used, from /proc/PID/stat, or null where that cannot be read. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // The fields after the command name (which may hold spaces) start at its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime and stime (fields 14 and 15)
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The servers' CPU milliseconds together, or null. */
+function serversCpuMs(servers: Server[]): number | null {
+  let total = 0;
+  for (const s of servers) {
+    const ms = cpuMsOf(s.child.pid);
+    if (ms === null) return null;
+    total += ms;
+  }
+  return total;
+}
+
 const percentile = (sorted: number[], p: number): number => (sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number));
 
 /** Runs `op(worker, i)` on `concurrency` workers for `seconds`; completions per second and latencies. */
@@ -141,12 +175,14 @@ async function measure(store: 'sqlite' | 'postgres', serverKey: Uint8Array, serv
     }
   };
   const registered: string[][] = Array.from({ length: concurrency }, () => []);
+  const cpu0 = serversCpuMs(servers);
   const reg = await phase(seconds, concurrency, async (w, i) => {
     const name = `b${tag}w${w}n${i}`;
     await onSession(w, (c) => c.register(name, `password of ${name}`));
     registered[w]?.push(name);
   });
   const devices = new Map<string, { deviceId: Uint8Array; noiseKey: Uint8Array; signingKey: Uint8Array }>();
+  const cpu1 = serversCpuMs(servers);
   const login = await phase(seconds, concurrency, async (w, i) => {
     const mine = registered[w] ?? [];
     if (mine.length === 0) throw new Error('this worker registered no one');
@@ -156,9 +192,13 @@ async function measure(store: 'sqlite' | 'postgres', serverKey: Uint8Array, serv
     const device = keys;
     await onSession(w, (c) => c.login(name, `password of ${name}`, device));
   });
+  const cpu2 = serversCpuMs(servers);
+  const perOp = (from: number | null, to: number | null, n: number): number | null => (from === null || to === null || n === 0 ? null : Math.round(((to - from) / n) * 100) / 100);
   return {
     store,
     instances: servers.length,
+    serverCpuMsPerRegistration: perOp(cpu0, cpu1, reg.done),
+    serverCpuMsPerLogin: perOp(cpu1, cpu2, login.done),
     registrationsPerSec: Math.round(reg.perSec * 10) / 10,
     loginsPerSec: Math.round(login.perSec * 10) / 10,
     registrationMs: reg.ms,

@@ -12,6 +12,8 @@ interface Row {
   logins: number;
   errors: number;
   firstError: string | null;
+  serverCpuMsPerRegistration: number | null;
+  serverCpuMsPerLogin: number | null;
 }
 
 test('parley bench login --json: every configuration runs against real login-server processes without an error', { timeout: 180_000 }, async () => {
@@ -29,6 +31,8 @@ test('parley bench login --json: every configuration runs against real login-ser
     assert.equal(x.errors, 0, `${x.store}/${x.instances}: ${x.firstError ?? ''}`);
     assert.ok(x.registrations > 0 && x.logins > 0, `${x.store}/${x.instances} did some of each`);
     assert.ok(x.registrationsPerSec > 0 && x.loginsPerSec > 0);
+    // The servers' CPU per operation comes from /proc (Linux).
+    if (process.platform === 'linux') assert.ok((x.serverCpuMsPerRegistration ?? 0) > 0 && (x.serverCpuMsPerLogin ?? 0) > 0, `${x.store}/${x.instances} server CPU`);
   }
 });
 

@@ -34,7 +34,7 @@ export function formatLoginBenchReport(r: LoginBenchReport): string {
     `node ${r.node}, ${r.cpus} CPUs, ${r.concurrency} clients, ${r.seconds} s per phase; clients stretch with ${r.benchKeyStretching}`,
     `(the default client stretching costs ${r.clientStretchMs} ms of client CPU per registration or login, not counted here)`,
     '',
-    'store       instances  registrations/s  p50 ms  p95 ms  logins/s  p50 ms  p95 ms  errors',
+    'store       instances  registrations/s  p50 ms  p95 ms  server CPU ms  logins/s  p50 ms  p95 ms  server CPU ms  errors',
   ];
   for (const x of r.results) {
     lines.push(
@@ -44,9 +44,11 @@ export function formatLoginBenchReport(r: LoginBenchReport): string {
         x.registrationsPerSec.toFixed(1).padStart(16),
         x.registrationMs.p50.toFixed(1).padStart(7),
         x.registrationMs.p95.toFixed(1).padStart(7),
+        (x.serverCpuMsPerRegistration?.toFixed(2) ?? '-').padStart(14),
         x.loginsPerSec.toFixed(1).padStart(9),
         x.loginMs.p50.toFixed(1).padStart(7),
         x.loginMs.p95.toFixed(1).padStart(7),
+        (x.serverCpuMsPerLogin?.toFixed(2) ?? '-').padStart(14),
         String(x.errors).padStart(7),
       ].join(' '),
     );
