@@ -22,8 +22,11 @@ import { fileURLToPath } from 'node:url';
 import * as opaque from '@serenity-kit/opaque';
 import pg from 'pg';
 
+import { signingKeyFromSeed } from '../src/crypto/ed25519.js';
+import { LoginService } from '../src/login/accounts.js';
 import { LoginClient, type KeyStretching } from '../src/login/client.js';
 import { initNetwork } from '../src/login/network-init.js';
+import { SqliteLoginStore } from '../src/login/store/sqlite-store.js';
 
 /** The built program, dist/src/cli/main.js, seen from dist/bench/. */
 const PARLEY_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -71,6 +74,12 @@ export interface LoginBenchReport {
   benchKeyStretching: string;
   /** What the library's default stretching costs one client per registration or login, ms. */
   clientStretchMs: number;
+  /**
+   * The server's first login step for a registered user and for an unknown name, in-process on
+   * SQLite, interleaved (median microseconds of each and their difference): the step a client
+   * could time to learn whether a name exists.
+   */
+  loginStartTiming: { knownUs: number; unknownUs: number; differenceUs: number; samples: number };
   results: LoginBenchResult[];
   /** Configurations not run, and why. */
   skipped: { store: string; instances: number; reason: string }[];
@@ -211,6 +220,39 @@ async function measure(store: 'sqlite' | 'postgres', serverKey: Uint8Array, serv
 }
 
 /** Milliseconds the library's default stretching takes for one registration on this machine. */
+/** Samples of each kind for loginStartTiming. */
+const TIMING_SAMPLES = 400;
+
+/** Median microseconds of the server's loginStart for a registered user and for an unknown name. */
+async function loginStartTiming(dir: string): Promise<LoginBenchReport['loginStartTiming']> {
+  await opaque.ready;
+  const store = new SqliteLoginStore(join(dir, 'timing.db'));
+  await store.migrate();
+  try {
+    // Limits out of the way: every attempt here is a "failure" until it finishes.
+    const svc = new LoginService({ store, ca: signingKeyFromSeed(new Uint8Array(randomBytes(32))), network: 'timing', opaqueSetup: await LoginService.createOpaqueSetup(), limits: { failedLoginsPerAccount: 1e9, failedLoginsPerAddress: 1e9 } });
+    const c = opaque.client.startRegistration({ password: 'timing' });
+    const s = await svc.registerStart('known', c.registrationRequest, '192.0.2.1', Date.now());
+    if (!s.ok) throw new Error(`timing setup: ${s.reason}`);
+    const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState: c.clientRegistrationState, registrationResponse: s.registrationResponse, password: 'timing', keyStretching: BENCH_KEY_STRETCHING });
+    if (!(await svc.registerFinish('known', registrationRecord, Date.now())).ok) throw new Error('timing setup: registration failed');
+    const times: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
+    for (let i = 0; i < TIMING_SAMPLES * 2; i++) {
+      const kind = i % 2 === 0 ? 'known' : 'unknown';
+      const request = opaque.client.startLogin({ password: 'wrong' }).startLoginRequest;
+      const t = process.hrtime.bigint();
+      await svc.loginStart(kind === 'known' ? 'known' : `nobody${i}`, request, `192.0.2.${i % 200}`, Date.now());
+      times[kind].push(Number(process.hrtime.bigint() - t) / 1000);
+    }
+    const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 0.5);
+    const knownUs = Math.round(median(times.known));
+    const unknownUs = Math.round(median(times.unknown));
+    return { knownUs, unknownUs, differenceUs: unknownUs - knownUs, samples: TIMING_SAMPLES };
+  } finally {
+    await store.close();
+  }
+}
+
 async function defaultStretchMs(): Promise<number> {
   await opaque.ready;
   const setup = opaque.server.createSetup();
@@ -254,6 +296,8 @@ export async function runLoginBench(options: LoginBenchOptions = {}): Promise<Lo
   try {
     progress('timing the default client password stretching');
     const clientStretchMs = await defaultStretchMs();
+    progress('timing the first login step: a registered user and unknown names');
+    const timing = await loginStartTiming(root);
     const configs: { store: 'sqlite' | 'postgres'; instances: number }[] = [
       { store: 'sqlite', instances: 1 },
       { store: 'postgres', instances: 1 },
@@ -284,7 +328,7 @@ export async function runLoginBench(options: LoginBenchOptions = {}): Promise<Lo
         await schema?.drop();
       }
     }
-    return { node: process.version, cpus: cpus().length, seconds, concurrency, benchKeyStretching: 'argon2id, 8 KiB, 1 pass, 1 lane', clientStretchMs, results, skipped };
+    return { node: process.version, cpus: cpus().length, seconds, concurrency, benchKeyStretching: 'argon2id, 8 KiB, 1 pass, 1 lane', clientStretchMs, loginStartTiming: timing, results, skipped };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -19,9 +19,11 @@ interface Row {
 test('parley bench login --json: every configuration runs against real login-server processes without an error', { timeout: 180_000 }, async () => {
   const run = await runParley(['bench', 'login', '--json', '--seconds', '0.4', '--concurrency', '2']);
   assert.equal(run.code, 0, run.stderr);
-  const r = JSON.parse(run.stdout) as { results: Row[]; skipped: { store: string; instances: number; reason: string }[]; clientStretchMs: number; concurrency: number };
+  const r = JSON.parse(run.stdout) as { results: Row[]; skipped: { store: string; instances: number; reason: string }[]; clientStretchMs: number; concurrency: number; loginStartTiming: { knownUs: number; unknownUs: number; differenceUs: number } };
   assert.equal(r.concurrency, 2);
   assert.ok(r.clientStretchMs > 0);
+  assert.ok(r.loginStartTiming.knownUs > 0 && r.loginStartTiming.unknownUs > 0);
+  assert.equal(r.loginStartTiming.differenceUs, r.loginStartTiming.unknownUs - r.loginStartTiming.knownUs);
   // With PARLEY_TEST_POSTGRES (CI) all three run; without it the PostgreSQL two are skipped with the reason.
   const expected = process.env['PARLEY_TEST_POSTGRES'] ? ['sqlite/1', 'postgres/1', 'postgres/2'] : ['sqlite/1'];
   assert.deepEqual(r.results.map((x) => `${x.store}/${x.instances}`), expected);

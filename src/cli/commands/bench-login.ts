@@ -33,6 +33,7 @@ export function formatLoginBenchReport(r: LoginBenchReport): string {
   const lines = [
     `node ${r.node}, ${r.cpus} CPUs, ${r.concurrency} clients, ${r.seconds} s per phase; clients stretch with ${r.benchKeyStretching}`,
     `(the default client stretching costs ${r.clientStretchMs} ms of client CPU per registration or login, not counted here)`,
+    `first login step, median of ${r.loginStartTiming.samples}: registered user ${r.loginStartTiming.knownUs} µs, unknown name ${r.loginStartTiming.unknownUs} µs (difference ${r.loginStartTiming.differenceUs} µs)`,
     '',
     'store       instances  registrations/s  p50 ms  p95 ms  server CPU ms  logins/s  p50 ms  p95 ms  server CPU ms  errors',
   ];
