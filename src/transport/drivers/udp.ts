@@ -10,6 +10,14 @@ import { canonicalHost, formatEndpoint, parseEndpoint } from '../../wire/address
 import type { DatagramKind, SessionEndpoint, SessionEvent } from '../endpoint.js';
 import { EndpointPump } from './pump.js';
 
+/** Another protocol on the same socket (STUN binding on a supernode's port): its datagrams never reach the endpoint. */
+export interface SharedPortProtocol {
+  /** Whether a datagram is this protocol's (checked before the endpoint sees it). */
+  accepts(datagram: Uint8Array): boolean;
+  /** The reply to send back to the source, or null. */
+  answer(datagram: Uint8Array, from: { host: string; port: number }): Uint8Array | null;
+}
+
 /** How a UDP driver starts. */
 export interface UdpDriverOptions {
   readonly endpoint: SessionEndpoint;
@@ -24,6 +32,8 @@ export interface UdpDriverOptions {
   readonly onSend?: (bytes: Uint8Array, to: string, kind: DatagramKind) => void;
   /** The clock (milliseconds); Date.now by default. */
   readonly clock?: () => number;
+  /** A protocol sharing the socket (for example StunBindingServer). */
+  readonly shared?: SharedPortProtocol;
 }
 
 /** Runs an endpoint over a UDP socket. */
@@ -57,8 +67,15 @@ export class UdpDriver {
     const host = this.options.host;
     const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ipv6Only: false });
     socket.on('message', (msg, rinfo) => {
-      const from = formatEndpoint(canonicalHost(rinfo.address) ?? rinfo.address, rinfo.port);
-      this.options.endpoint.handle(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), from, this.clock());
+      const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+      const host = canonicalHost(rinfo.address) ?? rinfo.address;
+      const shared = this.options.shared;
+      if (shared?.accepts(bytes)) {
+        const reply = shared.answer(bytes, { host, port: rinfo.port });
+        if (reply) socket.send(reply, rinfo.port, rinfo.address);
+        return;
+      }
+      this.options.endpoint.handle(bytes, formatEndpoint(host, rinfo.port), this.clock());
       this.pump();
     });
     socket.on('error', (e) => this.options.onError?.(e));
