@@ -8,6 +8,7 @@ import { addLoginServerCommand } from './commands/login-server.js';
 import { addCertVerifyCommand } from './commands/cert-verify.js';
 import { addNetworkInitCommand } from './commands/network-init.js';
 import { addNetworkIssueSupernodeCommand } from './commands/network-issue-supernode.js';
+import { addBenchDirectoryCommand } from './commands/bench-directory.js';
 import { addBenchLoginCommand } from './commands/bench-login.js';
 import { addBenchTransportCommand } from './commands/bench-transport.js';
 import { addSelftestNoiseCommand } from './commands/selftest-noise.js';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   addBenchCodecCommand(bench, io, options.codecBenchUrl);
   addBenchTransportCommand(bench, io);
   addBenchLoginCommand(bench, io);
+  addBenchDirectoryCommand(bench, io);
 
   const selftest = program.command('selftest').description('check the implementation against reference data');
   addSelftestNoiseCommand(selftest, io);

@@ -18,9 +18,21 @@ const POINT_DOMAIN = Buffer.from('parley ring v1\0', 'ascii');
 /** A member id: 32 bytes (a supernode's Noise static key), as hex for map keys. */
 export type MemberId = string;
 
-/** The ring point of member `id`'s `i`th point. */
-function pointOf(id: MemberId, i: number): number {
-  return createHash('sha256').update(POINT_DOMAIN).update(Buffer.from(id, 'hex')).update(Uint8Array.of(i)).digest().readUInt32BE(0);
+/** Members whose points are remembered (a process meets few more supernodes than the network has); beyond it the memo starts over. */
+const POINTS_MEMO_MAX = 200_000;
+const pointsMemo = new Map<MemberId, Uint32Array>();
+
+/** The ring points of member `id` (hashes of its id and the point's number), remembered. */
+function pointsOf(id: MemberId): Uint32Array {
+  let p = pointsMemo.get(id);
+  if (!p) {
+    p = new Uint32Array(RING_POINTS_PER_MEMBER);
+    const idBytes = Buffer.from(id, 'hex');
+    for (let i = 0; i < RING_POINTS_PER_MEMBER; i++) p[i] = createHash('sha256').update(POINT_DOMAIN).update(idBytes).update(Uint8Array.of(i)).digest().readUInt32BE(0);
+    if (pointsMemo.size >= POINTS_MEMO_MAX) pointsMemo.clear();
+    pointsMemo.set(id, p);
+  }
+  return p;
 }
 
 /** The ring point of a slot (the middle of its share of the ring). */
@@ -32,6 +44,7 @@ export function slotPoint(slot: number, slots: number): number {
 export class Ring {
   private readonly points: { point: number; member: MemberId }[];
   private readonly replicaCache = new Map<number, MemberId[]>();
+  private leaderCache: MemberId[] | null = null;
   readonly members: readonly MemberId[];
 
   constructor(
@@ -40,7 +53,7 @@ export class Ring {
     readonly replicas = DEFAULT_REPLICAS,
   ) {
     this.members = [...new Set(members)].sort();
-    this.points = this.members.flatMap((member) => Array.from({ length: RING_POINTS_PER_MEMBER }, (_, i) => ({ point: pointOf(member, i), member })));
+    this.points = this.members.flatMap((member) => Array.from(pointsOf(member), (point) => ({ point, member })));
     // Ties (2^-32 per pair) fall to the smaller id, so every supernode orders them alike.
     this.points.sort((a, b) => a.point - b.point || (a.member < b.member ? -1 : 1));
   }
@@ -87,18 +100,50 @@ export class Ring {
   }
 
   /** Every distinct block leader, in block order. */
-  leaders(): MemberId[] {
-    const out: MemberId[] = [];
-    for (let b = 0; b < blockCount(this.slots); b++) {
-      const l = this.leaderOf(b);
-      if (l !== null && !out.includes(l)) out.push(l);
+  leaders(): readonly MemberId[] {
+    if (!this.leaderCache) {
+      const seen = new Set<MemberId>();
+      for (let b = 0; b < blockCount(this.slots); b++) {
+        const l = this.leaderOf(b);
+        if (l !== null) seen.add(l);
+      }
+      this.leaderCache = [...seen];
     }
-    return out;
+    return this.leaderCache;
   }
 
   /** A member's home block (where its first point falls): its leader gathers the member's reports. */
   homeBlockOf(member: MemberId): number {
-    const slot = Math.floor((pointOf(member, 0) / RING_SIZE) * this.slots);
+    const slot = Math.floor(((pointsOf(member)[0] as number) / RING_SIZE) * this.slots);
     return Math.floor(slot / SLOTS_PER_BLOCK);
+  }
+}
+
+/** Rings most recently used that a RingCache keeps. */
+export const RING_CACHE_MAX = 16;
+
+/**
+ * Rings by member set: tables whose alive sets are equal share one ring (in a simulation of many
+ * supernodes in one process most tables pass through the same sets). The key is the caller's
+ * cheap digest of the set; a hit is used only if its members are exactly the set asked for, so
+ * a digest collision costs a rebuild, never a wrong ring. The least recently used ring is dropped
+ * beyond RING_CACHE_MAX.
+ */
+export class RingCache {
+  private readonly rings = new Map<string, Ring>();
+
+  get(key: string, members: Iterable<MemberId>, slots: number, replicas: number): Ring {
+    const k = `${key}/${slots}/${replicas}`;
+    const wanted = [...new Set(members)].sort();
+    let r = this.rings.get(k);
+    if (r && (r.members.length !== wanted.length || r.members.some((m, i) => m !== wanted[i]))) r = undefined;
+    if (r) {
+      this.rings.delete(k);
+    } else {
+      r = new Ring(wanted, slots, replicas);
+      if (this.rings.size >= RING_CACHE_MAX) this.rings.delete(this.rings.keys().next().value as string);
+    }
+    this.rings.set(k, r);
+    return r;
   }
 }

@@ -8,7 +8,8 @@
 import { signingKeyFromSeed } from '../crypto/ed25519.js';
 import { issueCertificate, verifyCertificate } from '../login/certificate.js';
 import { MembershipMember, type MembershipLimits } from '../overlay/membership/member.js';
-import type { CertificateCheck } from '../overlay/membership/table.js';
+import { RingCache } from '../overlay/ring.js';
+import type { CertificateCheck, MemberEntry } from '../overlay/membership/table.js';
 import { Prng } from '../util/prng.js';
 import { MessageNetwork, type SimLinks } from './message-network.js';
 
@@ -33,6 +34,8 @@ export class MembershipSim {
   private readonly rng: Prng;
   private readonly ca = signingKeyFromSeed(new Uint8Array(32).fill(7));
   readonly check: CertificateCheck;
+  /** One ring cache for every simulated table (see RingCache). */
+  private readonly rings = new RingCache();
 
   constructor(
     readonly seed: number,
@@ -65,13 +68,24 @@ export class MembershipSim {
     return s;
   }
 
-  /** Starts a supernode now, joining through `bootstrap` (none: the first). */
-  start(s: SimSupernode, bootstrap: readonly string[]): MembershipMember {
-    const m = new MembershipMember({ id: s.idBytes, certificate: s.certificate, incarnation: s.incarnation }, this.check, new Prng(this.rng.u32()), this.limits);
+  /** Starts a supernode now, joining through `bootstrap` (none: the first), or from a saved table. */
+  start(s: SimSupernode, bootstrap: readonly string[], saved: readonly MemberEntry[] = []): MembershipMember {
+    const m = new MembershipMember({ id: s.idBytes, certificate: s.certificate, incarnation: s.incarnation }, this.check, new Prng(this.rng.u32()), { limits: this.limits, rings: this.rings });
     this.members.set(s.id, m);
-    m.start(this.net.now, bootstrap);
+    m.start(this.net.now, bootstrap, saved);
     this.net.add(m);
     return m;
+  }
+
+  /**
+   * Starts `n` new supernodes at once, each from the same saved table naming all of them alive
+   * (as if the network had been running): no join traffic, for measuring the steady state.
+   */
+  startWarm(n: number): SimSupernode[] {
+    const nodes = Array.from({ length: n }, () => this.identity());
+    const saved: MemberEntry[] = nodes.map((s) => ({ id: s.id, incarnation: 0, state: 'alive', certificate: s.certificate, changedAt: this.net.now }));
+    for (const s of nodes) this.start(s, [], saved);
+    return nodes;
   }
 
   /** Crashes a supernode. */

@@ -17,9 +17,9 @@
  */
 
 import { encodeMessage, decodeMessage, type WireMessage } from '../../wire/index.js';
-import type { MemberId } from '../ring.js';
+import type { MemberId, RingCache } from '../ring.js';
 import { Ack, Batch, Digest, Entries, EVENTS_PER_MESSAGE_MAX, Join, MEMBERSHIP_PROTOCOL, Ping, PingReq, Pull, Report, Summary, SUMMARIES_PER_MESSAGE_MAX } from './messages.js';
-import { type CertificateCheck, DIGEST_BUCKETS, type MemberEvent, MembershipTable } from './table.js';
+import { type CertificateCheck, DIGEST_BUCKETS, type MemberEntry, type MemberEvent, MembershipTable } from './table.js';
 
 /** Timers and limits, with their wall-time meaning. */
 export interface MembershipLimits {
@@ -82,6 +82,15 @@ export interface MemberStats {
   refuted: number;
 }
 
+/** How a member is set up beyond its identity. */
+export interface MemberOptions {
+  readonly limits?: Partial<MembershipLimits>;
+  readonly slots?: number;
+  readonly replicas?: number;
+  /** Placement rings shared with other tables in this process (a simulation); one of its own by default. */
+  readonly rings?: RingCache;
+}
+
 /** This member's identity. */
 export interface SelfIdentity {
   readonly id: Uint8Array;
@@ -135,23 +144,29 @@ export class MembershipMember {
     private readonly self: SelfIdentity,
     checkCertificate: CertificateCheck,
     private readonly random: { below(n: number): number },
-    limits: Partial<MembershipLimits> = {},
-    slots?: number,
-    replicas?: number,
+    options: MemberOptions = {},
   ) {
-    this.limits = { ...DEFAULT_MEMBERSHIP_LIMITS, ...limits };
-    this.table = new MembershipTable(checkCertificate, slots, replicas);
+    this.limits = { ...DEFAULT_MEMBERSHIP_LIMITS, ...options.limits };
+    this.table = new MembershipTable(checkCertificate, options.slots, options.replicas, options.rings);
     this.id = hex(self.id);
     this.incarnation = self.incarnation;
   }
 
-  /** Joins through `bootstrap` members (none: this is the first supernode). */
-  start(now: number, bootstrap: readonly MemberId[]): void {
+  /**
+   * Starts: with a `saved` table (a restart from the data directory), from it; then joins through
+   * `bootstrap` and the saved table's alive members, unless the saved table already holds this
+   * member alive at its current incarnation (nothing to announce). No bootstrap and no saved
+   * table: this is the first supernode.
+   */
+  start(now: number, bootstrap: readonly MemberId[], saved: readonly MemberEntry[] = []): void {
+    this.table.restore(saved, now);
+    const announced = this.table.get(this.id)?.state === 'alive' && this.table.get(this.id)?.incarnation === this.incarnation;
     this.applyLocal({ kind: 'alive', id: this.self.id, incarnation: this.incarnation, certificate: this.self.certificate }, now);
-    this.bootstrap = bootstrap.filter((b) => b !== this.id);
+    this.bootstrap = [...new Set([...bootstrap, ...this.table.alive()])].filter((b) => b !== this.id);
     this.nextProbeAt = now + this.limits.probeIntervalMs;
     this.nextAntiEntropyAt = now + this.limits.antiEntropyMs;
-    if (this.bootstrap.length === 0) this.state = 'member';
+    this.joinAttempts = this.bootstrap.length > 0 ? this.random.below(this.bootstrap.length) : 0;
+    if (this.bootstrap.length === 0 || announced) this.state = 'member';
     else this.sendJoin(now);
   }
 

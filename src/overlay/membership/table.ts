@@ -9,7 +9,7 @@
 
 import { createHash } from 'node:crypto';
 
-import { Ring, type MemberId } from '../ring.js';
+import { type Ring, RingCache, type MemberId } from '../ring.js';
 import { DEFAULT_REPLICAS, DEFAULT_SLOTS } from '../slots.js';
 import type { MemberEventKind } from './messages.js';
 
@@ -56,6 +56,9 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export class MembershipTable {
   private readonly entries = new Map<MemberId, MemberEntry>();
   private ringCache: Ring | null = null;
+  /** XOR of the alive members' first 8 id bytes (two 32-bit halves) and their count: a digest of the alive set, kept in O(1). */
+  private aliveXor = [0, 0];
+  private aliveCount = 0;
   private readonly digestCache = new Map<number, Uint8Array>();
   readonly stats: TableStats = { applied: 0, stale: 0, badCertificate: 0, full: 0 };
 
@@ -63,6 +66,7 @@ export class MembershipTable {
     private readonly checkCertificate: CertificateCheck,
     readonly slots = DEFAULT_SLOTS,
     readonly replicas = DEFAULT_REPLICAS,
+    private readonly rings: RingCache = new RingCache(),
   ) {}
 
   /** Applies an event; true if it changed the table. */
@@ -87,7 +91,11 @@ export class MembershipTable {
     }
     const wasAlive = current?.state === 'alive';
     this.entries.set(id, { id, incarnation: event.incarnation, state: event.kind, certificate, changedAt: now });
-    if (wasAlive !== (event.kind === 'alive')) this.ringCache = null;
+    if (wasAlive !== (event.kind === 'alive')) {
+      this.ringCache = null;
+      this.aliveXor = [(this.aliveXor[0] as number) ^ parseInt(id.slice(0, 8), 16), (this.aliveXor[1] as number) ^ parseInt(id.slice(8, 16), 16)];
+      this.aliveCount += wasAlive ? -1 : 1;
+    }
     this.digestCache.delete(this.bucketOf(id));
     this.stats.applied++;
     return true;
@@ -99,8 +107,8 @@ export class MembershipTable {
   }
 
   /** Members alive now, sorted. */
-  alive(): MemberId[] {
-    return this.ring().members.slice();
+  alive(): readonly MemberId[] {
+    return this.ring().members;
   }
 
   /** Members held failed (not those that left), most recent tombstones included. */
@@ -121,8 +129,8 @@ export class MembershipTable {
   /** The placement ring of the alive members (rebuilt only when that set changes). */
   ring(): Ring {
     if (!this.ringCache) {
-      const alive = [...this.entries.values()].filter((e) => e.state === 'alive').map((e) => e.id);
-      this.ringCache = new Ring(alive, this.slots, this.replicas);
+      const key = `${this.aliveCount}:${this.aliveXor[0]}:${this.aliveXor[1]}`;
+      this.ringCache = this.rings.get(key, [...this.entries.values()].filter((e) => e.state === 'alive').map((e) => e.id), this.slots, this.replicas);
     }
     return this.ringCache;
   }
