@@ -11,7 +11,7 @@ import { MembershipMember, type MembershipLimits } from '../overlay/membership/m
 import { RingCache } from '../overlay/ring.js';
 import type { CertificateCheck, MemberEntry } from '../overlay/membership/table.js';
 import { Prng } from '../util/prng.js';
-import { MessageNetwork, type SimLinks } from './message-network.js';
+import { MessageNetwork, type SimLinks, type SimNode } from './message-network.js';
 
 /** The network name of simulated supernodes. */
 export const SIM_NETWORK = 'sim';
@@ -32,7 +32,7 @@ export class MembershipSim {
   readonly members = new Map<string, MembershipMember>();
   readonly identities: SimSupernode[] = [];
   private readonly rng: Prng;
-  private readonly ca = signingKeyFromSeed(new Uint8Array(32).fill(7));
+  protected readonly ca = signingKeyFromSeed(new Uint8Array(32).fill(7));
   readonly check: CertificateCheck;
   /** One ring cache for every simulated table (see RingCache). */
   private readonly rings = new RingCache();
@@ -68,12 +68,17 @@ export class MembershipSim {
     return s;
   }
 
+  /** The node the network runs for a member (the member itself; a subclass adds services). */
+  protected wrap(member: MembershipMember, _identity: SimSupernode): SimNode {
+    return member;
+  }
+
   /** Starts a supernode now, joining through `bootstrap` (none: the first), or from a saved table. */
   start(s: SimSupernode, bootstrap: readonly string[], saved: readonly MemberEntry[] = []): MembershipMember {
     const m = new MembershipMember({ id: s.idBytes, certificate: s.certificate, incarnation: s.incarnation }, this.check, new Prng(this.rng.u32()), { limits: this.limits, rings: this.rings });
     this.members.set(s.id, m);
     m.start(this.net.now, bootstrap, saved);
-    this.net.add(m);
+    this.net.add(this.wrap(m, s));
     return m;
   }
 

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { slotOf } from '../../src/overlay/slots.js';
+import { OverlaySim, type LookupOutcome, type SimClient } from '../../src/sim/overlay-sim.js';
+import type { SimSupernode } from '../../src/sim/membership-sim.js';
+
+const DELAY_MS = 50;
+
+/** 30 supernodes from a shared table and 100 clients, each published once. */
+function world(seed: number, supernodes = 30, clients = 100): { sim: OverlaySim; sns: SimSupernode[]; users: SimClient[] } {
+  const sim = new OverlaySim(seed, { delayMs: DELAY_MS, jitterMs: 0, loss: 0 });
+  const sns = sim.startWarm(supernodes);
+  sim.runFor(2_000);
+  const users = Array.from({ length: clients }, (_, i) => sim.addClient(`user${i}`, (sns[(i * 7) % sns.length] as SimSupernode).id));
+  for (const u of users) {
+    u.publish(sim.net.now);
+    sim.flush(u);
+  }
+  sim.runFor(3_000);
+  return { sim, sns, users };
+}
+
+/** Every client looks up `perClient` users; the outcomes after the network settles. */
+function lookups(sim: OverlaySim, clients: readonly SimClient[], perClient: number, total: number): LookupOutcome[] {
+  const out: LookupOutcome[] = [];
+  clients.forEach((c, i) => {
+    for (let k = 0; k < perClient; k++) out.push(c.lookup(`user${(i * 13 + k * 29 + 1) % total}`, sim.net.now));
+    sim.flush(c);
+  });
+  sim.runFor(5_000);
+  return out;
+}
+
+const found = (outs: readonly LookupOutcome[]): number => outs.filter((o) => o.records.length > 0).length;
+const percentile = (outs: readonly LookupOutcome[], q: number): number => {
+  const l = outs.map((o) => o.latencyMs ?? Infinity).sort((a, b) => a - b);
+  return l[Math.min(l.length - 1, Math.floor(q * l.length))] ?? Infinity;
+};
+const replicasOf = (sim: OverlaySim, username: string): string[] => [...([...sim.members.values()][0]?.table.ring().replicasOf(slotOf(username)) ?? [])];
+
+describe('the directory on a simulated network (30 supernodes, 100 clients, 50 ms one way)', () => {
+  test('every record is stored at 3 replicas; every lookup finds the user in one overlay hop: 2 RTT from the client', () => {
+    const { sim, users } = world(1);
+    assert.deepEqual([...new Set(users.map((u) => u.published[0]))], [3]);
+    const outs = lookups(sim, users, 5, 100);
+    assert.equal(found(outs), outs.length);
+    assert.equal(percentile(outs, 0.5), 4 * DELAY_MS, 'client -> supernode -> replica -> supernode -> client');
+    for (const o of outs) assert.equal(o.records[0]?.body.accountKey, o.username);
+  });
+
+  test('replicas that forge records only slow lookups down: no client ever gets an altered record', () => {
+    const { sim, sns, users } = world(2);
+    for (const s of sns.slice(0, 5)) (sim.supernodes.get(s.id) ?? assert.fail()).forge = true;
+    const outs = lookups(sim, users, 5, 100);
+    assert.equal(found(outs), outs.length);
+    assert.equal(outs.reduce((n, o) => n + o.rejected, 0), 0, 'the supernodes dropped every forged record');
+    const caught = [...sim.supernodes.values()].reduce((n, s) => n + s.directory.stats.badRecordsFromPeers, 0);
+    assert.ok(caught > 0, 'forged answers were seen and refused');
+  });
+
+  test("a record altered by the client's own supernode is rejected by the client", () => {
+    const { sim, users } = world(3);
+    const victim = users[0] as SimClient;
+    (sim.supernodes.get(victim.supernode) ?? assert.fail()).forgeToClients = true;
+    const o = victim.lookup('user5', sim.net.now);
+    sim.flush(victim);
+    sim.runFor(2_000);
+    assert.equal(o.records.length, 0);
+    assert.equal(o.rejected, 1);
+  });
+
+  test('a stale replica: the supernode that saw the newer record asks another replica; a client never goes back to an older one', () => {
+    const { sim, users } = world(4);
+    // An owner whose own supernode is not a replica of its slot, so lookups through it go out.
+    const owner = users.find((u) => !replicasOf(sim, u.username).includes(u.supernode)) ?? assert.fail('no such user');
+    const old = owner.publish(sim.net.now, 'away'); // seq 2 (seq 1 went out in world())
+    sim.flush(owner);
+    sim.runFor(2_000);
+    owner.publish(sim.net.now, 'busy'); // seq 3
+    sim.flush(owner);
+    sim.runFor(2_000);
+    const [primary, second] = replicasOf(sim, owner.username) as [string, string];
+    const stale = sim.supernodes.get(primary) ?? assert.fail();
+    stale.stale = new Map([[owner.username, [old]]]);
+
+    const mine = owner.lookup(owner.username, sim.net.now);
+    sim.flush(owner);
+    sim.runFor(2_000);
+    assert.equal(mine.records[0]?.body.presence, 'busy', "through the owner's supernode, which saw seq 3");
+    assert.ok((sim.supernodes.get(owner.supernode)?.directory.stats.badRecordsFromPeers ?? 0) >= 1, 'the stale answer was refused');
+
+    const other = users.find((u) => u.supernode !== owner.supernode && !replicasOf(sim, owner.username).includes(u.supernode)) ?? assert.fail('no such client');
+    const newest = sim.supernodes.get(second)?.directory.recordsOf(owner.username, sim.net.now)[0] ?? assert.fail('the second replica holds seq 3');
+    assert.equal(newest.body.seq, 3);
+    other.remember(newest);
+    const again = other.lookup(owner.username, sim.net.now);
+    sim.flush(other);
+    sim.runFor(2_000);
+    assert.equal(again.rejected, 1, 'seq 2 after seq 3 is rejected by the client');
+    assert.equal(again.records.length, 0);
+  });
+
+  test('10% of the supernodes crash at once: lookups still succeed (hedged to the next replica)', () => {
+    const { sim, sns, users } = world(5);
+    for (const s of sns.slice(0, 3)) sim.kill(s.id);
+    const alive = users.filter((u) => sim.supernodes.has(u.supernode));
+    const outs = lookups(sim, alive, 5, 100);
+    assert.ok(found(outs) / outs.length >= 0.999, `${found(outs)} of ${outs.length}`);
+    assert.ok([...sim.supernodes.values()].some((s) => s.directory.stats.hedged > 0));
+  });
+
+  test('when a replica crashes, the new replica pulls the slot: all 3 current replicas hold the record again', () => {
+    const { sim } = world(6);
+    const [primary] = replicasOf(sim, 'user42');
+    sim.kill(primary as string);
+    const rest = [...sim.members.keys()];
+    assert.notEqual(sim.runUntil(() => sim.agree(rest), 30_000), null);
+    sim.runFor(2_000);
+    const now = replicasOf(sim, 'user42');
+    assert.ok(!now.includes(primary as string));
+    for (const r of now) assert.equal(sim.supernodes.get(r)?.directory.recordsOf('user42', sim.net.now).length, 1, `replica ${r.slice(0, 8)} holds user42`);
+  });
+
+  test('a leaving replica hands its slots over first', () => {
+    const { sim } = world(7);
+    const [primary] = replicasOf(sim, 'user7');
+    const node = sim.supernodes.get(primary as string) ?? assert.fail();
+    node.directory.handOver(sim.net.now);
+    node.membership.leave(sim.net.now);
+    sim.net.drain(primary as string);
+    sim.kill(primary as string);
+    const rest = [...sim.members.keys()];
+    assert.notEqual(sim.runUntil(() => sim.agree(rest), 10_000), null);
+    for (const r of replicasOf(sim, 'user7')) assert.equal(sim.supernodes.get(r)?.directory.recordsOf('user7', sim.net.now).length, 1);
+  });
+
+  test('a watcher hears of a change once, however many replicas report it', () => {
+    const { sim, users } = world(8);
+    const watcher = users[1] as SimClient;
+    const watched = users[50] as SimClient;
+    watcher.watch('user50');
+    sim.flush(watcher);
+    sim.runFor(1_000);
+    watched.publish(sim.net.now, 'away');
+    sim.flush(watched);
+    sim.runFor(2_000);
+    assert.equal(watcher.changes.length, 1);
+    assert.equal(watcher.changes[0]?.body.presence, 'away');
+  });
+});
