@@ -6,12 +6,18 @@
  * sends and receives per second for membership (probes, reports, batches, joins' table transfers,
  * anti-entropy), counted as encoded messages plus the session layer's 28 bytes per packet.
  *
- * Lookups per second through a supernode process and lookup latency and success with 10% of the
- * supernodes failing need the directory service, which is not built yet: the report names them
- * under `notYetMeasured`.
+ * It also measures lookups on the same kind of network: 100 supernodes with the directory and
+ * 1,000 clients, 50 ms one way; latency (virtual ms, from the client) and success, in steady state
+ * and in the 10 s after 10% of the supernodes crash at once (before the membership has noticed),
+ * counting only clients whose own supernode survived (the others reattach elsewhere: the client
+ * library's job).
+ *
+ * Lookups per second through one supernode process need the supernode process, which is not
+ * built yet: the report names it under `notYetMeasured`.
  */
 
 import { MembershipSim, type SimSupernode } from '../src/sim/membership-sim.js';
+import { OverlaySim, type LookupOutcome, type SimClient } from '../src/sim/overlay-sim.js';
 import { Prng } from '../src/util/prng.js';
 
 /** What `runDirectoryBench` resolves to. */
@@ -35,7 +41,28 @@ export interface DirectoryBenchReport {
     /** Wall-clock seconds the simulation took. */
     wallSeconds: number;
   };
+  lookups: {
+    supernodes: number;
+    clients: number;
+    oneWayDelayMs: number;
+    steady: LookupFigures;
+    /** Lookups issued in the 10 s after 10% of the supernodes crashed at once. */
+    afterTenPercentCrash: LookupFigures;
+    /** Lookups issued 30-40 s after the crash (the membership has noticed; owners' supernodes have re-put their records). */
+    afterRecovery: LookupFigures;
+  };
   notYetMeasured: string[];
+}
+
+/** Latency and success of a set of lookups. */
+export interface LookupFigures {
+  lookups: number;
+  success: number;
+  /** Virtual milliseconds from the client's request to its answer. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Lookups that needed a second replica. */
+  hedged: number;
 }
 
 /** How to run it. */
@@ -44,8 +71,12 @@ export interface DirectoryBenchOptions {
   minutes?: number;
   medianSessionMinutes?: number;
   seed?: number;
+  /** Skip the lookup measurement (tests of the membership part). */
+  skipLookups?: boolean;
   onProgress?: (line: string) => void;
 }
+
+const EMPTY_FIGURES: LookupFigures = { lookups: 0, success: 0, p50Ms: 0, p99Ms: 0, hedged: 0 };
 
 const MINUTE_MS = 60_000;
 /** Virtual time run before measuring (probes and timers settle after the warm start). */
@@ -55,7 +86,52 @@ const SETTLE_MS = MINUTE_MS;
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-/** Runs the membership measurement. */
+/** Lookups on 100 supernodes and 1,000 clients, steady and right after 10% crash. */
+function measureLookups(seed: number, progress: (line: string) => void): DirectoryBenchReport['lookups'] {
+  const supernodes = 100;
+  const clients = 1000;
+  const delayMs = 50;
+  const sim = new OverlaySim(seed, { delayMs, jitterMs: 10, loss: 0 });
+  const sns = sim.startWarm(supernodes);
+  sim.runFor(2_000);
+  progress(`lookups: ${supernodes} supernodes, ${clients} clients publishing`);
+  const users = Array.from({ length: clients }, (_, i) => sim.addClient(`user${i}`, (sns[i % supernodes] as SimSupernode).id));
+  for (const u of users) {
+    u.publish(sim.net.now);
+    sim.flush(u);
+  }
+  sim.runFor(5_000);
+  const rng = new Prng(seed * 13 + 1);
+  const hedgedNow = (): number => [...sim.supernodes.values()].reduce((n, s) => n + s.directory.stats.hedged, 0);
+  /** Each client in `who` looks up `each` random users, spread over `spreadMs`. */
+  const round = (who: readonly SimClient[], each: number, spreadMs: number): LookupFigures => {
+    const hedged0 = hedgedNow();
+    const outs: LookupOutcome[] = [];
+    const plan = who.flatMap((c) => Array.from({ length: each }, () => ({ c, at: rng.float() * spreadMs, target: `user${rng.below(clients)}` }))).sort((a, b) => a.at - b.at);
+    const start = sim.net.now;
+    for (const p of plan) {
+      sim.net.run(start + p.at);
+      outs.push(p.c.lookup(p.target, sim.net.now));
+      sim.flush(p.c);
+    }
+    sim.runFor(5_000);
+    const ok = outs.filter((o) => o.records.length > 0);
+    const lat = ok.map((o) => o.latencyMs ?? 0).sort((a, b) => a - b);
+    return { lookups: outs.length, success: outs.length === 0 ? 0 : ok.length / outs.length, p50Ms: Math.round(quantile(lat, 0.5)), p99Ms: Math.round(quantile(lat, 0.99)), hedged: hedgedNow() - hedged0 };
+  };
+  progress('lookups: steady state');
+  const steady = round(users, 2, 10_000);
+  progress('lookups: 10% of the supernodes crash at once');
+  for (const s of sns.filter((_, i) => i % 10 === 3)) sim.kill(s.id);
+  const survivors = users.filter((u) => sim.supernodes.has(u.supernode));
+  const afterCrash = round(survivors, 2, 10_000);
+  sim.runFor(15_000);
+  progress('lookups: after the membership noticed');
+  const afterRecovery = round(survivors, 2, 10_000);
+  return { supernodes, clients, oneWayDelayMs: delayMs, steady, afterTenPercentCrash: afterCrash, afterRecovery };
+}
+
+/** Runs the membership and lookup measurements. */
 export function runDirectoryBench(options: DirectoryBenchOptions = {}): DirectoryBenchReport {
   const n = options.supernodes ?? 1000;
   const minutes = options.minutes ?? 10;
@@ -131,6 +207,7 @@ export function runDirectoryBench(options: DirectoryBenchOptions = {}): Director
   sim.runFor(SETTLE_MS);
   const agreed = sim.agree([...alive.keys()]);
   const round = (x: number): number => Math.round(x);
+  const lookups = options.skipLookups === true ? null : measureLookups(seed, progress);
   return {
     node: process.version,
     membership: {
@@ -147,6 +224,7 @@ export function runDirectoryBench(options: DirectoryBenchOptions = {}): Director
       agreedAfterChurn: agreed,
       wallSeconds: Math.round((performance.now() - started) / 100) / 10,
     },
-    notYetMeasured: ['lookups per second through one supernode process (the directory service is not built yet)', 'lookup latency p50/p99 and success with 10% of supernodes failing (same)'],
+    lookups: lookups ?? { supernodes: 0, clients: 0, oneWayDelayMs: 0, steady: EMPTY_FIGURES, afterTenPercentCrash: EMPTY_FIGURES, afterRecovery: EMPTY_FIGURES },
+    notYetMeasured: ['lookups per second through one supernode process (the supernode process is not built yet)'],
   };
 }

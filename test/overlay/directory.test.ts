@@ -122,6 +122,20 @@ describe('the directory on a simulated network (30 supernodes, 100 clients, 50 m
     for (const r of now) assert.equal(sim.supernodes.get(r)?.directory.recordsOf('user42', sim.net.now).length, 1, `replica ${r.slice(0, 8)} holds user42`);
   });
 
+  test("when all three replicas of a slot crash, the owners' supernodes put the records to the new replicas", () => {
+    const { sim } = world(9);
+    const gone = replicasOf(sim, 'user33');
+    for (const r of gone) sim.kill(r);
+    const rest = [...sim.members.keys()];
+    assert.notEqual(sim.runUntil(() => sim.agree(rest), 60_000), null);
+    sim.runFor(2_000);
+    const reader = [...sim.clients].find((c) => sim.supernodes.has(c.supernode) && c.username !== 'user33') ?? assert.fail();
+    const o = reader.lookup('user33', sim.net.now);
+    sim.flush(reader);
+    sim.runFor(2_000);
+    assert.equal(o.records.length, 1, 'found again, long before the device would refresh');
+  });
+
   test('a leaving replica hands its slots over first', () => {
     const { sim } = world(7);
     const [primary] = replicasOf(sim, 'user7');

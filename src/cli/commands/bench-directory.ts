@@ -60,6 +60,14 @@ export function addBenchDirectoryCommand(bench: Command, io: CliIo, moduleUrl: U
           `churn: ${m.joins} joins, ${m.gracefulLeaves} graceful leaves, ${m.crashes} crashes`,
           `bytes/s per supernode (sent + received, ${m.measured} measured): mean ${m.bytesPerSecond.mean}, p50 ${m.bytesPerSecond.p50}, p99 ${m.bytesPerSecond.p99}, max ${m.bytesPerSecond.max} (target <= 1000)`,
           `tables agree after churn: ${m.agreedAfterChurn ? 'yes' : 'NO'}; ${m.wallSeconds} s of wall time`,
+          `lookups: ${r.lookups.supernodes} supernodes, ${r.lookups.clients} clients, ${r.lookups.oneWayDelayMs} ms one way (2 RTT = ${4 * r.lookups.oneWayDelayMs} ms)`,
+          ...(
+            [
+              ['steady', r.lookups.steady],
+              ['10% crashed at once', r.lookups.afterTenPercentCrash],
+              ['30 s later', r.lookups.afterRecovery],
+            ] as const
+          ).map(([what, f]) => `  ${what.padEnd(20)} ${f.lookups} lookups, success ${(100 * f.success).toFixed(2)}%, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, ${f.hedged} hedged`),
           ...r.notYetMeasured.map((x) => `not yet measured: ${x}`),
         ].join('\n') + '\n',
       );

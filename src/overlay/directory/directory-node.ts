@@ -51,6 +51,8 @@ export interface DirectoryLimits {
   readonly pendingMax: number;
   /** Devices whose newest sequence number is remembered (least recently updated forgotten first). */
   readonly seenMax: number;
+  /** Records of this supernode's own clients kept for repair (see `attached`). */
+  readonly attachedMax: number;
   /** Messages waiting to be polled; beyond it the oldest are dropped and counted. */
   readonly outboxMax: number;
 }
@@ -65,6 +67,7 @@ export const DEFAULT_DIRECTORY_LIMITS: DirectoryLimits = Object.freeze({
   watchersPerAccountMax: 1_000,
   pendingMax: 100_000,
   seenMax: 100_000,
+  attachedMax: 100_000,
   outboxMax: 100_000,
 });
 
@@ -134,6 +137,13 @@ export class DirectoryNode {
   private readonly watchers = new Map<string, Map<MemberId, number>>();
   /** At a client's supernode: account key -> watching clients, and when to renew at the replicas. */
   private readonly watching = new Map<string, { clients: Set<string>; renewAt: number }>();
+  /**
+   * Records published through this supernode (its clients'), with the replicas they went to: when
+   * the membership changes the slot's replicas, the record is put to the new ones at once, so a
+   * slot whose replicas all failed is whole again as soon as the failure is known, not at the
+   * device's next refresh.
+   */
+  private readonly attached = new Map<string, { record: VerifiedUserRecord; replicas: string }>();
   /** The newest sequence number this supernode has seen per device (published through it or looked up): a replica that answers with an older one is treated as stale. */
   private readonly newestSeen = new Map<string, number>();
   /** The newest sequence number passed to watchers per device, so r replicas' notices reach a client once. */
@@ -368,6 +378,8 @@ export class DirectoryNode {
         }
         this.seen(v.record);
         const replicas = this.replicasOf(v.record.body.accountKey);
+        const deviceKey = `${v.record.body.accountKey}/${hex(v.record.body.deviceId)}`;
+        if (this.attached.has(deviceKey) || this.attached.size < this.limits.attachedMax) this.attached.set(deviceKey, { record: v.record, replicas: replicas.join() });
         const n = this.nextRequest++;
         const state: PublishState = { client, clientRequest: id, replicas: replicas.length, outstanding: replicas.length, stored: 0, deadline: now + this.limits.requestTimeoutMs };
         this.publishes.set(n, state);
@@ -503,6 +515,22 @@ export class DirectoryNode {
     for (const slot of this.held) if (!nowHeld.has(slot)) this.releasing.set(slot, now + this.limits.handoffGraceMs);
     this.held = nowHeld;
     for (const key of this.watching.keys()) this.subscribeAtReplicas(key, now);
+    for (const [deviceKey, a] of this.attached) {
+      if (a.record.expiresAt <= now) {
+        this.attached.delete(deviceKey);
+        continue;
+      }
+      const replicas = this.replicasOf(a.record.body.accountKey);
+      const joined = replicas.join();
+      if (joined === a.replicas) continue;
+      const before = new Set(a.replicas.split(','));
+      for (const r of replicas) {
+        if (before.has(r)) continue;
+        if (r === this.self) this.store(a.record, now);
+        else this.send({ peer: r }, RecordPut.toMessage({ record: a.record.bytes }));
+      }
+      a.replicas = joined;
+    }
   }
 
   /** Before leaving: sends every held slot's records to the replicas it will have without this supernode. */
