@@ -4,15 +4,11 @@
  * login with OPAQUE (the password never leaves this process).
  */
 
-import { randomBytes } from 'node:crypto';
 import * as opaque from '@serenity-kit/opaque';
 
-import { DH_25519, type KeyPair } from '../crypto/noise/index.js';
-import { TcpDriver } from '../transport/drivers/tcp.js';
-import { UdpDriver } from '../transport/drivers/udp.js';
-import { SessionEndpoint, type SessionEvent } from '../transport/endpoint.js';
-import { formatEndpoint } from '../wire/address.js';
-import { decodeMessage, encodeMessage, type WireMessage } from '../wire/index.js';
+import type { KeyPair } from '../crypto/noise/index.js';
+import { SessionClient, SessionClientError } from '../transport/session-client.js';
+import type { WireMessage } from '../wire/index.js';
 import type { DeviceKeys, LoginRefusal } from './accounts.js';
 import type { ServerAddress } from './network-file.js';
 import { Devices, ListDevices, LoggedIn, LoginError, LoginFinish, LoginStart, LoginStarted, Registered, RegisterFinish, RegisterStart, RegisterStarted, RevokeDevice } from './protocol.js';
@@ -39,12 +35,6 @@ export class LoginClientError extends Error {
 const b = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64url'));
 const s64 = (u: Uint8Array): string => Buffer.from(u).toString('base64url');
 
-/** What the client needs of a driver once its session is up. */
-interface Link {
-  send(session: number, payload: Uint8Array): boolean;
-  close(): Promise<void>;
-}
-
 /** How connect() tries the endpoints. */
 export interface LoginConnectOptions {
   /** This client's static key (a fresh one by default: the login protocol names the user, not the key). */
@@ -64,102 +54,43 @@ export type KeyStretching = NonNullable<Parameters<typeof opaque.client.finishLo
 
 /** A session to one login server. */
 export class LoginClient {
-  private nextRequest = 1;
-  private readonly waiting = new Map<number, (m: WireMessage) => void>();
-
   private constructor(
-    private readonly link: Link,
-    private readonly session: number,
-    /** The endpoint the session runs over. */
-    readonly via: ServerAddress,
+    private readonly session: SessionClient,
     private readonly keyStretching: KeyStretching | undefined,
   ) {}
+
+  /** The endpoint the session runs over. */
+  get via(): ServerAddress {
+    return this.session.via;
+  }
 
   /**
    * Connects to the login server with static key `serverKey`, trying `addresses` in order (UDP
    * endpoints first, then TCP: the fallback where UDP is blocked) until a handshake completes.
    */
   static async connect(serverKey: Uint8Array, addresses: readonly ServerAddress[], options: LoginConnectOptions = {}): Promise<LoginClient> {
-    const staticKey = options.staticKey ?? DH_25519.keyPairFrom(new Uint8Array(randomBytes(32)));
-    const ordered = [...addresses.filter((a) => a.transport === 'udp'), ...addresses.filter((a) => a.transport === 'tcp')];
-    const failures: string[] = [];
-    for (const address of ordered) {
-      const name = `${address.transport}:${formatEndpoint(address.host, address.port)}`;
-      try {
-        return await LoginClient.attempt(serverKey, address, staticKey, address.transport === 'udp' ? (options.udpWaitMs ?? LOGIN_UDP_WAIT_MS) : (options.tcpWaitMs ?? LOGIN_TCP_WAIT_MS), options.keyStretching);
-      } catch (e) {
-        failures.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    throw new LoginClientError('UNREACHABLE', `cannot reach the login server (${failures.length > 0 ? failures.join('; ') : 'no endpoint to try'})`);
-  }
-
-  /** One endpoint: the client once the handshake completes, or an error after `waitMs`. */
-  private static async attempt(serverKey: Uint8Array, address: ServerAddress, staticKey: KeyPair, waitMs: number, keyStretching: KeyStretching | undefined): Promise<LoginClient> {
-    let client: LoginClient | null = null;
-    let settled = false;
-    let settle: (error: Error | null) => void = () => {};
-    const established = new Promise<void>((resolve, reject) => {
-      settle = (error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error) reject(error);
-        else resolve();
-      };
-    });
-    const timer = setTimeout(() => settle(new Error(`no handshake in ${waitMs / 1000} s`)), waitMs);
-    const onEvent = (e: SessionEvent): void => {
-      if (e.type === 'established') settle(null);
-      else if (e.type === 'closed') settle(new Error(`the handshake failed (${e.reason})`));
-      else if (e.type === 'message' && client) {
-        const m = decodeMessage(e.payload);
-        if (m.ok) client.waiting.get(m.value.requestId)?.(m.value);
-      }
-    };
-    const endpoint = new SessionEndpoint({ staticKey, random: (n) => new Uint8Array(randomBytes(n)) });
-    let link: Link;
-    let session: number;
-    if (address.transport === 'udp') {
-      const udp = await UdpDriver.open({ endpoint, host: address.host.includes(':') ? '::' : '0.0.0.0', onEvent });
-      link = udp;
-      session = udp.connect(serverKey, address.host, address.port);
-    } else {
-      const tcp = new TcpDriver({ endpoint, staticPublicKey: staticKey.publicKey, onEvent });
-      link = tcp;
-      try {
-        session = await tcp.connect(serverKey, address.host, address.port, waitMs);
-      } catch (e) {
-        settle(null);
-        await tcp.close();
-        throw e;
-      }
-    }
     try {
-      await established;
+      const session = await SessionClient.connect(serverKey, addresses, {
+        what: 'the login server',
+        requestTimeoutMs: LOGIN_REQUEST_TIMEOUT_MS,
+        udpWaitMs: options.udpWaitMs ?? LOGIN_UDP_WAIT_MS,
+        tcpWaitMs: options.tcpWaitMs ?? LOGIN_TCP_WAIT_MS,
+        ...(options.staticKey ? { staticKey: options.staticKey } : {}),
+      });
+      return new LoginClient(session, options.keyStretching);
     } catch (e) {
-      await link.close();
-      throw e;
+      throw e instanceof SessionClientError ? new LoginClientError('UNREACHABLE', e.message.replace(/^UNREACHABLE: /, '')) : e;
     }
-    client = new LoginClient(link, session, address, keyStretching);
-    return client;
   }
 
   /** Sends a request and waits for its reply. */
-  request(m: Omit<WireMessage, 'requestId'>): Promise<WireMessage> {
-    const requestId = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(requestId);
-        reject(new LoginClientError('TIMEOUT', `no answer from the login server in ${LOGIN_REQUEST_TIMEOUT_MS / 1000} s`));
-      }, LOGIN_REQUEST_TIMEOUT_MS);
-      this.waiting.set(requestId, (reply) => {
-        clearTimeout(timer);
-        this.waiting.delete(requestId);
-        resolve(reply);
-      });
-      this.link.send(this.session, encodeMessage({ ...m, requestId }, { compressed: true }));
-    });
+  async request(m: Omit<WireMessage, 'requestId'>): Promise<WireMessage> {
+    try {
+      return await this.session.request(m);
+    } catch (e) {
+      if (e instanceof SessionClientError) throw new LoginClientError(e.code === 'TIMEOUT' ? 'TIMEOUT' : 'PROTOCOL', e.message.replace(/^[A-Z]+: /, ''));
+      throw e;
+    }
   }
 
   /** The reply as `expected`, or the server's refusal thrown as a LoginClientError. */
@@ -205,6 +136,6 @@ export class LoginClient {
   }
 
   async close(): Promise<void> {
-    await this.link.close();
+    await this.session.close();
   }
 }

@@ -71,6 +71,9 @@ export const DEFAULT_DIRECTORY_LIMITS: DirectoryLimits = Object.freeze({
   outboxMax: 100_000,
 });
 
+/** Lookup durations kept between two takeLookupDurations calls (the rest are not timed). */
+const LOOKUP_DURATIONS_KEPT_MAX = 100_000;
+
 /** Where a message goes: another supernode, or one of this supernode's clients. */
 export type Destination = { readonly peer: MemberId } | { readonly client: string };
 
@@ -95,6 +98,7 @@ export interface DirectoryStats {
 }
 
 interface LookupState {
+  readonly startedAt: number;
   readonly client: string;
   readonly clientRequest: number;
   readonly accountKey: string;
@@ -122,6 +126,7 @@ export class DirectoryNode {
   readonly stats: DirectoryStats = { lookups: 0, lookupsFound: 0, lookupsFailed: 0, hedged: 0, badRecordsFromPeers: 0, recordsStored: 0, recordsRefused: 0, malformed: 0, outboxDropped: 0 };
   private readonly limits: DirectoryLimits;
   private readonly outbox: DirectoryOutgoing[] = [];
+  private durations: number[] = [];
   /** account key -> device id (hex) -> record. */
   private readonly records = new Map<string, Map<string, VerifiedUserRecord>>();
   private recordCount = 0;
@@ -156,6 +161,18 @@ export class DirectoryNode {
     limits: Partial<DirectoryLimits> = {},
   ) {
     this.limits = { ...DEFAULT_DIRECTORY_LIMITS, ...limits };
+  }
+
+  /** Durations (ms) of the lookups finished since the last call, for latency metrics. */
+  takeLookupDurations(): number[] {
+    const d = this.durations;
+    this.durations = [];
+    return d;
+  }
+
+  /** Slots this supernode holds a copy of. */
+  get slotsHeld(): number {
+    return this.held.size;
   }
 
   /** The next message to send, or null. */
@@ -406,7 +423,7 @@ export class DirectoryNode {
         }
         this.stats.lookups++;
         const n = this.nextRequest++;
-        const l: LookupState = { client, clientRequest: id, accountKey: name.key, replicas: this.replicasOf(name.key), asked: 0, nextHedgeAt: now, deadline: now + this.limits.requestTimeoutMs, results: new Map() };
+        const l: LookupState = { startedAt: now, client, clientRequest: id, accountKey: name.key, replicas: this.replicasOf(name.key), asked: 0, nextHedgeAt: now, deadline: now + this.limits.requestTimeoutMs, results: new Map() };
         this.lookups.set(n, l);
         const local = l.replicas.indexOf(this.self);
         if (local >= 0) {
@@ -482,6 +499,7 @@ export class DirectoryNode {
       return;
     }
     this.lookups.delete(lookupId);
+    if (this.durations.length < LOOKUP_DURATIONS_KEPT_MAX) this.durations.push(now - l.startedAt);
     const records = [...l.results.values()].filter((r) => r.expiresAt > now);
     for (const r of records) this.seen(r);
     if (records.length > 0) this.stats.lookupsFound++;

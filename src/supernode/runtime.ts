@@ -1,0 +1,318 @@
+/**
+ * A running supernode: the sans-I/O membership and directory cores behind real secure sessions
+ * (UDP with STUN on the same port, and TCP for clients where UDP is blocked), one timer for
+ * their deadlines, the membership table on disk, Prometheus metrics and a health page on the
+ * admin listener, structured logs, and a graceful shutdown that hands the slots over first.
+ *
+ * Routing: a session's peer is known by its static key. Membership messages (0x0210-0x021f) are
+ * taken from anyone (a joining supernode is not in the table yet, and the certificate in its
+ * join decides); directory messages between supernodes (0x0220-0x022f) only from members; client
+ * messages (0x0230-0x023f) from anyone, as that session's client.
+ */
+
+import { randomBytes, randomInt } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+
+import { verifyCertificate } from '../login/certificate.js';
+import { parseServerEndpoint, type NetworkFile } from '../login/network-file.js';
+import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/directory-node.js';
+import { MembershipMember, type MembershipLimits } from '../overlay/membership/member.js';
+import type { MemberId } from '../overlay/ring.js';
+import { StunBindingServer } from '../stun/binding-server.js';
+import { TcpDriver } from '../transport/drivers/tcp.js';
+import { UdpDriver } from '../transport/drivers/udp.js';
+import { SessionEndpoint, type SessionEvent } from '../transport/endpoint.js';
+import { Prng } from '../util/prng.js';
+import { decodeMessage } from '../wire/index.js';
+import type { SupernodeIdentity } from './identity.js';
+import { supernodeMetrics } from './metrics.js';
+import { SupernodeStateStore } from './state-store.js';
+
+/** How often the membership table is written to disk (also at shutdown). */
+export const MEMBERSHIP_SAVE_MS = 30_000;
+/** How long a graceful shutdown waits for its hand-over and leave messages to go out. */
+export const SHUTDOWN_FLUSH_MS = 300;
+
+const MEMBERSHIP_RANGE = [0x0210, 0x021f] as const;
+const DIRECTORY_PEER_RANGE = [0x0220, 0x022f] as const;
+const CLIENT_RANGE = [0x0230, 0x023f] as const;
+
+/** How a supernode starts. */
+export interface SupernodeOptions {
+  readonly network: NetworkFile;
+  readonly identity: SupernodeIdentity;
+  readonly listen: { readonly host: string; readonly port: number };
+  /** TCP for clients (null: none). */
+  readonly tcpListen: { readonly host: string; readonly port: number } | null;
+  readonly dataDir: string;
+  readonly admin: { readonly host: string; readonly port: number } | null;
+  /** Members to join through, beyond network.json's bootstrap supernodes. */
+  readonly bootstrap?: readonly { readonly id: MemberId; readonly host: string; readonly port: number }[];
+  readonly logger: Logger;
+  readonly membershipLimits?: Partial<MembershipLimits>;
+  readonly directoryLimits?: Partial<DirectoryLimits>;
+}
+
+/** A running supernode. */
+export interface RunningSupernode {
+  readonly id: MemberId;
+  readonly udp: { host: string; port: number };
+  readonly tcp: { host: string; port: number } | null;
+  readonly admin: { host: string; port: number } | null;
+  readonly membership: MembershipMember;
+  readonly directory: DirectoryNode;
+  /** Leaves gracefully (hand-over, leave) and stops. */
+  stop(): Promise<void>;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** Starts a supernode. */
+export async function startSupernode(o: SupernodeOptions): Promise<RunningSupernode> {
+  const log = o.logger;
+  const id = hex(o.identity.keyPair.publicKey);
+  const caKey = new Uint8Array(Buffer.from(o.network.ca.publicKey, 'hex'));
+  const state = new SupernodeStateStore(o.dataDir);
+  const incarnation = state.nextIncarnation();
+  const checkCertificate = (certificate: Uint8Array, member: MemberId, now: number): boolean => {
+    const c = verifyCertificate(certificate, caKey, o.network.name, now);
+    return c.ok && c.body.kind === 'supernode' && hex(c.body.noiseKey) === member;
+  };
+  const membership = new MembershipMember({ id: o.identity.keyPair.publicKey, certificate: o.identity.certificate, incarnation }, checkCertificate, new Prng(randomInt(2 ** 31)), { ...(o.membershipLimits ? { limits: o.membershipLimits } : {}) });
+  const directory = new DirectoryNode(id, membership.table, { caPublicKey: caKey, network: o.network.name }, o.directoryLimits);
+  const drops: Record<string, number> = {};
+  const drop = (reason: string): void => {
+    drops[reason] = (drops[reason] ?? 0) + 1;
+  };
+
+  // Addresses of members: from network.json and --bootstrap, then from their certificates.
+  const addresses = new Map<MemberId, { host: string; port: number }>();
+  for (const b of o.network.bootstrapSupernodes) {
+    const udp = b.endpoints.map(parseServerEndpoint).find((e) => e?.transport === 'udp');
+    if (udp) addresses.set(b.staticKey, { host: udp.host, port: udp.port });
+  }
+  for (const b of o.bootstrap ?? []) addresses.set(b.id, { host: b.host, port: b.port });
+  const addressOf = (member: MemberId): { host: string; port: number } | null => {
+    const known = addresses.get(member);
+    if (known) return known;
+    const cert = membership.table.get(member)?.certificate;
+    if (!cert) return null;
+    const c = verifyCertificate(cert, caKey, o.network.name, Date.now());
+    const udp = c.ok ? c.body.endpoints.map(parseServerEndpoint).find((e) => e?.transport === 'udp') : undefined;
+    if (!udp) return null;
+    const a = { host: udp.host, port: udp.port };
+    addresses.set(member, a);
+    return a;
+  };
+
+  const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+  const udpEndpoint = new SessionEndpoint({ staticKey: o.identity.keyPair, random });
+  const tcpEndpoint = new SessionEndpoint({ staticKey: o.identity.keyPair, random });
+  /** Session id -> the peer's static key, per transport. */
+  const remoteOf = { udp: new Map<number, MemberId>(), tcp: new Map<number, MemberId>() };
+  const peerSession = new Map<MemberId, number>();
+  const stun = new StunBindingServer();
+  let udp: UdpDriver | null = null;
+  let tcp: TcpDriver | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopping = false;
+
+  const sendPeer = (member: MemberId, bytes: Uint8Array): void => {
+    if (!udp) return;
+    let session = peerSession.get(member);
+    if (session === undefined) {
+      const a = addressOf(member);
+      if (!a) {
+        drop('no_address');
+        return;
+      }
+      session = udp.connect(Buffer.from(member, 'hex'), a.host, a.port);
+      peerSession.set(member, session);
+      remoteOf.udp.set(session, member);
+    }
+    if (!udp.send(session, bytes)) drop('send_refused');
+  };
+  const sendClient = (client: string, bytes: Uint8Array): void => {
+    const [transport, n] = client.split(':');
+    const session = Number(n);
+    if (transport === 'udp') udp?.send(session, bytes);
+    else if (transport === 'tcp') tcp?.send(session, bytes);
+  };
+
+  const drain = (): void => {
+    for (let m = membership.poll(); m; m = membership.poll()) sendPeer(m.to, m.bytes);
+    for (let d = directory.poll(); d; d = directory.poll()) {
+      if ('peer' in d.to) sendPeer(d.to.peer, d.bytes);
+      else sendClient(d.to.client, d.bytes);
+    }
+    if (stopping) return;
+    if (timer) clearTimeout(timer);
+    const a = membership.nextDeadline();
+    const b = directory.nextDeadline();
+    const due = a === null ? b : b === null ? a : Math.min(a, b);
+    if (due !== null) {
+      timer = setTimeout(tick, Math.max(0, due - Date.now()));
+      timer.unref();
+    }
+  };
+  const afterMembership = (now: number): void => {
+    const changes = membership.takeChanges();
+    if (changes.length === 0) return;
+    directory.membershipChanged(now);
+    for (const c of changes) log.info({ event: 'member', kind: c.kind, member: hex(c.id).slice(0, 16), incarnation: c.incarnation }, `member ${c.kind}`);
+    if (membership.currentIncarnation !== incarnation) state.saveIncarnation(membership.currentIncarnation);
+  };
+  const tick = (): void => {
+    const now = Date.now();
+    try {
+      membership.handleTimeout(now);
+      afterMembership(now);
+      directory.handleTimeout(now);
+    } catch (e) {
+      log.error({ err: e }, 'timer handling failed');
+    }
+    drain();
+  };
+
+  const onEvent = (transport: 'udp' | 'tcp', e: SessionEvent): void => {
+    const remotes = remoteOf[transport];
+    if (e.type === 'established') {
+      const remote = hex(e.remoteStatic);
+      remotes.set(e.session, remote);
+      if (transport === 'udp' && !peerSession.has(remote)) peerSession.set(remote, e.session);
+      return;
+    }
+    if (e.type === 'closed') {
+      const remote = remotes.get(e.session);
+      remotes.delete(e.session);
+      if (remote !== undefined && peerSession.get(remote) === e.session) peerSession.delete(remote);
+      return;
+    }
+    if (e.type !== 'message') return;
+    const now = Date.now();
+    const remote = remotes.get(e.session);
+    const decoded = decodeMessage(e.payload);
+    if (!decoded.ok || remote === undefined) {
+      drop('malformed_message');
+      return;
+    }
+    const c = decoded.value.command;
+    try {
+      if (c >= MEMBERSHIP_RANGE[0] && c <= MEMBERSHIP_RANGE[1] && transport === 'udp') {
+        membership.handle(remote, e.payload, now);
+        afterMembership(now);
+      } else if (c >= DIRECTORY_PEER_RANGE[0] && c <= DIRECTORY_PEER_RANGE[1] && membership.table.get(remote) !== undefined) {
+        directory.handlePeer(remote, e.payload, now);
+      } else if (c >= CLIENT_RANGE[0] && c <= CLIENT_RANGE[1]) {
+        directory.handleClient(`${transport}:${e.session}`, e.payload, now);
+      } else {
+        drop('unexpected_command');
+      }
+    } catch (err) {
+      log.error({ err }, 'message handling failed');
+    }
+    drain();
+  };
+
+  const onError = (err: Error): void => log.warn({ err: err.message }, 'socket error');
+  udp = await UdpDriver.open({ endpoint: udpEndpoint, host: o.listen.host, port: o.listen.port, shared: stun, onEvent: (e) => onEvent('udp', e), onError });
+  if (o.tcpListen) {
+    tcp = new TcpDriver({ endpoint: tcpEndpoint, staticPublicKey: o.identity.keyPair.publicKey, onEvent: (e) => onEvent('tcp', e), onError });
+    await tcp.listen(o.tcpListen.host, o.tcpListen.port);
+  }
+
+  const now = Date.now();
+  const saved = state.loadMembers();
+  const bootstrapIds = [...new Set([...o.network.bootstrapSupernodes.map((b) => b.staticKey), ...(o.bootstrap ?? []).map((b) => b.id)])];
+  membership.start(now, bootstrapIds, saved);
+  directory.membershipChanged(now);
+  drain();
+  const saver = setInterval(() => state.saveMembers(membership.table.snapshot()), MEMBERSHIP_SAVE_MS);
+  saver.unref();
+
+  let admin: Server | null = null;
+  let adminAddress: { host: string; port: number } | null = null;
+  if (o.admin) {
+    const registry = supernodeMetrics({
+      sessions: () => ({ udp: udpEndpoint.sessionCount, tcp: tcpEndpoint.sessionCount }),
+      membership: () => ({ alive: membership.table.alive().length, entries: membership.table.size }),
+      directory: () => ({ records: directory.size, slots: directory.slotsHeld, lookups: directory.stats.lookups, found: directory.stats.lookupsFound, failed: directory.stats.lookupsFailed, hedged: directory.stats.hedged }),
+      offline: () => ({ messages: 0, bytes: 0 }),
+      drops: () => ({
+        ...drops,
+        unauthenticated_packet: udpEndpoint.stats.dropped + tcpEndpoint.stats.dropped,
+        membership_malformed: membership.stats.malformed,
+        directory_malformed: directory.stats.malformed,
+        bad_record_from_peer: directory.stats.badRecordsFromPeers,
+        stun_malformed: Object.values(stun.stats.dropped).reduce((a, b) => a + (b ?? 0), 0),
+        tcp_refused: tcp?.stats.refused ?? 0,
+      }),
+      stunAnswered: () => stun.stats.answered,
+      takeLookupDurationsMs: () => directory.takeLookupDurations(),
+    });
+    admin = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/metrics') {
+        registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': registry.contentType });
+            res.end(text);
+          },
+          (err: unknown) => {
+            res.writeHead(500);
+            res.end(String(err));
+          },
+        );
+        return;
+      }
+      if (req.method === 'GET' && req.url === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id, joined: membership.joined, incarnation: membership.currentIncarnation, members: membership.table.alive().length, records: directory.size, slots: directory.slotsHeld }));
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found: try /metrics or /health\n');
+    });
+    const server = admin;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.admin?.port ?? 0, o.admin?.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = server.address();
+    if (a && typeof a !== 'string') adminAddress = { host: a.address, port: a.port };
+  }
+  log.info({ event: 'started', id: id.slice(0, 16), incarnation, udp: udp.local, tcp: tcp?.local ?? null, admin: adminAddress }, 'supernode started');
+
+  return {
+    id,
+    udp: udp.local,
+    tcp: tcp?.local ?? null,
+    admin: adminAddress,
+    membership,
+    directory,
+    stop: async () => {
+      if (stopping) return;
+      const at = Date.now();
+      directory.handOver(at);
+      membership.leave(at);
+      drain();
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      clearInterval(saver);
+      // The hand-over and leave go out on sessions that may still need a handshake.
+      await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS));
+      state.saveMembers(membership.table.snapshot());
+      state.close();
+      await udp?.close();
+      await tcp?.close();
+      if (admin) {
+        const server = admin;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      log.info({ event: 'stopped' }, 'supernode stopped');
+    },
+  };
+}
