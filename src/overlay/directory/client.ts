@@ -1,0 +1,118 @@
+/**
+ * The client side of the directory (for the client daemon): a session to one supernode over
+ * which a device publishes its record, looks users up and watches them. Every record received is
+ * verified here again (certificate from the network's CA, the device's signature, time), and a
+ * record older than one already seen for that device is rejected: the supernode and the replicas
+ * are not trusted with the records, only with carrying them.
+ */
+
+import { checkUsername } from '../../login/username.js';
+import { SessionClient, type SessionAddress, type SessionClientOptions } from '../../transport/session-client.js';
+import type { WireMessage } from '../../wire/index.js';
+import { verifyUserRecord, type VerifiedUserRecord } from '../user-record.js';
+import { DirectoryError, Lookup, LookupResult, Publish, Published, RecordChanged, Watch } from './messages.js';
+
+/** Devices whose newest sequence number a client remembers. */
+export const CLIENT_SEEN_MAX = 10_000;
+
+/** A refusal from the supernode, or an answer the client cannot use. */
+export class DirectoryClientError extends Error {
+  override readonly name = 'DirectoryClientError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** What the client needs to verify records. */
+export interface DirectoryTrust {
+  readonly caPublicKey: Uint8Array;
+  readonly network: string;
+  readonly isRevoked?: (accountKey: string, deviceId: Uint8Array) => boolean;
+}
+
+/** A directory session to one supernode. */
+export class DirectoryClient {
+  /** Records received that failed this client's verification or were older than one seen. */
+  rejected = 0;
+  private readonly newest = new Map<string, number>();
+
+  private constructor(
+    private readonly session: SessionClient,
+    private readonly trust: DirectoryTrust,
+  ) {}
+
+  /** Connects to the supernode with static key `key` at `addresses`; `onChange` hears watched users' new records. */
+  static async connect(key: Uint8Array, addresses: readonly SessionAddress[], trust: DirectoryTrust, options: Omit<SessionClientOptions, 'onPush'> & { onChange?: (r: VerifiedUserRecord) => void } = {}): Promise<DirectoryClient> {
+    let client: DirectoryClient | null = null;
+    const session = await SessionClient.connect(key, addresses, {
+      what: 'the supernode',
+      ...options,
+      onPush: (m) => {
+        const pushed = RecordChanged.fromMessage(m);
+        if (!pushed.ok || !client) return;
+        const r = client.accept(pushed.value.record, Date.now());
+        if (r) options.onChange?.(r);
+      },
+    });
+    client = new DirectoryClient(session, trust);
+    return client;
+  }
+
+  /** A verified record not older than what this client has seen, or null (counted in `rejected`). */
+  private accept(bytes: Uint8Array, now: number, expectAccount?: string): VerifiedUserRecord | null {
+    const v = verifyUserRecord(bytes, { ...this.trust, now });
+    if (!v.ok || (expectAccount !== undefined && v.record.body.accountKey !== expectAccount)) {
+      this.rejected++;
+      return null;
+    }
+    const key = `${v.record.body.accountKey}/${Buffer.from(v.record.body.deviceId).toString('hex')}`;
+    const seen = this.newest.get(key) ?? -1;
+    if (seen > v.record.body.seq) {
+      this.rejected++;
+      return null;
+    }
+    this.newest.delete(key);
+    if (this.newest.size >= CLIENT_SEEN_MAX) this.newest.delete(this.newest.keys().next().value as string);
+    this.newest.set(key, v.record.body.seq);
+    return v.record;
+  }
+
+  private static refusal(reply: WireMessage): void {
+    const e = DirectoryError.fromMessage(reply);
+    if (e.ok) throw new DirectoryClientError(e.value.code, e.value.reason);
+  }
+
+  /** Publishes this device's signed record; how many of the slot's replicas stored it. */
+  async publish(record: Uint8Array): Promise<{ stored: number; replicas: number }> {
+    const reply = await this.session.request(Publish.toMessage({ record }));
+    DirectoryClient.refusal(reply);
+    const p = Published.fromMessage(reply);
+    if (!p.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
+    return p.value;
+  }
+
+  /** The verified records of `username`'s devices (empty: none published). */
+  async lookup(username: string): Promise<VerifiedUserRecord[]> {
+    const name = checkUsername(username);
+    if (!name.ok) throw new DirectoryClientError('USERNAME_INVALID', name.reason);
+    const accountKey = name.key;
+    const reply = await this.session.request(Lookup.toMessage({ username }));
+    DirectoryClient.refusal(reply);
+    const r = LookupResult.fromMessage(reply);
+    if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
+    const now = Date.now();
+    return r.value.records.map((b) => this.accept(b, now, accountKey)).filter((x): x is VerifiedUserRecord => x !== null);
+  }
+
+  /** Asks to hear of `username`'s record changes (through `onChange`). */
+  watch(username: string): void {
+    this.session.tell(Watch.toMessage({ username }));
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}

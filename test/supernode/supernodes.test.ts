@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+
+import { signingKeyFromSeed } from '../../src/crypto/ed25519.js';
+import { issueCertificate } from '../../src/login/certificate.js';
+import { CA_KEY_FILE, readSecretKey } from '../../src/login/key-files.js';
+import { DirectoryClient } from '../../src/overlay/directory/client.js';
+import { slotOf } from '../../src/overlay/slots.js';
+import { Ring } from '../../src/overlay/ring.js';
+import { signUserRecord } from '../../src/overlay/user-record.js';
+import { Prng } from '../../src/util/prng.js';
+import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
+
+const root = mkdtempSync(join(tmpdir(), 'parley-supernodes-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const rng = new Prng(505);
+
+/** A port number free on both UDP and TCP on 127.0.0.1 right now (the certificate must name it before the supernode starts). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const udp = createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const port = udp.address().port;
+    const tcp = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    udp.close();
+    if (ok) {
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      return port;
+    }
+  }
+}
+
+interface Node {
+  key: string;
+  dir: string;
+  port: number;
+  id: string;
+  child: ChildProcess | null;
+  admin: string;
+}
+
+/** Starts (or restarts) a supernode process and waits for its first line. */
+async function start(net: string, n: Node, bootstrap: Node | null): Promise<void> {
+  const args = [PARLEY_MAIN, 'supernode', '--network', join(net, 'network.json'), '--key', n.dir, '--listen', `127.0.0.1:${n.port}`, '--admin', '127.0.0.1:0', '--log-level', 'warn'];
+  if (bootstrap) args.push('--bootstrap', `${bootstrap.id}@udp:127.0.0.1:${bootstrap.port}`);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [string];
+  const ready = JSON.parse(line) as { id: string; admin: string };
+  assert.equal(ready.id, n.id);
+  n.admin = ready.admin;
+  n.child = child;
+}
+
+async function health(n: Node): Promise<{ members: number; incarnation: number; records: number }> {
+  const res = await fetch(`http://${n.admin}/health`);
+  return (await res.json()) as { members: number; incarnation: number; records: number };
+}
+
+/** Polls `check` every 100 ms until it holds or `ms` pass. */
+async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`not within ${ms} ms: ${what}`);
+}
+
+async function stop(n: Node, signal: NodeJS.Signals): Promise<void> {
+  const child = n.child;
+  if (!child || child.exitCode !== null) return;
+  child.kill(signal);
+  await once(child, 'exit');
+  n.child = null;
+}
+
+const hasStunClient = spawnSync('sh', ['-c', 'command -v turnutils_stunclient']).status === 0;
+
+describe('five supernode processes on loopback', () => {
+  const nodes: Node[] = [];
+  after(async () => {
+    for (const n of nodes) await stop(n, 'SIGKILL');
+  });
+
+  test('they form one membership; records published at one are found through another; a replica killed, lookups go on; a restart from the data directory rejoins; a leave spreads in 5 s; /metrics answers', { timeout: 180_000 }, async () => {
+    const net = join(root, 'net');
+    assert.equal((await runParley(['network', 'init', net, '--name', 'five'])).code, 0);
+    for (let i = 0; i < 5; i++) {
+      const dir = join(root, `sn${i}`);
+      const init = await runParley(['supernode', 'init', dir, '--json']);
+      assert.equal(init.code, 0, init.stderr);
+      const { publicKey } = JSON.parse(init.stdout) as { publicKey: string };
+      const port = await freePort();
+      const issued = await runParley(['network', 'issue-supernode', '--network', net, '--noise-key', publicKey, '--endpoint', `udp:127.0.0.1:${port}`, '--out', join(dir, 'supernode.cert')]);
+      assert.equal(issued.code, 0, issued.stderr);
+      nodes.push({ key: publicKey, dir, port, id: publicKey, child: null, admin: '' });
+    }
+    for (const [i, n] of nodes.entries()) await start(net, n, i === 0 ? null : (nodes[0] as Node));
+    await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === 5), 30_000, 'all five see five members');
+
+    // Devices of the network: certificates from its CA.
+    const networkJson = JSON.parse(readFileSync(join(net, 'network.json'), 'utf8')) as { name: string; ca: { publicKey: string } };
+    const caKey = new Uint8Array(Buffer.from(networkJson.ca.publicKey, 'hex'));
+    const ca = signingKeyFromSeed(readSecretKey(join(net, CA_KEY_FILE), 'parley-ca-key'));
+    const device = signingKeyFromSeed(rng.bytes(32));
+    const deviceId = rng.bytes(16);
+    const now = Date.now();
+    const certificate = issueCertificate(ca, { kind: 'device', network: networkJson.name, username: 'Nadia', deviceId, noiseKey: rng.bytes(32), signingKey: device.publicKey, notBefore: now - 1000, notAfter: now + 3_600_000, serial: 7, endpoints: [] });
+    const record = (seq: number, presence: 'online' | 'away') => signUserRecord(device, { network: networkJson.name, accountKey: 'nadia', deviceId, certificate, presence, supernodes: [], candidates: ['udp:192.0.2.7:5000'], seq, issuedAt: Date.now(), ttlMs: 600_000 });
+    const trust = { caPublicKey: caKey, network: networkJson.name };
+    const via = (n: Node) => DirectoryClient.connect(Buffer.from(n.id, 'hex'), [{ transport: 'udp', host: '127.0.0.1', port: n.port }], trust);
+
+    const publisher = await via(nodes[1] as Node);
+    assert.deepEqual(await publisher.publish(record(1, 'online')), { stored: 3, replicas: 3 });
+    const reader = await via(nodes[3] as Node);
+    const found = await reader.lookup('Nadia');
+    assert.equal(found.length, 1);
+    assert.equal(found[0]?.username, 'Nadia');
+    assert.deepEqual(found[0]?.body.candidates, ['udp:192.0.2.7:5000']);
+
+    // Kill the primary replica of nadia's slot (not the reader's supernode): the lookup is hedged to another.
+    const ring = new Ring(nodes.map((n) => n.id));
+    const replicas = ring.replicasOf(slotOf('nadia'));
+    const victim = nodes.find((n) => n.id === replicas[0] && n !== nodes[3] && n !== nodes[0]) ?? nodes.find((n) => replicas.includes(n.id) && n !== nodes[3] && n !== nodes[0]);
+    assert.ok(victim, 'a replica other than the reader and the bootstrap');
+    await stop(victim, 'SIGKILL');
+    const again = await reader.lookup('Nadia');
+    assert.equal(again.length, 1, 'found with a replica dead');
+    await eventually(async () => (await Promise.all(nodes.filter((n) => n.child).map(health))).every((h) => h.members === 4), 30_000, 'the crash is noticed by all');
+
+    // Restart it from its key and data directory: it comes back with a higher incarnation.
+    await start(net, victim, nodes[0] as Node);
+    await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === 5), 30_000, 'the restarted supernode is back in every table');
+    assert.ok((await health(victim)).incarnation >= 1, 'a higher incarnation than before the crash');
+
+    // A graceful stop: the others learn it from the leave, well before a failure would be declared.
+    const leaving = nodes[4] as Node;
+    await stop(leaving, 'SIGTERM');
+    await eventually(async () => (await Promise.all(nodes.filter((n) => n.child).map(health))).every((h) => h.members === 4), 5_000, 'the leave is known everywhere within 5 s');
+    assert.equal((await reader.lookup('nadia')).length, 1);
+    await publisher.close();
+    await reader.close();
+
+    const metrics = await (await fetch(`http://${(nodes[3] as Node).admin}/metrics`)).text();
+    for (const name of ['parley_sessions', 'parley_lookups_total', 'parley_lookup_duration_seconds_bucket', 'parley_records_held', 'parley_slots_held', 'parley_membership_size', 'parley_offline_messages', 'parley_dropped_total']) assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
+    assert.match(metrics, /^parley_lookups_total\{outcome="found"\} [1-9]/m);
+    assert.match(metrics, /^parley_membership_size 4$/m);
+  });
+
+  test("coturn's turnutils_stunclient against a running supernode's port prints its reflexive address", { skip: hasStunClient ? false : 'turnutils_stunclient is not installed (Debian package coturn; .ci/run installs it)', timeout: 30_000 }, async () => {
+    const running = nodes.find((n) => n.child) ?? assert.fail('no supernode running');
+    const stun = await promisify(execFile)('turnutils_stunclient', ['-p', String(running.port), '127.0.0.1']);
+    assert.match(stun.stdout, /UDP reflexive addr: 127\.0\.0\.1:\d+/);
+  });
+});
