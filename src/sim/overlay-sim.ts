@@ -6,19 +6,25 @@
  */
 
 import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.js';
-import { issueCertificate } from '../login/certificate.js';
+import { issueCertificate, verifyCertificate } from '../login/certificate.js';
+import { checkUsername } from '../login/username.js';
 import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/directory-node.js';
 import { DirectoryError, Lookup, LookupResult, Publish, Published, RecordChanged, RecordSet, Watch } from '../overlay/directory/messages.js';
 import type { MembershipMember, MembershipLimits } from '../overlay/membership/member.js';
+import { MemoryOfflineStorage } from '../overlay/offline/memory-storage.js';
+import { Hello, OfflineAck, OfflineFetch, OfflineMessages, OfflineSend, OfflineSent, Welcome } from '../overlay/offline/messages.js';
+import { OfflineNode, type ClientIdentity, type OfflineLimits } from '../overlay/offline/offline-node.js';
 import { signUserRecord, supersedes, verifyUserRecord, type VerifiedUserRecord } from '../overlay/user-record.js';
 import { Prng } from '../util/prng.js';
 import { decodeMessage, encodeMessage } from '../wire/index.js';
 import { MembershipSim, SIM_NETWORK, type SimSupernode } from './membership-sim.js';
 import type { SimLinks, SimNode } from './message-network.js';
 
-/** Command ranges (membership.ts and directory messages.ts). */
+/** Command ranges (membership, directory and offline messages). */
 const MEMBERSHIP_COMMANDS = [0x0210, 0x021f] as const;
-const DIRECTORY_PEER_COMMANDS = [0x0220, 0x022f] as const;
+const DIRECTORY_PEER_COMMANDS = [0x0220, 0x0227] as const;
+const OFFLINE_PEER_COMMANDS = [0x0228, 0x022f] as const;
+const OFFLINE_CLIENT_COMMANDS = [0x0238, 0x023e] as const;
 
 /** A supernode on the simulated network: membership and directory, routed by command. */
 export class SimSupernodeNode implements SimNode {
@@ -30,12 +36,31 @@ export class SimSupernodeNode implements SimNode {
   /** When set, this supernode alters the records in the lookup results it gives its own clients. */
   forgeToClients = false;
 
+  /** Client id -> who it said it is (hello with a device certificate from the CA). */
+  private readonly identities = new Map<string, ClientIdentity>();
+
   constructor(
     readonly membership: MembershipMember,
     readonly directory: DirectoryNode,
+    readonly offline: OfflineNode,
+    private readonly caPublicKey: Uint8Array,
   ) {
     this.id = membership.id;
   }
+
+  /** Hello: a device certificate from the CA names the client (the real supernode also checks it is the session's key). */
+  private hello(client: string, bytes: Uint8Array, now: number): void {
+    const m = decodeMessage(bytes);
+    const h = m.ok ? Hello.fromMessage(m.value) : null;
+    if (!m.ok || !h?.ok) return;
+    const c = verifyCertificate(h.value.certificate, this.caPublicKey, SIM_NETWORK, now);
+    const key = c.ok && c.body.kind === 'device' && c.body.username !== undefined && c.body.deviceId !== undefined ? checkUsername(c.body.username) : null;
+    if (!c.ok || !key?.ok || c.body.deviceId === undefined) return;
+    this.identities.set(client, { accountKey: key.key, deviceId: c.body.deviceId });
+    this.helloReplies.push({ to: client, bytes: encodeMessage(Welcome.toMessage({ accountKey: key.key }, m.value.requestId), { compressed: true }) });
+  }
+
+  private readonly helloReplies: { to: string; bytes: Uint8Array }[] = [];
 
   handle(from: string, bytes: Uint8Array, now: number): void {
     const m = decodeMessage(bytes);
@@ -43,29 +68,43 @@ export class SimSupernodeNode implements SimNode {
     const c = m.value.command;
     if (c >= MEMBERSHIP_COMMANDS[0] && c <= MEMBERSHIP_COMMANDS[1]) {
       this.membership.handle(from, bytes, now);
-      if (this.membership.takeChanges().length > 0) this.directory.membershipChanged(now);
+      this.afterMembership(now);
     } else if (c >= DIRECTORY_PEER_COMMANDS[0] && c <= DIRECTORY_PEER_COMMANDS[1]) {
       this.directory.handlePeer(from, bytes, now);
+    } else if (c >= OFFLINE_PEER_COMMANDS[0] && c <= OFFLINE_PEER_COMMANDS[1]) {
+      this.offline.handlePeer(from, bytes, now);
+    } else if (c === Hello.command) {
+      this.hello(from, bytes, now);
+    } else if (c >= OFFLINE_CLIENT_COMMANDS[0] && c <= OFFLINE_CLIENT_COMMANDS[1]) {
+      this.offline.handleClient(from, this.identities.get(from) ?? null, bytes, now);
     } else {
       this.directory.handleClient(from, bytes, now);
     }
   }
 
+  private afterMembership(now: number): void {
+    if (this.membership.takeChanges().length === 0) return;
+    this.directory.membershipChanged(now);
+    this.offline.membershipChanged(now);
+  }
+
   handleTimeout(now: number): void {
     this.membership.handleTimeout(now);
-    if (this.membership.takeChanges().length > 0) this.directory.membershipChanged(now);
+    this.afterMembership(now);
     this.directory.handleTimeout(now);
+    this.offline.handleTimeout(now);
   }
 
   nextDeadline(): number | null {
-    const a = this.membership.nextDeadline();
-    const b = this.directory.nextDeadline();
-    return a === null ? b : b === null ? a : Math.min(a, b);
+    const ds = [this.membership.nextDeadline(), this.directory.nextDeadline(), this.offline.nextDeadline()].filter((d): d is number => d !== null);
+    return ds.length > 0 ? Math.min(...ds) : null;
   }
 
   poll(): { to: string; bytes: Uint8Array } | null {
-    const m = this.membership.poll();
+    const m = this.membership.poll() ?? this.helloReplies.shift();
     if (m) return m;
+    const o = this.offline.poll();
+    if (o) return { to: 'peer' in o.to ? o.to.peer : o.to.client, bytes: o.bytes };
     const d = this.directory.poll();
     if (!d) return null;
     const to = 'peer' in d.to ? d.to.peer : d.to.client;
@@ -118,7 +157,7 @@ export interface LookupOutcome {
 export class SimClient implements SimNode {
   private nextRequest = 1;
   private seq = 0;
-  private readonly pending = new Map<number, LookupOutcome | { publish: true; resolve: (stored: number) => void }>();
+  private readonly pending = new Map<number, LookupOutcome | { publish: true; resolve: (stored: number) => void } | { offline: 'send' | 'fetch' }>();
   /** The newest sequence number this client has seen per device (it never goes back). */
   private readonly newest = new Map<string, number>();
   private readonly outbox: { to: string; bytes: Uint8Array }[] = [];
@@ -126,6 +165,12 @@ export class SimClient implements SimNode {
   readonly published: number[] = [];
   /** Record changes pushed for watched users (verified). */
   readonly changes: VerifiedUserRecord[] = [];
+  /** Answers to sendOffline: replicas that stored it, and the refusal code if none did. */
+  readonly offlineSent: { stored: number; replicas: number; code?: string }[] = [];
+  /** Messages fetched (each fetch's answer appended). */
+  readonly inbox: { id: Uint8Array; sender: string; blob: Uint8Array }[] = [];
+  /** Codes of refusals to offline requests. */
+  readonly offlineErrors: string[] = [];
 
   constructor(
     readonly id: string,
@@ -167,6 +212,30 @@ export class SimClient implements SimNode {
     return outcome;
   }
 
+  /** Says who this client is (its device certificate); needed before offline messages. */
+  hello(): void {
+    this.outbox.push({ to: this.supernode, bytes: encodeMessage(Hello.toMessage({ certificate: this.certificate }, this.nextRequest++), { compressed: true }) });
+  }
+
+  /** Leaves `blob` for `recipient`; the outcome arrives in `offlineSent`. */
+  sendOffline(recipient: string, id: Uint8Array, blob: Uint8Array): void {
+    const n = this.nextRequest++;
+    this.pending.set(n, { offline: 'send' });
+    this.outbox.push({ to: this.supernode, bytes: encodeMessage(OfflineSend.toMessage({ recipient, id, blob }, n), { compressed: true }) });
+  }
+
+  /** Fetches this device's waiting messages; they arrive in `inbox`. */
+  fetchOffline(): void {
+    const n = this.nextRequest++;
+    this.pending.set(n, { offline: 'fetch' });
+    this.outbox.push({ to: this.supernode, bytes: encodeMessage(OfflineFetch.toMessage({}, n), { compressed: true }) });
+  }
+
+  /** Acknowledges messages of the inbox. */
+  ackOffline(ids: readonly Uint8Array[]): void {
+    this.outbox.push({ to: this.supernode, bytes: encodeMessage(OfflineAck.toMessage({ ids: [...ids] }, this.nextRequest++), { compressed: true }) });
+  }
+
   /** Asks to be told of `username`'s record changes. */
   watch(username: string): void {
     this.outbox.push({ to: this.supernode, bytes: encodeMessage(Watch.toMessage({ username }, this.nextRequest++), { compressed: true }) });
@@ -184,6 +253,18 @@ export class SimClient implements SimNode {
     const p = this.pending.get(m.value.requestId);
     if (!p) return;
     this.pending.delete(m.value.requestId);
+    if ('offline' in p) {
+      const e = DirectoryError.fromMessage(m.value);
+      if (e.ok) this.offlineErrors.push(e.value.code);
+      else if (p.offline === 'send') {
+        const r = OfflineSent.fromMessage(m.value);
+        if (r.ok) this.offlineSent.push({ stored: r.value.stored, replicas: r.value.replicas, ...(r.value.code !== undefined ? { code: r.value.code } : {}) });
+      } else {
+        const r = OfflineMessages.fromMessage(m.value);
+        if (r.ok) this.inbox.push(...r.value.messages);
+      }
+      return;
+    }
     if ('publish' in p) {
       const r = Published.fromMessage(m.value);
       p.resolve(r.ok ? r.value.stored : 0);
@@ -240,6 +321,7 @@ export class OverlaySim extends MembershipSim {
     links: SimLinks,
     limits: Partial<MembershipLimits> = {},
     private readonly directoryLimits: Partial<DirectoryLimits> = {},
+    private readonly offlineLimits: Partial<OfflineLimits> = {},
   ) {
     super(seed, links, limits);
     this.clientRng = new Prng(seed * 31 + 5);
@@ -247,8 +329,10 @@ export class OverlaySim extends MembershipSim {
 
   protected override wrap(member: MembershipMember, _identity: SimSupernode): SimNode {
     const directory = new DirectoryNode(member.id, member.table, { caPublicKey: this.ca.publicKey, network: SIM_NETWORK }, this.directoryLimits);
-    const node = new SimSupernodeNode(member, directory);
+    const offline = new OfflineNode(member.id, member.table, new MemoryOfflineStorage(), (account, now) => directory.recordsOf(account, now).map((r) => r.body.deviceId), this.net.now, this.offlineLimits);
+    const node = new SimSupernodeNode(member, directory, offline, this.ca.publicKey);
     directory.membershipChanged(this.net.now);
+    offline.membershipChanged(this.net.now);
     this.supernodes.set(member.id, node);
     return node;
   }
