@@ -6,8 +6,10 @@
  *
  * Routing: a session's peer is known by its static key. Membership messages (0x0210-0x021f) are
  * taken from anyone (a joining supernode is not in the table yet, and the certificate in its
- * join decides); directory messages between supernodes (0x0220-0x022f) only from members; client
- * messages (0x0230-0x023f) from anyone, as that session's client.
+ * join decides); directory and offline messages between supernodes (0x0220-0x022f) only from
+ * members; client messages (0x0230-0x023e) from anyone, as that session's client. A client
+ * becomes an account's device by `hello` with its device certificate, whose Noise key must be
+ * the session's: only then may it send and fetch offline messages.
  */
 
 import { randomBytes, randomInt } from 'node:crypto';
@@ -16,17 +18,22 @@ import type { Logger } from 'pino';
 
 import { verifyCertificate } from '../login/certificate.js';
 import { parseServerEndpoint, type NetworkFile } from '../login/network-file.js';
+import { checkUsername } from '../login/username.js';
 import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/directory-node.js';
+import { DirectoryError } from '../overlay/directory/messages.js';
 import { MembershipMember, type MembershipLimits } from '../overlay/membership/member.js';
+import { Hello, Welcome } from '../overlay/offline/messages.js';
+import { OfflineNode, type ClientIdentity, type OfflineLimits } from '../overlay/offline/offline-node.js';
 import type { MemberId } from '../overlay/ring.js';
 import { StunBindingServer } from '../stun/binding-server.js';
 import { TcpDriver } from '../transport/drivers/tcp.js';
 import { UdpDriver } from '../transport/drivers/udp.js';
 import { SessionEndpoint, type SessionEvent } from '../transport/endpoint.js';
 import { Prng } from '../util/prng.js';
-import { decodeMessage } from '../wire/index.js';
+import { decodeMessage, encodeMessage, type WireMessage } from '../wire/index.js';
 import type { SupernodeIdentity } from './identity.js';
 import { supernodeMetrics } from './metrics.js';
+import { SqliteOfflineStorage } from './offline-sqlite.js';
 import { SupernodeStateStore } from './state-store.js';
 
 /** How often the membership table is written to disk (also at shutdown). */
@@ -35,8 +42,10 @@ export const MEMBERSHIP_SAVE_MS = 30_000;
 export const SHUTDOWN_FLUSH_MS = 300;
 
 const MEMBERSHIP_RANGE = [0x0210, 0x021f] as const;
-const DIRECTORY_PEER_RANGE = [0x0220, 0x022f] as const;
-const CLIENT_RANGE = [0x0230, 0x023f] as const;
+const DIRECTORY_PEER_RANGE = [0x0220, 0x0227] as const;
+const OFFLINE_PEER_RANGE = [0x0228, 0x022f] as const;
+const DIRECTORY_CLIENT_RANGE = [0x0230, 0x0237] as const;
+const OFFLINE_CLIENT_RANGE = [0x0238, 0x023e] as const;
 
 /** How a supernode starts. */
 export interface SupernodeOptions {
@@ -52,6 +61,7 @@ export interface SupernodeOptions {
   readonly logger: Logger;
   readonly membershipLimits?: Partial<MembershipLimits>;
   readonly directoryLimits?: Partial<DirectoryLimits>;
+  readonly offlineLimits?: Partial<OfflineLimits>;
 }
 
 /** A running supernode. */
@@ -62,6 +72,7 @@ export interface RunningSupernode {
   readonly admin: { host: string; port: number } | null;
   readonly membership: MembershipMember;
   readonly directory: DirectoryNode;
+  readonly offline: OfflineNode;
   /** Leaves gracefully (hand-over, leave) and stops. */
   stop(): Promise<void>;
 }
@@ -81,6 +92,10 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
   };
   const membership = new MembershipMember({ id: o.identity.keyPair.publicKey, certificate: o.identity.certificate, incarnation }, checkCertificate, new Prng(randomInt(2 ** 31)), { ...(o.membershipLimits ? { limits: o.membershipLimits } : {}) });
   const directory = new DirectoryNode(id, membership.table, { caPublicKey: caKey, network: o.network.name }, o.directoryLimits);
+  const offlineStorage = new SqliteOfflineStorage(o.dataDir);
+  const offline = new OfflineNode(id, membership.table, offlineStorage, (account, at) => directory.recordsOf(account, at).map((r) => r.body.deviceId), Date.now(), o.offlineLimits);
+  /** Client sessions ("udp:7") that said hello, and who they are. */
+  const identities = new Map<string, ClientIdentity>();
   const drops: Record<string, number> = {};
   const drop = (reason: string): void => {
     drops[reason] = (drops[reason] ?? 0) + 1;
@@ -142,15 +157,18 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
 
   const drain = (): void => {
     for (let m = membership.poll(); m; m = membership.poll()) sendPeer(m.to, m.bytes);
+    for (let x = offline.poll(); x; x = offline.poll()) {
+      if ('peer' in x.to) sendPeer(x.to.peer, x.bytes);
+      else sendClient(x.to.client, x.bytes);
+    }
     for (let d = directory.poll(); d; d = directory.poll()) {
       if ('peer' in d.to) sendPeer(d.to.peer, d.bytes);
       else sendClient(d.to.client, d.bytes);
     }
     if (stopping) return;
     if (timer) clearTimeout(timer);
-    const a = membership.nextDeadline();
-    const b = directory.nextDeadline();
-    const due = a === null ? b : b === null ? a : Math.min(a, b);
+    const deadlines = [membership.nextDeadline(), directory.nextDeadline(), offline.nextDeadline()].filter((d): d is number => d !== null);
+    const due = deadlines.length > 0 ? Math.min(...deadlines) : null;
     if (due !== null) {
       timer = setTimeout(tick, Math.max(0, due - Date.now()));
       timer.unref();
@@ -160,6 +178,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
     const changes = membership.takeChanges();
     if (changes.length === 0) return;
     directory.membershipChanged(now);
+    offline.membershipChanged(now);
     for (const c of changes) log.info({ event: 'member', kind: c.kind, member: hex(c.id).slice(0, 16), incarnation: c.incarnation }, `member ${c.kind}`);
     if (membership.currentIncarnation !== incarnation) state.saveIncarnation(membership.currentIncarnation);
   };
@@ -169,6 +188,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       membership.handleTimeout(now);
       afterMembership(now);
       directory.handleTimeout(now);
+      offline.handleTimeout(now);
     } catch (e) {
       log.error({ err: e }, 'timer handling failed');
     }
@@ -186,6 +206,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
     if (e.type === 'closed') {
       const remote = remotes.get(e.session);
       remotes.delete(e.session);
+      identities.delete(`${transport}:${e.session}`);
       if (remote !== undefined && peerSession.get(remote) === e.session) peerSession.delete(remote);
       return;
     }
@@ -204,7 +225,14 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
         afterMembership(now);
       } else if (c >= DIRECTORY_PEER_RANGE[0] && c <= DIRECTORY_PEER_RANGE[1] && membership.table.get(remote) !== undefined) {
         directory.handlePeer(remote, e.payload, now);
-      } else if (c >= CLIENT_RANGE[0] && c <= CLIENT_RANGE[1]) {
+      } else if (c >= OFFLINE_PEER_RANGE[0] && c <= OFFLINE_PEER_RANGE[1] && membership.table.get(remote) !== undefined) {
+        offline.handlePeer(remote, e.payload, now);
+      } else if (c === Hello.command) {
+        hello(`${transport}:${e.session}`, remote, decoded.value, now);
+      } else if (c >= OFFLINE_CLIENT_RANGE[0] && c <= OFFLINE_CLIENT_RANGE[1]) {
+        const client = `${transport}:${e.session}`;
+        offline.handleClient(client, identities.get(client) ?? null, e.payload, now);
+      } else if (c >= DIRECTORY_CLIENT_RANGE[0] && c <= DIRECTORY_CLIENT_RANGE[1]) {
         directory.handleClient(`${transport}:${e.session}`, e.payload, now);
       } else {
         drop('unexpected_command');
@@ -213,6 +241,25 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       log.error({ err }, 'message handling failed');
     }
     drain();
+  };
+
+  /** A client names itself with its device certificate; the certificate's Noise key must be the session's. */
+  const hello = (client: string, remote: MemberId, m: WireMessage, now: number): void => {
+    const h = Hello.fromMessage(m);
+    const reply = (x: WireMessage): void => sendClient(client, encodeMessage(x, { compressed: true }));
+    const c = h.ok ? verifyCertificate(h.value.certificate, caKey, o.network.name, now) : null;
+    if (!c?.ok || c.body.kind !== 'device' || c.body.username === undefined || c.body.deviceId === undefined) {
+      reply(DirectoryError.toMessage({ code: 'BAD_CERTIFICATE', reason: c && !c.ok ? `${c.code}: ${c.reason}` : 'not a device certificate of this network' }, m.requestId));
+      return;
+    }
+    if (hex(c.body.noiseKey) !== remote) {
+      reply(DirectoryError.toMessage({ code: 'WRONG_KEY', reason: "the certificate is not this session's key" }, m.requestId));
+      return;
+    }
+    const key = checkUsername(c.body.username);
+    if (!key.ok) return;
+    identities.set(client, { accountKey: key.key, deviceId: c.body.deviceId });
+    reply(Welcome.toMessage({ accountKey: key.key }, m.requestId));
   };
 
   const onError = (err: Error): void => log.warn({ err: err.message }, 'socket error');
@@ -238,12 +285,13 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       sessions: () => ({ udp: udpEndpoint.sessionCount, tcp: tcpEndpoint.sessionCount }),
       membership: () => ({ alive: membership.table.alive().length, entries: membership.table.size }),
       directory: () => ({ records: directory.size, slots: directory.slotsHeld, lookups: directory.stats.lookups, found: directory.stats.lookupsFound, failed: directory.stats.lookupsFailed, hedged: directory.stats.hedged }),
-      offline: () => ({ messages: 0, bytes: 0 }),
+      offline: () => offline.size(),
       drops: () => ({
         ...drops,
         unauthenticated_packet: udpEndpoint.stats.dropped + tcpEndpoint.stats.dropped,
         membership_malformed: membership.stats.malformed,
         directory_malformed: directory.stats.malformed,
+        offline_malformed: offline.stats.malformed,
         bad_record_from_peer: directory.stats.badRecordsFromPeers,
         stun_malformed: Object.values(stun.stats.dropped).reduce((a, b) => a + (b ?? 0), 0),
         tcp_refused: tcp?.stats.refused ?? 0,
@@ -267,7 +315,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       }
       if (req.method === 'GET' && req.url === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id, joined: membership.joined, incarnation: membership.currentIncarnation, members: membership.table.alive().length, records: directory.size, slots: directory.slotsHeld }));
+        res.end(JSON.stringify({ id, joined: membership.joined, incarnation: membership.currentIncarnation, members: membership.table.alive().length, records: directory.size, slots: directory.slotsHeld, offline: offline.size().messages }));
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -293,10 +341,12 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
     admin: adminAddress,
     membership,
     directory,
+    offline,
     stop: async () => {
       if (stopping) return;
       const at = Date.now();
       directory.handOver(at);
+      offline.handOver(at);
       membership.leave(at);
       drain();
       stopping = true;
@@ -306,6 +356,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS));
       state.saveMembers(membership.table.snapshot());
       state.close();
+      offlineStorage.close();
       await udp?.close();
       await tcp?.close();
       if (admin) {

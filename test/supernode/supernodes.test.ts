@@ -11,6 +11,7 @@ import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { signingKeyFromSeed } from '../../src/crypto/ed25519.js';
+import { DH_25519, type KeyPair } from '../../src/crypto/noise/index.js';
 import { issueCertificate } from '../../src/login/certificate.js';
 import { CA_KEY_FILE, readSecretKey } from '../../src/login/key-files.js';
 import { DirectoryClient } from '../../src/overlay/directory/client.js';
@@ -64,9 +65,9 @@ async function start(net: string, n: Node, bootstrap: Node | null): Promise<void
   n.child = child;
 }
 
-async function health(n: Node): Promise<{ members: number; incarnation: number; records: number }> {
+async function health(n: Node): Promise<{ members: number; incarnation: number; records: number; offline: number }> {
   const res = await fetch(`http://${n.admin}/health`);
-  return (await res.json()) as { members: number; incarnation: number; records: number };
+  return (await res.json()) as { members: number; incarnation: number; records: number; offline: number };
 }
 
 /** Polls `check` every 100 ms until it holds or `ms` pass. */
@@ -91,11 +92,13 @@ const hasStunClient = spawnSync('sh', ['-c', 'command -v turnutils_stunclient'])
 
 describe('five supernode processes on loopback', () => {
   const nodes: Node[] = [];
+  const clients: DirectoryClient[] = [];
   after(async () => {
+    for (const c of clients) await c.close();
     for (const n of nodes) await stop(n, 'SIGKILL');
   });
 
-  test('they form one membership; records published at one are found through another; a replica killed, lookups go on; a restart from the data directory rejoins; a leave spreads in 5 s; /metrics answers', { timeout: 180_000 }, async () => {
+  test('they form one membership; records published at one are found through another; offline messages wait at the replicas, survive a crash, are fetched and acknowledged; a replica killed, lookups go on; a restart from the data directory rejoins; a leave spreads in 5 s; /metrics answers', { timeout: 180_000 }, async () => {
     const net = join(root, 'net');
     assert.equal((await runParley(['network', 'init', net, '--name', 'five'])).code, 0);
     for (let i = 0; i < 5; i++) {
@@ -118,10 +121,17 @@ describe('five supernode processes on loopback', () => {
     const device = signingKeyFromSeed(rng.bytes(32));
     const deviceId = rng.bytes(16);
     const now = Date.now();
-    const certificate = issueCertificate(ca, { kind: 'device', network: networkJson.name, username: 'Nadia', deviceId, noiseKey: rng.bytes(32), signingKey: device.publicKey, notBefore: now - 1000, notAfter: now + 3_600_000, serial: 7, endpoints: [] });
+    const nadiaNoise = DH_25519.keyPairFrom(rng.bytes(32));
+    const omarNoise = DH_25519.keyPairFrom(rng.bytes(32));
+    const certificate = issueCertificate(ca, { kind: 'device', network: networkJson.name, username: 'Nadia', deviceId, noiseKey: nadiaNoise.publicKey, signingKey: device.publicKey, notBefore: now - 1000, notAfter: now + 3_600_000, serial: 7, endpoints: [] });
+    const omarCertificate = issueCertificate(ca, { kind: 'device', network: networkJson.name, username: 'Omar', deviceId: rng.bytes(16), noiseKey: omarNoise.publicKey, signingKey: rng.bytes(32), notBefore: now - 1000, notAfter: now + 3_600_000, serial: 8, endpoints: [] });
     const record = (seq: number, presence: 'online' | 'away') => signUserRecord(device, { network: networkJson.name, accountKey: 'nadia', deviceId, certificate, presence, supernodes: [], candidates: ['udp:192.0.2.7:5000'], seq, issuedAt: Date.now(), ttlMs: 600_000 });
     const trust = { caPublicKey: caKey, network: networkJson.name };
-    const via = (n: Node) => DirectoryClient.connect(Buffer.from(n.id, 'hex'), [{ transport: 'udp', host: '127.0.0.1', port: n.port }], trust);
+    const via = async (n: Node, staticKey?: KeyPair): Promise<DirectoryClient> => {
+      const c = await DirectoryClient.connect(Buffer.from(n.id, 'hex'), [{ transport: 'udp', host: '127.0.0.1', port: n.port }], trust, staticKey ? { staticKey } : {});
+      clients.push(c);
+      return c;
+    };
 
     const publisher = await via(nodes[1] as Node);
     assert.deepEqual(await publisher.publish(record(1, 'online')), { stored: 3, replicas: 3 });
@@ -130,6 +140,15 @@ describe('five supernode processes on loopback', () => {
     assert.equal(found.length, 1);
     assert.equal(found[0]?.username, 'Nadia');
     assert.deepEqual(found[0]?.body.candidates, ['udp:192.0.2.7:5000']);
+
+    // Omar leaves Nadia a message while she is away: it waits at her slot's three replicas.
+    const omar = await via(nodes[2] as Node, omarNoise);
+    await assert.rejects(omar.sendOffline('nadia', rng.bytes(16), Buffer.from('x')), /NOT_IDENTIFIED/, 'no offline messages before hello');
+    await assert.rejects(omar.hello(certificate), /WRONG_KEY/, "Nadia's certificate on Omar's session");
+    assert.equal(await omar.hello(omarCertificate), 'omar');
+    const messageId = rng.bytes(16);
+    assert.deepEqual(await omar.sendOffline('Nadia', messageId, Buffer.from('sealed: call me')), { stored: 3, replicas: 3 });
+    await omar.close();
 
     // Kill the primary replica of nadia's slot (not the reader's supernode): the lookup is hedged to another.
     const ring = new Ring(nodes.map((n) => n.id));
@@ -145,6 +164,20 @@ describe('five supernode processes on loopback', () => {
     await start(net, victim, nodes[0] as Node);
     await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === 5), 30_000, 'the restarted supernode is back in every table');
     assert.ok((await health(victim)).incarnation >= 1, 'a higher incarnation than before the crash');
+    assert.equal((await health(victim)).offline, 1, "the offline message survived the crash on the replica's disk");
+
+    // Nadia's device fetches it (through another supernode) and acknowledges it: the replicas forget it.
+    const nadia = await via(nodes[3] as Node, nadiaNoise);
+    assert.equal(await nadia.hello(certificate), 'nadia');
+    const inbox = await nadia.fetchOffline();
+    assert.equal(inbox.length, 1);
+    assert.equal(Buffer.from(inbox[0]?.blob ?? []).toString(), 'sealed: call me');
+    assert.equal(inbox[0]?.sender, 'omar');
+    nadia.ackOffline([messageId]);
+    // (A supernode that held the slot only while the victim was down lets it go after a grace period.)
+    const holders = nodes.filter((n) => replicas.includes(n.id));
+    await eventually(async () => (await Promise.all(holders.map(health))).every((h) => h.offline === 0), 10_000, 'acknowledged by her only device: gone from every replica');
+    await nadia.close();
 
     // A graceful stop: the others learn it from the leave, well before a failure would be declared.
     const leaving = nodes[4] as Node;

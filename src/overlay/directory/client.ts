@@ -10,6 +10,7 @@ import { checkUsername } from '../../login/username.js';
 import { SessionClient, type SessionAddress, type SessionClientOptions } from '../../transport/session-client.js';
 import type { WireMessage } from '../../wire/index.js';
 import { verifyUserRecord, type VerifiedUserRecord } from '../user-record.js';
+import { Hello, OfflineAck, OfflineFetch, OfflineMessages, OfflineSend, OfflineSent, Welcome } from '../offline/messages.js';
 import { DirectoryError, Lookup, LookupResult, Publish, Published, RecordChanged, Watch } from './messages.js';
 
 /** Devices whose newest sequence number a client remembers. */
@@ -105,6 +106,42 @@ export class DirectoryClient {
     if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
     const now = Date.now();
     return r.value.records.map((b) => this.accept(b, now, accountKey)).filter((x): x is VerifiedUserRecord => x !== null);
+  }
+
+  /**
+   * Names this session as the certificate's device (the session must run on the certificate's
+   * Noise key); needed before offline messages. Returns the account key.
+   */
+  async hello(certificate: Uint8Array): Promise<string> {
+    const reply = await this.session.request(Hello.toMessage({ certificate }));
+    DirectoryClient.refusal(reply);
+    const w = Welcome.fromMessage(reply);
+    if (!w.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
+    return w.value.accountKey;
+  }
+
+  /** Leaves an (end-to-end encrypted) message for `recipient`'s devices at their slot's replicas. */
+  async sendOffline(recipient: string, id: Uint8Array, blob: Uint8Array, ttlMs?: number): Promise<{ stored: number; replicas: number }> {
+    const reply = await this.session.request(OfflineSend.toMessage({ recipient, id, blob, ...(ttlMs !== undefined ? { ttlMs } : {}) }));
+    DirectoryClient.refusal(reply);
+    const r = OfflineSent.fromMessage(reply);
+    if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
+    if (r.value.stored === 0) throw new DirectoryClientError(r.value.code ?? 'NOT_STORED', `no replica stored the message (of ${r.value.replicas})`);
+    return { stored: r.value.stored, replicas: r.value.replicas };
+  }
+
+  /** The messages waiting for this device (a page: acknowledge them, then fetch again for more). */
+  async fetchOffline(): Promise<{ id: Uint8Array; sender: string; blob: Uint8Array; storedAt: number }[]> {
+    const reply = await this.session.request(OfflineFetch.toMessage({}));
+    DirectoryClient.refusal(reply);
+    const r = OfflineMessages.fromMessage(reply);
+    if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
+    return r.value.messages.map((m) => ({ id: m.id, sender: m.sender, blob: m.blob, storedAt: m.storedAt }));
+  }
+
+  /** This device has these messages now: the replicas may forget them once every device has. */
+  ackOffline(ids: readonly Uint8Array[]): void {
+    this.session.tell(OfflineAck.toMessage({ ids: [...ids] }));
   }
 
   /** Asks to hear of `username`'s record changes (through `onChange`). */
