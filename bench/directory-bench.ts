@@ -12,11 +12,29 @@
  * counting only clients whose own supernode survived (the others reattach elsewhere: the client
  * library's job).
  *
- * Lookups per second through one supernode process need the supernode process, which is not
- * built yet: the report names it under `notYetMeasured`.
+ * Last, lookups per second through one real `parley supernode` process, from concurrent clients
+ * on their own secure sessions over UDP on 127.0.0.1.
  */
 
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { signingKeyFromSeed } from '../src/crypto/ed25519.js';
+import { issueCertificate } from '../src/login/certificate.js';
+import { CA_KEY_FILE, readSecretKey } from '../src/login/key-files.js';
+import { initNetwork } from '../src/login/network-init.js';
+import { issueSupernodeCertificate } from '../src/login/supernode-certificate.js';
+import { DirectoryClient } from '../src/overlay/directory/client.js';
+import { signUserRecord } from '../src/overlay/user-record.js';
 import { MembershipSim, type SimSupernode } from '../src/sim/membership-sim.js';
+import { initSupernodeKey, SUPERNODE_CERT_FILE } from '../src/supernode/identity.js';
 import { OverlaySim, type LookupOutcome, type SimClient } from '../src/sim/overlay-sim.js';
 import { Prng } from '../src/util/prng.js';
 
@@ -51,7 +69,8 @@ export interface DirectoryBenchReport {
     /** Lookups issued 30-40 s after the crash (the membership has noticed; owners' supernodes have re-put their records). */
     afterRecovery: LookupFigures;
   };
-  notYetMeasured: string[];
+  /** Lookups through one real supernode process. */
+  process: { lookupsPerSecond: number; p50Ms: number; p99Ms: number; failed: number; concurrency: number; seconds: number };
 }
 
 /** Latency and success of a set of lookups. */
@@ -73,12 +92,19 @@ export interface DirectoryBenchOptions {
   seed?: number;
   /** Skip the lookup measurement (tests of the membership part). */
   skipLookups?: boolean;
+  /** Seconds and clients of the lookups through one supernode process. */
+  processSeconds?: number;
+  processConcurrency?: number;
   onProgress?: (line: string) => void;
 }
 
 const EMPTY_FIGURES: LookupFigures = { lookups: 0, success: 0, p50Ms: 0, p99Ms: 0, hedged: 0 };
 
 const MINUTE_MS = 60_000;
+/** Users published before the process lookups. */
+const PROCESS_USERS = 1000;
+/** The built program, dist/src/cli/main.js, seen from dist/bench/. */
+const PARLEY_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 /** Virtual time run before measuring (probes and timers settle after the warm start). */
 const WARMUP_MS = MINUTE_MS;
 /** Virtual time after churn stops for the tables to agree. */
@@ -131,8 +157,90 @@ function measureLookups(seed: number, progress: (line: string) => void): Directo
   return { supernodes, clients, oneWayDelayMs: delayMs, steady, afterTenPercentCrash: afterCrash, afterRecovery };
 }
 
+/** A port number free on UDP and TCP on 127.0.0.1 now (the supernode's certificate names it before it starts). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const udp = createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const port = udp.address().port;
+    const tcp = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    udp.close();
+    if (ok) {
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      return port;
+    }
+  }
+}
+
+/**
+ * Lookups per second through one real supernode process (a network of one: it holds every slot
+ * and answers from its own store), from `concurrency` clients on their own sessions, each
+ * looking up random users of 1,000 published ones, for `seconds`.
+ */
+async function measureProcessLookups(seconds: number, concurrency: number, progress: (line: string) => void): Promise<DirectoryBenchReport['process']> {
+  const root = mkdtempSync(join(tmpdir(), 'parley-bench-directory-'));
+  let child: ChildProcess | null = null;
+  const clients: DirectoryClient[] = [];
+  try {
+    const { network, directory } = initNetwork(join(root, 'net'), 'bench');
+    const ca = signingKeyFromSeed(readSecretKey(join(directory, CA_KEY_FILE), 'parley-ca-key'));
+    const keyDir = join(root, 'sn');
+    const { publicKey } = initSupernodeKey(keyDir);
+    const port = await freePort();
+    writeFileSync(join(keyDir, SUPERNODE_CERT_FILE), issueSupernodeCertificate(ca, { network: network.name, noiseKey: publicKey, endpoints: [`udp:127.0.0.1:${port}`], notBefore: Date.now() }));
+    child = spawn(process.execPath, [PARLEY_MAIN, 'supernode', '--network', join(directory, 'network.json'), '--key', keyDir, '--listen', `127.0.0.1:${port}`, '--no-tcp', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line');
+    const trust = { caPublicKey: new Uint8Array(Buffer.from(network.ca.publicKey, 'hex')), network: network.name };
+    const connect = async (): Promise<DirectoryClient> => {
+      const c = await DirectoryClient.connect(publicKey, [{ transport: 'udp', host: '127.0.0.1', port }], trust);
+      clients.push(c);
+      return c;
+    };
+    progress(`process: publishing ${PROCESS_USERS} records`);
+    const publisher = await connect();
+    const rng = new Prng(77);
+    const now = Date.now();
+    for (let i = 0; i < PROCESS_USERS; i++) {
+      const key = signingKeyFromSeed(rng.bytes(32));
+      const deviceId = rng.bytes(16);
+      const certificate = issueCertificate(ca, { kind: 'device', network: network.name, username: `user${i}`, deviceId, noiseKey: rng.bytes(32), signingKey: key.publicKey, notBefore: now - 1000, notAfter: now + 3_600_000, serial: i + 1, endpoints: [] });
+      await publisher.publish(signUserRecord(key, { network: network.name, accountKey: `user${i}`, deviceId, certificate, presence: 'online', supernodes: [], candidates: [], seq: 1, issuedAt: now, ttlMs: 600_000 }));
+    }
+    progress(`process: ${seconds} s of lookups from ${concurrency} clients`);
+    const sessions = await Promise.all(Array.from({ length: concurrency }, connect));
+    const times: number[] = [];
+    let failed = 0;
+    const end = performance.now() + seconds * 1000;
+    const start = performance.now();
+    await Promise.all(
+      sessions.map(async (c) => {
+        while (performance.now() < end) {
+          const t = performance.now();
+          const found = await c.lookup(`user${rng.below(PROCESS_USERS)}`);
+          if (found.length === 1) times.push(performance.now() - t);
+          else failed++;
+        }
+      }),
+    );
+    const elapsed = (performance.now() - start) / 1000;
+    times.sort((a, b) => a - b);
+    return { lookupsPerSecond: Math.round(times.length / elapsed), p50Ms: Math.round(quantile(times, 0.5) * 100) / 100, p99Ms: Math.round(quantile(times, 0.99) * 100) / 100, failed, concurrency, seconds };
+  } finally {
+    for (const c of clients) await c.close();
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /** Runs the membership and lookup measurements. */
-export function runDirectoryBench(options: DirectoryBenchOptions = {}): DirectoryBenchReport {
+export async function runDirectoryBench(options: DirectoryBenchOptions = {}): Promise<DirectoryBenchReport> {
   const n = options.supernodes ?? 1000;
   const minutes = options.minutes ?? 10;
   const median = options.medianSessionMinutes ?? 60;
@@ -208,6 +316,7 @@ export function runDirectoryBench(options: DirectoryBenchOptions = {}): Director
   const agreed = sim.agree([...alive.keys()]);
   const round = (x: number): number => Math.round(x);
   const lookups = options.skipLookups === true ? null : measureLookups(seed, progress);
+  const processFigures = await measureProcessLookups(options.processSeconds ?? 3, options.processConcurrency ?? 8, progress);
   return {
     node: process.version,
     membership: {
@@ -225,6 +334,6 @@ export function runDirectoryBench(options: DirectoryBenchOptions = {}): Director
       wallSeconds: Math.round((performance.now() - started) / 100) / 10,
     },
     lookups: lookups ?? { supernodes: 0, clients: 0, oneWayDelayMs: 0, steady: EMPTY_FIGURES, afterTenPercentCrash: EMPTY_FIGURES, afterRecovery: EMPTY_FIGURES },
-    notYetMeasured: ['lookups per second through one supernode process (the supernode process is not built yet)'],
+    process: processFigures,
   };
 }
