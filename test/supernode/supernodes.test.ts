@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createSocket } from 'node:dgram';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
@@ -19,74 +15,11 @@ import { slotOf } from '../../src/overlay/slots.js';
 import { Ring } from '../../src/overlay/ring.js';
 import { signUserRecord } from '../../src/overlay/user-record.js';
 import { Prng } from '../../src/util/prng.js';
-import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
+import { eventually, health, makeSupernodes, start, stop, type Node } from './processes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-supernodes-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const rng = new Prng(505);
-
-/** A port number free on both UDP and TCP on 127.0.0.1 right now (the certificate must name it before the supernode starts). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const udp = createSocket('udp4');
-    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-    const port = udp.address().port;
-    const tcp = createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    udp.close();
-    if (ok) {
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
-      return port;
-    }
-  }
-}
-
-interface Node {
-  key: string;
-  dir: string;
-  port: number;
-  id: string;
-  child: ChildProcess | null;
-  admin: string;
-}
-
-/** Starts (or restarts) a supernode process and waits for its first line. */
-async function start(net: string, n: Node, bootstrap: Node | null): Promise<void> {
-  const args = [PARLEY_MAIN, 'supernode', '--network', join(net, 'network.json'), '--key', n.dir, '--listen', `127.0.0.1:${n.port}`, '--admin', '127.0.0.1:0', '--log-level', 'warn'];
-  if (bootstrap) args.push('--bootstrap', `${bootstrap.id}@udp:127.0.0.1:${bootstrap.port}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [string];
-  const ready = JSON.parse(line) as { id: string; admin: string };
-  assert.equal(ready.id, n.id);
-  n.admin = ready.admin;
-  n.child = child;
-}
-
-async function health(n: Node): Promise<{ members: number; incarnation: number; records: number; offline: number }> {
-  const res = await fetch(`http://${n.admin}/health`);
-  return (await res.json()) as { members: number; incarnation: number; records: number; offline: number };
-}
-
-/** Polls `check` every 100 ms until it holds or `ms` pass. */
-async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`not within ${ms} ms: ${what}`);
-}
-
-async function stop(n: Node, signal: NodeJS.Signals): Promise<void> {
-  const child = n.child;
-  if (!child || child.exitCode !== null) return;
-  child.kill(signal);
-  await once(child, 'exit');
-  n.child = null;
-}
 
 const hasStunClient = spawnSync('sh', ['-c', 'command -v turnutils_stunclient']).status === 0;
 
@@ -99,18 +32,9 @@ describe('five supernode processes on loopback', () => {
   });
 
   test('they form one membership; records published at one are found through another; offline messages wait at the replicas, survive a crash, are fetched and acknowledged; a replica killed, lookups go on; a restart from the data directory rejoins; a leave spreads in 5 s; /metrics answers', { timeout: 180_000 }, async () => {
-    const net = join(root, 'net');
-    assert.equal((await runParley(['network', 'init', net, '--name', 'five'])).code, 0);
-    for (let i = 0; i < 5; i++) {
-      const dir = join(root, `sn${i}`);
-      const init = await runParley(['supernode', 'init', dir, '--json']);
-      assert.equal(init.code, 0, init.stderr);
-      const { publicKey } = JSON.parse(init.stdout) as { publicKey: string };
-      const port = await freePort();
-      const issued = await runParley(['network', 'issue-supernode', '--network', net, '--noise-key', publicKey, '--endpoint', `udp:127.0.0.1:${port}`, '--out', join(dir, 'supernode.cert')]);
-      assert.equal(issued.code, 0, issued.stderr);
-      nodes.push({ key: publicKey, dir, port, id: publicKey, child: null, admin: '' });
-    }
+    const made = await makeSupernodes(root, 'five', 5);
+    const net = made.net;
+    nodes.push(...made.nodes);
     for (const [i, n] of nodes.entries()) await start(net, n, i === 0 ? null : (nodes[0] as Node));
     await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === 5), 30_000, 'all five see five members');
 

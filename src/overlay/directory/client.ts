@@ -6,12 +6,13 @@
  * are not trusted with the records, only with carrying them.
  */
 
+import { verifyCertificate } from '../../login/certificate.js';
 import { checkUsername } from '../../login/username.js';
 import { SessionClient, type SessionAddress, type SessionClientOptions } from '../../transport/session-client.js';
 import type { WireMessage } from '../../wire/index.js';
 import { verifyUserRecord, type VerifiedUserRecord } from '../user-record.js';
 import { Hello, OfflineAck, OfflineFetch, OfflineMessages, OfflineSend, OfflineSent, Welcome } from '../offline/messages.js';
-import { DirectoryError, Lookup, LookupResult, Publish, Published, RecordChanged, Watch } from './messages.js';
+import { DirectoryError, ListSupernodes, Lookup, LookupResult, Publish, Published, RecordChanged, SupernodeList, Watch } from './messages.js';
 
 /** Devices whose newest sequence number a client remembers. */
 export const CLIENT_SEEN_MAX = 10_000;
@@ -142,6 +143,19 @@ export class DirectoryClient {
   /** This device has these messages now: the replicas may forget them once every device has. */
   ackOffline(ids: readonly Uint8Array[]): void {
     this.session.tell(OfflineAck.toMessage({ ids: [...ids] }));
+  }
+
+  /** Supernodes to add to the host cache: id and endpoints from certificates that check against the CA (max 0: a liveness probe). */
+  async listSupernodes(max: number): Promise<{ id: string; endpoints: string[] }[]> {
+    const reply = await this.session.request(ListSupernodes.toMessage({ max }));
+    DirectoryClient.refusal(reply);
+    const r = SupernodeList.fromMessage(reply);
+    if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
+    const now = Date.now();
+    return r.value.certificates.flatMap((c) => {
+      const v = verifyCertificate(c, this.trust.caPublicKey, this.trust.network, now);
+      return v.ok && v.body.kind === 'supernode' ? [{ id: Buffer.from(v.body.noiseKey).toString('hex'), endpoints: v.body.endpoints }] : [];
+    });
   }
 
   /** Asks to hear of `username`'s record changes (through `onChange`). */

@@ -31,6 +31,7 @@ import {
   SlotPull,
   SlotRecords,
   Subscribe,
+  SupernodeList,
 } from './messages.js';
 
 /** Timers and limits, with their wall-time meaning. */
@@ -436,6 +437,18 @@ export class DirectoryNode {
           }
         }
         this.askNext(n, now);
+        break;
+      }
+      case 'list-supernodes': {
+        // A fair sample of alive members, not always the same ones.
+        const alive = this.table.alive().filter((x) => x !== this.self);
+        const picked: Uint8Array[] = [];
+        const start = alive.length > 0 ? this.nextRequest++ % alive.length : 0;
+        for (let k = 0; k < alive.length && picked.length < m.value.max; k++) {
+          const cert = this.table.get(alive[(start + k * 7919) % alive.length] as MemberId)?.certificate;
+          if (cert && !picked.includes(cert)) picked.push(cert);
+        }
+        this.send({ client }, SupernodeList.toMessage({ certificates: picked }, id));
         break;
       }
       case 'watch': {

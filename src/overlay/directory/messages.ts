@@ -41,10 +41,14 @@ export const Lookup = defineMessage('lookup', 0x0232, { username: field(1, strin
 export const LookupResult = defineMessage('lookup-result', 0x0233, { records: repeated(1, record) });
 /** Client: push me this user's record changes. */
 export const Watch = defineMessage('watch', 0x0234, { username: field(1, string({ minBytes: 1, maxBytes: 256 })) });
+/** Client: some supernodes I could attach to (max 0: just an answer, a liveness probe). */
+export const ListSupernodes = defineMessage('list-supernodes', 0x0236, { max: field(1, uint({ max: 50 })) });
+/** Supernode certificates (the client checks them against the CA and takes their endpoints). */
+export const SupernodeList = defineMessage('supernode-list', 0x0237, { certificates: repeated(1, bytes({ maxBytes: 4096 })) });
 /** A refusal or failure, with a stable code. */
 export const DirectoryError = defineMessage('directory-error', 0x023f, { code: field(1, string({ maxBytes: 40 })), reason: field(2, string({ maxBytes: 300 })) });
 
 /** What supernodes send each other. */
 export const DIRECTORY_PEER_PROTOCOL = defineProtocol('directory-peer', [RecordPut, RecordPutResult, RecordGet, RecordSet, SlotPull, SlotRecords, Subscribe, RecordChanged, DirectoryError] as const);
 /** What a client sends its supernode. */
-export const DIRECTORY_CLIENT_PROTOCOL = defineProtocol('directory-client', [Publish, Lookup, Watch] as const);
+export const DIRECTORY_CLIENT_PROTOCOL = defineProtocol('directory-client', [Publish, Lookup, Watch, ListSupernodes] as const);
