@@ -11,7 +11,7 @@ import { SessionClient, SessionClientError } from '../transport/session-client.j
 import type { WireMessage } from '../wire/index.js';
 import type { DeviceKeys, LoginRefusal } from './accounts.js';
 import type { ServerAddress } from './network-file.js';
-import { Devices, ListDevices, LoggedIn, LoginError, LoginFinish, LoginStart, LoginStarted, Registered, RegisterFinish, RegisterStart, RegisterStarted, RevokeDevice } from './protocol.js';
+import { SupernodeIssued, SupernodeRequest, Devices, ListDevices, LoggedIn, LoginError, LoginFinish, LoginStart, LoginStarted, Registered, RegisterFinish, RegisterStart, RegisterStarted, RevokeDevice } from './protocol.js';
 
 /** How long a request waits for its reply. */
 export const LOGIN_REQUEST_TIMEOUT_MS = 10_000;
@@ -133,6 +133,11 @@ export class LoginClient {
   /** Revokes one of this account's devices (after login on this client); the updated list. */
   async revoke(deviceId: Uint8Array): Promise<{ deviceId: Uint8Array; createdAt: number; revokedAt?: number }[]> {
     return LoginClient.expect(await this.request(RevokeDevice.toMessage({ deviceId })), (m) => Devices.fromMessage(m)).devices;
+  }
+
+  /** Open mode: a supernode certificate for this session's key at `endpoints`, once the server has reached it there. */
+  async requestSupernodeCertificate(endpoints: readonly string[]): Promise<Uint8Array> {
+    return LoginClient.expect(await this.request(SupernodeRequest.toMessage({ endpoints: [...endpoints] })), (m) => SupernodeIssued.fromMessage(m)).certificate;
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import { bytes, defineMessage, defineProtocol, enumeration, field, optional, rep
 import type { LoginAttempt, LoginRefusal, LoginService } from './accounts.js';
 import type { LoginStore } from './store/login-store.js';
 import { makeRevocationList } from './revocation.js';
+import { issueSupernodeCertificate, SupernodeCertificateError } from './supernode-certificate.js';
 import { checkUsername } from './username.js';
 import type { SigningKey } from '../crypto/ed25519.js';
 
@@ -38,7 +39,7 @@ export const ListDevices = defineMessage('list-devices', 0x011c, {});
 export const RevokeDevice = defineMessage('revoke-device', 0x011d, { deviceId: field(1, bytes(16)) });
 const deviceEntry = struct({ deviceId: field(1, bytes(16)), createdAt: field(2, uint()), revokedAt: optional(3, uint()) });
 export const Devices = defineMessage('devices', 0x011e, { devices: repeated(1, deviceEntry) });
-export const LOGIN_ERROR_CODES = ['USERNAME_INVALID', 'USERNAME_TAKEN', 'RATE_LIMITED', 'LOGIN_FAILED', 'DEVICE_REVOKED', 'BAD_REQUEST'] as const;
+export const LOGIN_ERROR_CODES = ['USERNAME_INVALID', 'USERNAME_TAKEN', 'RATE_LIMITED', 'LOGIN_FAILED', 'DEVICE_REVOKED', 'BAD_REQUEST', 'NOT_OPEN', 'NOT_REACHABLE'] as const;
 export const LoginError = defineMessage('login-error', 0x011f, {
   code: field(1, enumeration(LOGIN_ERROR_CODES)),
   reason: field(2, string({ maxBytes: 512 })),
@@ -46,7 +47,24 @@ export const LoginError = defineMessage('login-error', 0x011f, {
 });
 
 /** The requests a login server answers. */
-export const LOGIN_REQUESTS = defineProtocol('login-requests', [RegisterStart, RegisterFinish, LoginStart, LoginFinish, Renew, GetRevocations, ListDevices, RevokeDevice] as const);
+/** Open mode: certify me (this session's key) as a supernode at these endpoints, once you have reached me there. */
+export const SupernodeRequest = defineMessage('supernode-request', 0x0102, { endpoints: repeated(1, string({ maxBytes: 64 })) });
+/** The supernode certificate issued in open mode. */
+export const SupernodeIssued = defineMessage('supernode-issued', 0x0103, { certificate: field(1, bytes({ maxBytes: 4096 })) });
+export const LOGIN_REQUESTS = defineProtocol('login-requests', [RegisterStart, RegisterFinish, LoginStart, LoginFinish, Renew, GetRevocations, ListDevices, RevokeDevice, SupernodeRequest] as const);
+
+/** Open-mode supernode requests per source address per hour (each costs a reachability probe). */
+export const SUPERNODE_REQUESTS_PER_ADDRESS_PER_HOUR = 10;
+/** Addresses whose open-mode requests are counted at once; beyond it the oldest is forgotten. */
+const SUPERNODE_REQUESTERS_MAX = 10_000;
+
+/** Open mode: how the login server checks and certifies a would-be supernode. */
+export interface OpenSupernodes {
+  /** Whether a fresh session from another vantage point reaches `key` at one of `endpoints`. */
+  readonly probe: (key: Uint8Array, endpoints: readonly string[]) => Promise<boolean>;
+  /** Validity of open-mode certificates (short: the address must stay reachable). */
+  readonly validityMs: number;
+}
 
 /** How long a started login waits for its second step. */
 export const PENDING_LOGIN_MS = 60_000;
@@ -68,11 +86,15 @@ export class LoginDispatcher {
   /** Session id -> the account it logged in as (for device management); bounded like pending. */
   private readonly authenticated = new Map<SessionKey, string>();
 
+  /** Source address -> times of its open-mode requests in the last hour. */
+  private readonly supernodeRequests = new Map<string, number[]>();
+
   constructor(
     private readonly service: LoginService,
     private readonly store: LoginStore,
     private readonly ca: SigningKey,
     private readonly network: string,
+    private readonly openSupernodes: OpenSupernodes | null = null,
   ) {}
 
   private error(requestId: number, code: LoginRefusal, reason: string, retryAfterMs?: number): Uint8Array {
@@ -84,7 +106,7 @@ export class LoginDispatcher {
   }
 
   /** The reply to one request (bytes of a wire message), from session `session` at `address`. */
-  async handle(session: SessionKey, address: string, request: Uint8Array, now: number): Promise<Uint8Array> {
+  async handle(session: SessionKey, address: string, request: Uint8Array, now: number, peerKey?: Uint8Array): Promise<Uint8Array> {
     const decoded = decodeMessage(request);
     if (!decoded.ok) return this.error(0, 'BAD_REQUEST', decoded.error.message);
     const id = decoded.value.requestId;
@@ -138,6 +160,24 @@ export class LoginDispatcher {
       case 'renew': {
         const s = await this.service.renew(m.value.certificate, m.value.requestedAt, m.value.proof, now);
         return s.ok ? this.reply(Renewed.toMessage({ certificate: s.certificate }, id)) : this.error(id, s.code, s.reason);
+      }
+      case 'supernode-request': {
+        if (!this.openSupernodes) return this.error(id, 'NOT_OPEN', 'this network certifies supernodes only by its operator (managed mode)');
+        if (!peerKey) return this.error(id, 'BAD_REQUEST', 'no session key to certify');
+        const recent = (this.supernodeRequests.get(address) ?? []).filter((t) => now - t < 3_600_000);
+        if (recent.length >= SUPERNODE_REQUESTS_PER_ADDRESS_PER_HOUR) return this.error(id, 'RATE_LIMITED', `at most ${SUPERNODE_REQUESTS_PER_ADDRESS_PER_HOUR} supernode requests an hour from one address`, (recent[0] ?? now) + 3_600_000 - now);
+        this.supernodeRequests.delete(address);
+        if (this.supernodeRequests.size >= SUPERNODE_REQUESTERS_MAX) this.supernodeRequests.delete(this.supernodeRequests.keys().next().value as string);
+        this.supernodeRequests.set(address, [...recent, now]);
+        let certificate: Uint8Array;
+        try {
+          // Validates the endpoints before anything is probed.
+          certificate = issueSupernodeCertificate(this.ca, { network: this.network, noiseKey: peerKey, endpoints: m.value.endpoints, notBefore: now, validityMs: this.openSupernodes.validityMs });
+        } catch (e) {
+          return this.error(id, 'BAD_REQUEST', e instanceof SupernodeCertificateError ? e.message : 'bad request');
+        }
+        if (!(await this.openSupernodes.probe(peerKey, m.value.endpoints))) return this.error(id, 'NOT_REACHABLE', 'a session from another vantage point did not reach this key at any of those endpoints');
+        return this.reply(SupernodeIssued.toMessage({ certificate }, id));
       }
       case 'get-revocations':
         return this.reply(Revocations.toMessage({ list: await makeRevocationList(this.store, this.ca, this.network, now) }, id));

@@ -18,7 +18,7 @@ import { parseEndpoint } from '../wire/address.js';
 import { LoginService, type LoginLimits } from './accounts.js';
 import { CA_KEY_FILE, LOGIN_SERVER_KEY_FILE, NETWORK_FILE, readSecretKey, SECRET_FILE_MODE } from './key-files.js';
 import { readNetworkFile } from './network-file.js';
-import { LoginDispatcher } from './protocol.js';
+import { LoginDispatcher, type OpenSupernodes } from './protocol.js';
 import type { LoginStore } from './store/login-store.js';
 
 /** The OPAQUE setup's file in a network directory. */
@@ -65,6 +65,8 @@ export interface LoginServerOptions {
   readonly store: LoginStore;
   readonly limits?: Partial<LoginLimits>;
   readonly onError?: (e: Error) => void;
+  /** Open mode: certify supernodes that prove a reachable address (null or absent: managed mode only). */
+  readonly openSupernodes?: OpenSupernodes | null;
 }
 
 /**
@@ -78,17 +80,22 @@ export async function startLoginServer(options: LoginServerOptions): Promise<Run
   const staticKey = DH_25519.keyPairFrom(readSecretKey(join(options.directory, LOGIN_SERVER_KEY_FILE), 'parley-noise-static'));
   await options.store.migrate();
   const service = new LoginService({ store: options.store, ca, network: network.name, opaqueSetup: await opaqueSetupOf(options.directory), ...(options.limits ? { limits: options.limits } : {}) });
-  const dispatcher = new LoginDispatcher(service, options.store, ca, network.name);
+  const dispatcher = new LoginDispatcher(service, options.store, ca, network.name, options.openSupernodes ?? null);
   const newEndpoint = (): SessionEndpoint => new SessionEndpoint({ staticKey, random: (n) => new Uint8Array(randomBytes(n)) });
   const onError = options.onError;
 
   /** Events of one transport's endpoint: requests answered on the session they came on. */
+  const peerKeys = new Map<string, Uint8Array>();
   const serve = (transport: 'udp' | 'tcp', endpoint: SessionEndpoint, send: (session: number, reply: Uint8Array) => void, hostOf: (address: string) => string) => (e: SessionEvent) => {
-    if (e.type === 'closed') dispatcher.forget(`${transport}:${e.session}`);
+    if (e.type === 'established') peerKeys.set(`${transport}:${e.session}`, e.remoteStatic);
+    if (e.type === 'closed') {
+      dispatcher.forget(`${transport}:${e.session}`);
+      peerKeys.delete(`${transport}:${e.session}`);
+    }
     if (e.type !== 'message') return;
     // Rate limits count per source host, not per host and port (or connection).
     const host = hostOf(endpoint.addressOf(e.session) ?? '');
-    dispatcher.handle(`${transport}:${e.session}`, host, e.payload, Date.now()).then(
+    dispatcher.handle(`${transport}:${e.session}`, host, e.payload, Date.now(), peerKeys.get(`${transport}:${e.session}`)).then(
       (reply) => send(e.session, reply),
       (err: unknown) => onError?.(err instanceof Error ? err : new Error(String(err))),
     );

@@ -42,6 +42,11 @@ export function initSupernodeKey(dir: string): { publicKey: Uint8Array; created:
   return { publicKey: DH_25519.keyPairFrom(readSecretKey(path, 'parley-noise-static')).publicKey, created };
 }
 
+/** The key pair in `dir` (made by initSupernodeKey). */
+export function loadSupernodeKeyPair(dir: string): KeyPair {
+  return DH_25519.keyPairFrom(readSecretKey(join(dir, SUPERNODE_KEY_FILE), 'parley-noise-static'));
+}
+
 /** Loads the key and checks the certificate against the network's CA, its name and the key. */
 export function loadSupernodeIdentity(dir: string, caPublicKey: Uint8Array, network: string, now: number): SupernodeIdentity {
   const keyPath = join(dir, SUPERNODE_KEY_FILE);

@@ -1,6 +1,6 @@
 /**
  * `parley login-server --network DIR [--listen HOST:PORT] [--tcp-port PORT | --no-tcp]
- * [--limit NAME=VALUE]... [--db sqlite:PATH | postgres://...]`:
+ * [--limit NAME=VALUE]... [--open-supernodes] [--db sqlite:PATH | postgres://...]`:
  * run the network's login server until SIGINT or SIGTERM.
  */
 
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../../login/accounts.js';
+import { probeReachable } from '../../login/reachability.js';
 import { startLoginServer } from '../../login/server.js';
 import type { LoginStore } from '../../login/store/login-store.js';
 import { PostgresLoginStore } from '../../login/store/postgres-store.js';
@@ -18,6 +19,8 @@ import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { commandPath } from '../usage.js';
 
+/** Validity of open-mode supernode certificates: a day (the supernode asks again before the end). */
+export const OPEN_SUPERNODE_VALIDITY_MS = 24 * 60 * 60 * 1000;
 /** Where the login server listens unless told: as network init's default endpoint. */
 export const DEFAULT_LISTEN = '127.0.0.1:33033';
 
@@ -49,8 +52,9 @@ export function addLoginServerCommand(program: Command, io: CliIo): void {
     .option('--tcp-port <port>', 'listen on TCP on this port instead (for example 443, for networks that block UDP)')
     .option('--no-tcp', 'UDP only')
     .option('--limit <name=value>', `set a named limit (repeatable): ${Object.keys(DEFAULT_LOGIN_LIMITS).join(', ')}`, collectLimit, {})
+    .option('--open-supernodes', 'open mode: certify any supernode that proves its address is reachable (checked from another socket)')
     .option('--db <url>', 'sqlite:PATH (default: DIR/login.db) or postgres://user:password@host:port/database')
-    .action(async (opts: { network: string; listen?: string; tcpPort?: string; tcp: boolean; db?: string; limit: Partial<Record<keyof LoginLimits, number>> }) => {
+    .action(async (opts: { network: string; listen?: string; tcpPort?: string; tcp: boolean; db?: string; limit: Partial<Record<keyof LoginLimits, number>>; openSupernodes?: boolean }) => {
       const listen = parseEndpoint(opts.listen ?? DEFAULT_LISTEN);
       if (!listen) throw new CliError(`--listen ${JSON.stringify(opts.listen)} is not host:port`, EXIT_USAGE, commandPath(cmd));
       let tcpPort: number | null | undefined = opts.tcp ? undefined : null;
@@ -67,7 +71,7 @@ export function addLoginServerCommand(program: Command, io: CliIo): void {
       }
       let server;
       try {
-        server = await startLoginServer({ directory: opts.network, host: listen.host, port: listen.port, tcpPort, store, limits: opts.limit, onError: (e) => io.stderr.write(`parley: login server: ${e.message}\n`) });
+        server = await startLoginServer({ directory: opts.network, host: listen.host, port: listen.port, tcpPort, store, limits: opts.limit, openSupernodes: opts.openSupernodes === true ? { probe: (key, endpoints) => probeReachable(key, endpoints), validityMs: OPEN_SUPERNODE_VALIDITY_MS } : null, onError: (e) => io.stderr.write(`parley: login server: ${e.message}\n`) });
       } catch (e) {
         throw new CliError(`cannot start the login server: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
       }

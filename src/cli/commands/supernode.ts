@@ -10,7 +10,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { destination, pino } from 'pino';
 
 import { NetworkFileError, parseServerEndpoint, readNetworkFile } from '../../login/network-file.js';
-import { initSupernodeKey, loadSupernodeIdentity, SupernodeIdentityError } from '../../supernode/identity.js';
+import { initSupernodeKey, loadSupernodeIdentity, loadSupernodeKeyPair, SupernodeIdentityError } from '../../supernode/identity.js';
+import { obtainOpenCertificate } from '../../supernode/open-mode.js';
 import { startSupernode } from '../../supernode/runtime.js';
 import { formatEndpoint, parseEndpoint } from '../../wire/address.js';
 import { CliError } from '../errors.js';
@@ -19,6 +20,8 @@ import { parseJson } from '../input.js';
 import { type CliIo, writeJson } from '../io.js';
 import { commandPath } from '../usage.js';
 
+/** In open mode a certificate is asked for again when it ends within this long. */
+const OPEN_RENEW_BEFORE_MS = 60 * 60 * 1000;
 /** Where a supernode listens unless told: every address, UDP and TCP. */
 export const DEFAULT_SUPERNODE_LISTEN = '[::]:33034';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -51,8 +54,10 @@ export function addSupernodeCommands(program: Command, io: CliIo): void {
     .option('--data <dir>', 'where the membership table is kept (default: the key directory)')
     .option('--admin <host:port>', 'serve /metrics (Prometheus) and /health here (for example 127.0.0.1:9464)', endpointOption('--admin'))
     .option('--bootstrap <key@udp:host:port>', 'a supernode to join through, beyond network.json (repeatable)', bootstrapOption, [])
+    .option('--open', "open mode: get the certificate from the network's login server, which first checks that --endpoint is reachable")
+    .option('--endpoint <udp:host:port>', 'the public endpoint to certify in open mode (default: --listen, if it names one address)')
     .option('--log-level <level>', `log level on standard error: ${LOG_LEVELS.join(', ')} (default info)`)
-    .action(async (opts: { network?: string; key?: string; listen?: { host: string; port: number }; tcpListen?: { host: string; port: number }; tcp: boolean; data?: string; admin?: { host: string; port: number }; bootstrap: { id: string; host: string; port: number }[]; logLevel?: string }) => {
+    .action(async (opts: { network?: string; key?: string; listen?: { host: string; port: number }; tcpListen?: { host: string; port: number }; tcp: boolean; data?: string; admin?: { host: string; port: number }; bootstrap: { id: string; host: string; port: number }[]; logLevel?: string; open?: boolean; endpoint?: string }) => {
       if (!opts.network || !opts.key) throw new CliError('--network and --key are required', EXIT_USAGE, commandPath(cmd));
       const level = opts.logLevel ?? 'info';
       if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`, EXIT_USAGE, commandPath(cmd));
@@ -63,6 +68,27 @@ export function addSupernodeCommands(program: Command, io: CliIo): void {
         if (e instanceof NetworkFileError || e instanceof CliError) throw new CliError(e.message, EXIT_USAGE, commandPath(cmd));
         throw new CliError(`CLI_BAD_FILE: cannot read ${opts.network}`, EXIT_USAGE, commandPath(cmd));
       }
+      const listen = opts.listen ?? (parseEndpoint(DEFAULT_SUPERNODE_LISTEN) as { host: string; port: number });
+      const caKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));
+      if (opts.open === true) {
+        let current = null;
+        try {
+          current = loadSupernodeIdentity(opts.key, caKey, network.name, Date.now() + OPEN_RENEW_BEFORE_MS);
+        } catch {
+          // missing, expired or expiring: ask for one
+        }
+        if (!current) {
+          const endpoint = opts.endpoint ?? (listen.host === '::' || listen.host === '0.0.0.0' ? undefined : `udp:${formatEndpoint(listen.host, listen.port)}`);
+          if (!endpoint || parseServerEndpoint(endpoint)?.transport !== 'udp') throw new CliError('open mode needs --endpoint udp:HOST:PORT (the public address to certify)', EXIT_USAGE, commandPath(cmd));
+          try {
+            initSupernodeKey(opts.key);
+            const keyPair = loadSupernodeKeyPair(opts.key);
+            await obtainOpenCertificate({ network, keyPair, keyDir: opts.key, listen, endpoints: [endpoint] });
+          } catch (e) {
+            throw new CliError(`open mode: no certificate from the login server: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
+          }
+        }
+      }
       let identity;
       try {
         identity = loadSupernodeIdentity(opts.key, new Uint8Array(Buffer.from(network.ca.publicKey, 'hex')), network.name, Date.now());
@@ -70,7 +96,6 @@ export function addSupernodeCommands(program: Command, io: CliIo): void {
         if (e instanceof SupernodeIdentityError) throw new CliError(e.message, EXIT_USAGE, commandPath(cmd));
         throw new CliError(`cannot read the key directory ${opts.key}: ${e instanceof Error ? e.message : String(e)}`, EXIT_USAGE, commandPath(cmd));
       }
-      const listen = opts.listen ?? (parseEndpoint(DEFAULT_SUPERNODE_LISTEN) as { host: string; port: number });
       const tcpListen = !opts.tcp ? null : (opts.tcpListen ?? listen);
       const logger = pino({ level, base: { role: 'supernode' } }, destination(2));
       let running;
