@@ -163,3 +163,44 @@ describe('the directory on a simulated network (30 supernodes, 100 clients, 50 m
     assert.equal(watcher.changes[0]?.body.presence, 'away');
   });
 });
+
+describe('the directory under loss and mass failure', () => {
+  test('5% loss and 20 ms jitter: at least 99% of answered lookups find their user (hedging covers lost answers between supernodes)', () => {
+    const sim = new OverlaySim(11, { delayMs: DELAY_MS, jitterMs: 20, loss: 0.05 });
+    const sns = sim.startWarm(30);
+    sim.runFor(2_000);
+    const users = Array.from({ length: 100 }, (_, i) => sim.addClient(`user${i}`, (sns[(i * 7) % sns.length] as SimSupernode).id));
+    // A device publishes again until a replica confirms (as the client daemon will).
+    for (let round = 0; round < 5; round++) {
+      for (const u of users.filter((x) => !x.published.some((n) => n > 0))) {
+        u.publish(sim.net.now);
+        sim.flush(u);
+      }
+      sim.runFor(3_000);
+    }
+    assert.ok(users.every((u) => u.published.some((n) => n > 0)), 'every user published');
+    const outs = lookups(sim, users, 3, 100);
+    // A lookup is lost only when its own request or answer between client and supernode is (no retry there yet).
+    const answered = outs.filter((o) => o.latencyMs !== null);
+    assert.ok(found(answered) / answered.length >= 0.99, `${found(answered)} of ${answered.length} answered lookups found their user`);
+    assert.ok(answered.length / outs.length >= 0.85, `${answered.length} of ${outs.length} answered`);
+  });
+
+  test('a third of the supernodes crash at once: once the membership has noticed, every user whose slot kept a replica or whose own supernode lives is found again', () => {
+    const { sim, sns, users } = world(12);
+    const dead = new Set(sns.filter((_, i) => i % 3 === 0).map((s) => s.id));
+    for (const d of dead) sim.kill(d);
+    const rest = [...sim.members.keys()];
+    assert.notEqual(sim.runUntil(() => sim.agree(rest), 90_000), null, 'seed 12: the membership agrees');
+    sim.runFor(3_000);
+    const alive = users.filter((u) => !dead.has(u.supernode));
+    const outs: LookupOutcome[] = [];
+    alive.forEach((c, i) => {
+      // Users whose own supernode lives: their supernode re-put their records to the new replicas.
+      outs.push(c.lookup((alive[(i * 17 + 3) % alive.length] as SimClient).username, sim.net.now));
+      sim.flush(c);
+    });
+    sim.runFor(5_000);
+    assert.equal(found(outs), outs.length, `${found(outs)} of ${outs.length}`);
+  });
+});
