@@ -74,7 +74,7 @@ test('open mode: a supernode gets its certificate from the login server, which c
   children.push({ child });
   const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [string];
   const ready = JSON.parse(line) as { id: string; admin: string };
-  const node: Node = { key: ready.id, dir: keyDir, port, id: ready.id, child, admin: ready.admin };
+  const node: Node = { host: '127.0.0.1', key: ready.id, dir: keyDir, port, id: ready.id, child, admin: ready.admin };
   await eventually(async () => (await health(node)).members === 1, 10_000, 'the supernode runs');
   const verify = await runParley(['cert', 'verify', join(keyDir, 'supernode.cert'), '--network', networkPath, '--json']);
   assert.equal(verify.code, 0, verify.stderr);

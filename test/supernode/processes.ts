@@ -8,18 +8,19 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { formatEndpoint } from '../../src/wire/address.js';
 import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
 
 /** A port number free on both UDP and TCP on 127.0.0.1 right now (the certificate must name it before the supernode starts). */
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (;;) {
-    const udp = createSocket('udp4');
-    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve) => udp.bind(0, host, resolve));
     const port = udp.address().port;
     const tcp = createServer();
     const ok = await new Promise<boolean>((resolve) => {
       tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
+      tcp.listen(port, host, () => resolve(true));
     });
     udp.close();
     if (ok) {
@@ -30,6 +31,8 @@ export async function freePort(): Promise<number> {
 }
 
 export interface Node {
+  /** The address it listens on (127.0.0.1 or ::1). */
+  host: string;
   key: string;
   dir: string;
   port: number;
@@ -40,8 +43,8 @@ export interface Node {
 
 /** Starts (or restarts) a supernode process and waits for its first line. */
 export async function start(net: string, n: Node, bootstrap: Node | null): Promise<void> {
-  const args = [PARLEY_MAIN, 'supernode', '--network', join(net, 'network.json'), '--key', n.dir, '--listen', `127.0.0.1:${n.port}`, '--admin', '127.0.0.1:0', '--log-level', 'warn'];
-  if (bootstrap) args.push('--bootstrap', `${bootstrap.id}@udp:127.0.0.1:${bootstrap.port}`);
+  const args = [PARLEY_MAIN, 'supernode', '--network', join(net, 'network.json'), '--key', n.dir, '--listen', formatEndpoint(n.host, n.port), '--admin', '127.0.0.1:0', '--log-level', 'warn'];
+  if (bootstrap) args.push('--bootstrap', `${bootstrap.id}@udp:${formatEndpoint(bootstrap.host, bootstrap.port)}`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [string];
   const ready = JSON.parse(line) as { id: string; admin: string };
@@ -75,7 +78,7 @@ export async function stop(n: Node, signal: NodeJS.Signals): Promise<void> {
 
 
 /** A network directory and `count` supernodes with keys and certificates (not started). */
-export async function makeSupernodes(root: string, name: string, count: number): Promise<{ net: string; nodes: Node[] }> {
+export async function makeSupernodes(root: string, name: string, count: number, host = '127.0.0.1'): Promise<{ net: string; nodes: Node[] }> {
   const net = join(root, name);
   assert.equal((await runParley(['network', 'init', net, '--name', name])).code, 0);
   const nodes: Node[] = [];
@@ -84,10 +87,10 @@ export async function makeSupernodes(root: string, name: string, count: number):
     const init = await runParley(['supernode', 'init', dir, '--json']);
     assert.equal(init.code, 0, init.stderr);
     const { publicKey } = JSON.parse(init.stdout) as { publicKey: string };
-    const port = await freePort();
-    const issued = await runParley(['network', 'issue-supernode', '--network', net, '--noise-key', publicKey, '--endpoint', `udp:127.0.0.1:${port}`, '--out', join(dir, 'supernode.cert')]);
+    const port = await freePort(host);
+    const issued = await runParley(['network', 'issue-supernode', '--network', net, '--noise-key', publicKey, '--endpoint', `udp:${formatEndpoint(host, port)}`, '--out', join(dir, 'supernode.cert')]);
     assert.equal(issued.code, 0, issued.stderr);
-    nodes.push({ key: publicKey, dir, port, id: publicKey, child: null, admin: '' });
+    nodes.push({ host, key: publicKey, dir, port, id: publicKey, child: null, admin: '' });
   }
   return { net, nodes };
 }
