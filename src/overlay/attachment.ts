@@ -85,7 +85,7 @@ export class SupernodeAttachment {
       this.connecting.add(next.id);
       const started = Date.now();
       try {
-        const client = await DirectoryClient.connect(Buffer.from(next.id, 'hex'), addresses, this.o.trust, { staticKey: this.o.staticKey, udpWaitMs: 1_000, tcpWaitMs: 2_000, requestTimeoutMs: ATTACH_PROBE_TIMEOUT_MS });
+        const client = await DirectoryClient.connect(Buffer.from(next.id, 'hex'), addresses, this.o.trust, { staticKey: this.o.staticKey, udpWaitMs: 1_000, tcpWaitMs: 2_000 });
         this.o.cache.reached(next.id, Date.now() - started, Date.now());
         if (this.stopped) {
           await client.close();
@@ -118,7 +118,7 @@ export class SupernodeAttachment {
       [...this.attached].map(async ([id, client]) => {
         const t = Date.now();
         try {
-          await client.listSupernodes(0);
+          await client.listSupernodes(0, ATTACH_PROBE_TIMEOUT_MS);
           this.o.cache.reached(id, Date.now() - t, Date.now());
         } catch {
           this.o.cache.failed(id, Date.now());

@@ -146,12 +146,11 @@ export class SessionClient {
     else this.waiting.get(m.value.requestId)?.(m.value);
   }
 
-  /** Sends a request and waits for its reply. */
-  request(m: Omit<WireMessage, 'requestId'>): Promise<WireMessage> {
+  /** Sends a request and waits for its reply (up to `timeoutMs`, the session's default otherwise). */
+  request(m: Omit<WireMessage, 'requestId'>, timeoutMs = this.options.requestTimeoutMs ?? SESSION_REQUEST_TIMEOUT_MS): Promise<WireMessage> {
     if (this.closed) return Promise.reject(new SessionClientError('CLOSED', `the session to ${this.options.what ?? 'the server'} is closed`));
     if (this.waiting.size >= SESSION_REQUESTS_MAX) return Promise.reject(new SessionClientError('BUSY', `${SESSION_REQUESTS_MAX} requests are already waiting`));
     const requestId = this.nextRequest++;
-    const timeoutMs = this.options.requestTimeoutMs ?? SESSION_REQUEST_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(requestId);

@@ -145,9 +145,9 @@ export class DirectoryClient {
     this.session.tell(OfflineAck.toMessage({ ids: [...ids] }));
   }
 
-  /** Supernodes to add to the host cache: id and endpoints from certificates that check against the CA (max 0: a liveness probe). */
-  async listSupernodes(max: number): Promise<{ id: string; endpoints: string[] }[]> {
-    const reply = await this.session.request(ListSupernodes.toMessage({ max }));
+  /** Supernodes to add to the host cache: id and endpoints from certificates that check against the CA (max 0: a liveness probe, with its own `timeoutMs`). */
+  async listSupernodes(max: number, timeoutMs?: number): Promise<{ id: string; endpoints: string[] }[]> {
+    const reply = await this.session.request(ListSupernodes.toMessage({ max }), timeoutMs);
     DirectoryClient.refusal(reply);
     const r = SupernodeList.fromMessage(reply);
     if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
