@@ -7,7 +7,8 @@
  * Routing: a session's peer is known by its static key. Membership messages (0x0210-0x021f) are
  * taken from anyone (a joining supernode is not in the table yet, and the certificate in its
  * join decides); directory and offline messages between supernodes (0x0220-0x022f) only from
- * members; client messages (0x0230-0x023e) from anyone, as that session's client. A client
+ * members (those from a supernode whose alive event has not arrived yet wait for it, briefly);
+ * client messages (0x0230-0x023e) from anyone, as that session's client. A client
  * becomes an account's device by `hello` with its device certificate, whose Noise key must be
  * the session's: only then may it send and fetch offline messages.
  */
@@ -38,6 +39,13 @@ import { SupernodeStateStore } from './state-store.js';
 
 /** How often the membership table is written to disk (also at shutdown). */
 export const MEMBERSHIP_SAVE_MS = 30_000;
+/**
+ * Directory and offline messages from a supernode not yet in this table (it is joining and its
+ * alive event is still on its way) wait this long, at most STRANGER_MESSAGES_MAX of them, and are
+ * handled when it appears; then they are dropped and counted.
+ */
+export const STRANGER_WAIT_MS = 10_000;
+export const STRANGER_MESSAGES_MAX = 4_096;
 /** How long a graceful shutdown waits for its hand-over and leave messages to go out. */
 export const SHUTDOWN_FLUSH_MS = 300;
 
@@ -174,9 +182,25 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       timer.unref();
     }
   };
+  /** Peer messages from keys not (yet) in the table, waiting for their alive event. */
+  let strangers: { remote: MemberId; payload: Uint8Array; command: number; until: number }[] = [];
+  const handlePeer = (remote: MemberId, command: number, payload: Uint8Array, now: number): void => {
+    if (command <= DIRECTORY_PEER_RANGE[1]) directory.handlePeer(remote, payload, now);
+    else offline.handlePeer(remote, payload, now);
+  };
+  const replayStrangers = (now: number): void => {
+    const waiting = strangers;
+    strangers = [];
+    for (const w of waiting) {
+      if (membership.table.get(w.remote) !== undefined) handlePeer(w.remote, w.command, w.payload, now);
+      else if (w.until > now) strangers.push(w);
+      else drop('peer_message_from_stranger');
+    }
+  };
   const afterMembership = (now: number): void => {
     const changes = membership.takeChanges();
     if (changes.length === 0) return;
+    if (strangers.length > 0) replayStrangers(now);
     directory.membershipChanged(now);
     offline.membershipChanged(now);
     for (const c of changes) log.info({ event: 'member', kind: c.kind, member: hex(c.id).slice(0, 16), incarnation: c.incarnation }, `member ${c.kind}`);
@@ -187,6 +211,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
     try {
       membership.handleTimeout(now);
       afterMembership(now);
+      if (strangers.length > 0) replayStrangers(now);
       directory.handleTimeout(now);
       offline.handleTimeout(now);
     } catch (e) {
@@ -223,10 +248,10 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       if (c >= MEMBERSHIP_RANGE[0] && c <= MEMBERSHIP_RANGE[1] && transport === 'udp') {
         membership.handle(remote, e.payload, now);
         afterMembership(now);
-      } else if (c >= DIRECTORY_PEER_RANGE[0] && c <= DIRECTORY_PEER_RANGE[1] && membership.table.get(remote) !== undefined) {
-        directory.handlePeer(remote, e.payload, now);
-      } else if (c >= OFFLINE_PEER_RANGE[0] && c <= OFFLINE_PEER_RANGE[1] && membership.table.get(remote) !== undefined) {
-        offline.handlePeer(remote, e.payload, now);
+      } else if (c >= DIRECTORY_PEER_RANGE[0] && c <= OFFLINE_PEER_RANGE[1] && transport === 'udp') {
+        if (membership.table.get(remote) !== undefined) handlePeer(remote, c, e.payload, now);
+        else if (strangers.length < STRANGER_MESSAGES_MAX) strangers.push({ remote, payload: Uint8Array.from(e.payload), command: c, until: now + STRANGER_WAIT_MS });
+        else drop('peer_message_from_stranger');
       } else if (c === Hello.command) {
         hello(`${transport}:${e.session}`, remote, decoded.value, now);
       } else if (c >= OFFLINE_CLIENT_RANGE[0] && c <= OFFLINE_CLIENT_RANGE[1]) {

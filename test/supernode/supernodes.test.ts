@@ -115,6 +115,11 @@ describe('five supernode processes on loopback', () => {
     for (const name of ['parley_sessions', 'parley_lookups_total', 'parley_lookup_duration_seconds_bucket', 'parley_records_held', 'parley_slots_held', 'parley_membership_size', 'parley_offline_messages', 'parley_dropped_total']) assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
     assert.match(metrics, /^parley_lookups_total\{outcome="found"\} [1-9]/m);
     assert.match(metrics, /^parley_membership_size 4$/m);
+    // Slot pulls sent by a joining supernode before its alive event arrived were held, not dropped.
+    for (const n of nodes.filter((x) => x.child)) {
+      const m = await (await fetch(`http://${n.admin}/metrics`)).text();
+      assert.doesNotMatch(m, /reason="(unexpected_command|peer_message_from_stranger)"\} [1-9]/, `supernode ${n.id.slice(0, 8)} dropped peer messages`);
+    }
   });
 
   test("coturn's turnutils_stunclient against a running supernode's port prints its reflexive address", { skip: hasStunClient ? false : 'turnutils_stunclient is not installed (Debian package coturn; .ci/run installs it)', timeout: 30_000 }, async () => {
