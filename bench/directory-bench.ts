@@ -17,10 +17,8 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,6 +33,7 @@ import { DirectoryClient } from '../src/overlay/directory/client.js';
 import { signUserRecord } from '../src/overlay/user-record.js';
 import { MembershipSim, type SimSupernode } from '../src/sim/membership-sim.js';
 import { initSupernodeKey, SUPERNODE_CERT_FILE } from '../src/supernode/identity.js';
+import { freePort } from './free-port.js';
 import { OverlaySim, type LookupOutcome, type SimClient } from '../src/sim/overlay-sim.js';
 import { Prng } from '../src/util/prng.js';
 
@@ -155,25 +154,6 @@ function measureLookups(seed: number, progress: (line: string) => void): Directo
   progress('lookups: after the membership noticed');
   const afterRecovery = round(survivors, 2, 10_000);
   return { supernodes, clients, oneWayDelayMs: delayMs, steady, afterTenPercentCrash: afterCrash, afterRecovery };
-}
-
-/** A port number free on UDP and TCP on 127.0.0.1 now (the supernode's certificate names it before it starts). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const udp = createSocket('udp4');
-    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-    const port = udp.address().port;
-    const tcp = createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    udp.close();
-    if (ok) {
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
-      return port;
-    }
-  }
 }
 
 /**

@@ -40,3 +40,11 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signat
     return false;
   }
 }
+
+/** `domain || message`: what is signed, so that a key's signatures for one purpose are never valid for another. */
+export function domainSeparated(domain: Uint8Array, message: Uint8Array): Uint8Array {
+  const out = new Uint8Array(domain.length + message.length);
+  out.set(domain);
+  out.set(message, domain.length);
+  return out;
+}

@@ -6,7 +6,7 @@
  * key signs nothing else with this prefix).
  */
 
-import { ed25519Sign, ed25519Verify, type SigningKey } from '../crypto/ed25519.js';
+import { domainSeparated, ed25519Sign, ed25519Verify, type SigningKey } from '../crypto/ed25519.js';
 import { decodeMessage, encodeMessage } from '../wire/index.js';
 import { bytes, defineMessage, enumeration, field, type Infer, optional, repeated, string, struct, uint } from '../wire/schema.js';
 
@@ -45,11 +45,7 @@ export const Certificate = defineMessage('certificate', CERTIFICATE_COMMAND, cer
 
 /** The bytes the CA signs for `body`. */
 export function signedBytes(body: CertificateBody): Uint8Array {
-  const encoded = encodeMessage(CertificateBody.toMessage(body));
-  const out = new Uint8Array(CERTIFICATE_SIGNATURE_DOMAIN.length + encoded.length);
-  out.set(CERTIFICATE_SIGNATURE_DOMAIN);
-  out.set(encoded, CERTIFICATE_SIGNATURE_DOMAIN.length);
-  return out;
+  return domainSeparated(CERTIFICATE_SIGNATURE_DOMAIN, encodeMessage(CertificateBody.toMessage(body)));
 }
 
 /** Signs `body` with the CA key; the certificate's bytes (plain wire encoding). */

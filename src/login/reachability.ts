@@ -3,7 +3,8 @@
  * a socket of its own (another port of this host, or a prober elsewhere), to the key at each
  * claimed UDP endpoint. A handshake that completes proves the endpoint answers packets nobody
  * behind it asked for: not a NAT mapping opened by the candidate's own request, which a
- * restricted NAT would keep closed to a new source.
+ * restricted NAT would keep closed to a new source. A driver (a real socket and timer), called by
+ * the login server; the dispatcher only sees the `probe` function it is given.
  */
 
 import { randomBytes } from 'node:crypto';

@@ -3,7 +3,8 @@
  * cache"): sessions to the best few of the host cache, each probed every second; one that does
  * not answer within 1.5 s is dropped, counted as failed in the cache, and replaced by the next
  * best, so a client is on a live supernode again within about 3 s of one dying. Every 30 s it asks
- * a supernode for more supernodes, and saves the cache.
+ * a supernode for more supernodes, and saves the cache. A driver, not a protocol core: it owns
+ * real sessions, timers and the clock; the ranking it relies on (HostCache) takes `now`.
  */
 
 import type { KeyPair } from '../crypto/noise/index.js';

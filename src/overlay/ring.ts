@@ -45,6 +45,8 @@ export class Ring {
   private readonly points: { point: number; member: MemberId }[];
   private readonly replicaCache = new Map<number, MemberId[]>();
   private leaderCache: MemberId[] | null = null;
+  /** Slots per member, asked by each service of a supernode after a change. */
+  private readonly slotsCache = new Map<MemberId, number[]>();
   readonly members: readonly MemberId[];
 
   constructor(
@@ -88,9 +90,13 @@ export class Ring {
   }
 
   /** The slots `member` holds a copy of. */
-  slotsOf(member: MemberId): number[] {
-    const out: number[] = [];
-    for (let s = 0; s < this.slots; s++) if (this.replicasOf(s).includes(member)) out.push(s);
+  slotsOf(member: MemberId): readonly number[] {
+    let out = this.slotsCache.get(member);
+    if (!out) {
+      out = [];
+      for (let s = 0; s < this.slots; s++) if (this.replicasOf(s).includes(member)) out.push(s);
+      this.slotsCache.set(member, out);
+    }
     return out;
   }
 

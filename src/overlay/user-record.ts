@@ -7,7 +7,7 @@
  * record in place of a newer one (no rollback).
  */
 
-import { ed25519Sign, ed25519Verify, type SigningKey } from '../crypto/ed25519.js';
+import { domainSeparated, ed25519Sign, ed25519Verify, type SigningKey } from '../crypto/ed25519.js';
 import { verifyCertificate } from '../login/certificate.js';
 import { checkUsername } from '../login/username.js';
 import { decodeMessage, encodeMessage } from '../wire/index.js';
@@ -61,11 +61,7 @@ const recordFields = { body: field(1, struct(bodyFields)), signature: field(2, b
 export const UserRecord = defineMessage('user-record', USER_RECORD_COMMAND, recordFields);
 
 function signedBytes(body: UserRecordBody): Uint8Array {
-  const encoded = encodeMessage(UserRecordBody.toMessage(body));
-  const out = new Uint8Array(USER_RECORD_SIGNATURE_DOMAIN.length + encoded.length);
-  out.set(USER_RECORD_SIGNATURE_DOMAIN);
-  out.set(encoded, USER_RECORD_SIGNATURE_DOMAIN.length);
-  return out;
+  return domainSeparated(USER_RECORD_SIGNATURE_DOMAIN, encodeMessage(UserRecordBody.toMessage(body)));
 }
 
 /** Signs a record body with the device's key; the record's bytes. */

@@ -6,25 +6,21 @@
  */
 
 import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.js';
-import { issueCertificate, verifyCertificate } from '../login/certificate.js';
-import { checkUsername } from '../login/username.js';
+import { issueCertificate } from '../login/certificate.js';
 import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/directory-node.js';
 import { DirectoryError, Lookup, LookupResult, Publish, Published, RecordChanged, RecordSet, Watch } from '../overlay/directory/messages.js';
 import type { MembershipMember, MembershipLimits } from '../overlay/membership/member.js';
 import { MemoryOfflineStorage } from '../overlay/offline/memory-storage.js';
-import { Hello, OfflineAck, OfflineFetch, OfflineMessages, OfflineSend, OfflineSent, Welcome } from '../overlay/offline/messages.js';
+import { answerHello } from '../overlay/offline/hello.js';
+import { Hello, OfflineAck, OfflineFetch, OfflineMessages, OfflineSend, OfflineSent } from '../overlay/offline/messages.js';
 import { OfflineNode, type ClientIdentity, type OfflineLimits } from '../overlay/offline/offline-node.js';
-import { signUserRecord, supersedes, verifyUserRecord, type VerifiedUserRecord } from '../overlay/user-record.js';
+import { signUserRecord, verifyUserRecord, type VerifiedUserRecord } from '../overlay/user-record.js';
 import { Prng } from '../util/prng.js';
 import { decodeMessage, encodeMessage } from '../wire/index.js';
+import { routeOf } from '../overlay/routes.js';
 import { MembershipSim, SIM_NETWORK, type SimSupernode } from './membership-sim.js';
 import type { SimLinks, SimNode } from './message-network.js';
 
-/** Command ranges (membership, directory and offline messages). */
-const MEMBERSHIP_COMMANDS = [0x0210, 0x021f] as const;
-const DIRECTORY_PEER_COMMANDS = [0x0220, 0x0227] as const;
-const OFFLINE_PEER_COMMANDS = [0x0228, 0x022f] as const;
-const OFFLINE_CLIENT_COMMANDS = [0x0238, 0x023e] as const;
 
 /** A supernode on the simulated network: membership and directory, routed by command. */
 export class SimSupernodeNode implements SimNode {
@@ -48,16 +44,13 @@ export class SimSupernodeNode implements SimNode {
     this.id = membership.id;
   }
 
-  /** Hello: a device certificate from the CA names the client (the real supernode also checks it is the session's key). */
   private hello(client: string, bytes: Uint8Array, now: number): void {
     const m = decodeMessage(bytes);
-    const h = m.ok ? Hello.fromMessage(m.value) : null;
-    if (!m.ok || !h?.ok) return;
-    const c = verifyCertificate(h.value.certificate, this.caPublicKey, SIM_NETWORK, now);
-    const key = c.ok && c.body.kind === 'device' && c.body.username !== undefined && c.body.deviceId !== undefined ? checkUsername(c.body.username) : null;
-    if (!c.ok || !key?.ok || c.body.deviceId === undefined) return;
-    this.identities.set(client, { accountKey: key.key, deviceId: c.body.deviceId });
-    this.helloReplies.push({ to: client, bytes: encodeMessage(Welcome.toMessage({ accountKey: key.key }, m.value.requestId), { compressed: true }) });
+    if (!m.ok) return;
+    // Simulated clients have no session keys: the certificate alone names them.
+    const a = answerHello(m.value, { publicKey: this.caPublicKey, network: SIM_NETWORK }, now, 'unchecked');
+    if (a.identity) this.identities.set(client, a.identity);
+    this.helloReplies.push({ to: client, bytes: encodeMessage(a.reply, { compressed: true }) });
   }
 
   private readonly helloReplies: { to: string; bytes: Uint8Array }[] = [];
@@ -65,20 +58,26 @@ export class SimSupernodeNode implements SimNode {
   handle(from: string, bytes: Uint8Array, now: number): void {
     const m = decodeMessage(bytes);
     if (!m.ok) return;
-    const c = m.value.command;
-    if (c >= MEMBERSHIP_COMMANDS[0] && c <= MEMBERSHIP_COMMANDS[1]) {
-      this.membership.handle(from, bytes, now);
-      this.afterMembership(now);
-    } else if (c >= DIRECTORY_PEER_COMMANDS[0] && c <= DIRECTORY_PEER_COMMANDS[1]) {
-      this.directory.handlePeer(from, bytes, now);
-    } else if (c >= OFFLINE_PEER_COMMANDS[0] && c <= OFFLINE_PEER_COMMANDS[1]) {
-      this.offline.handlePeer(from, bytes, now);
-    } else if (c === Hello.command) {
-      this.hello(from, bytes, now);
-    } else if (c >= OFFLINE_CLIENT_COMMANDS[0] && c <= OFFLINE_CLIENT_COMMANDS[1]) {
-      this.offline.handleClient(from, this.identities.get(from) ?? null, bytes, now);
-    } else {
-      this.directory.handleClient(from, bytes, now);
+    switch (routeOf(m.value.command)) {
+      case 'membership':
+        this.membership.handle(from, bytes, now);
+        this.afterMembership(now);
+        break;
+      case 'directory-peer':
+        this.directory.handlePeer(from, bytes, now);
+        break;
+      case 'offline-peer':
+        this.offline.handlePeer(from, bytes, now);
+        break;
+      case 'hello':
+        this.hello(from, bytes, now);
+        break;
+      case 'offline-client':
+        this.offline.handleClient(from, this.identities.get(from) ?? null, bytes, now);
+        break;
+      case 'directory-client':
+      case null:
+        this.directory.handleClient(from, bytes, now);
     }
   }
 
@@ -296,7 +295,7 @@ export class SimClient implements SimNode {
   /** Remembers a record as seen (for rollback checks), as after an earlier lookup. */
   remember(r: VerifiedUserRecord): void {
     const key = `${r.body.accountKey}/${Buffer.from(r.body.deviceId).toString('hex')}`;
-    if (supersedes(r, null)) this.newest.set(key, Math.max(this.newest.get(key) ?? -1, r.body.seq));
+    this.newest.set(key, Math.max(this.newest.get(key) ?? -1, r.body.seq));
   }
 
   handleTimeout(): void {}

@@ -19,13 +19,12 @@ import type { Logger } from 'pino';
 
 import { verifyCertificate } from '../login/certificate.js';
 import { parseServerEndpoint, type NetworkFile } from '../login/network-file.js';
-import { checkUsername } from '../login/username.js';
 import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/directory-node.js';
-import { DirectoryError } from '../overlay/directory/messages.js';
 import { MembershipMember, type MembershipLimits } from '../overlay/membership/member.js';
-import { Hello, Welcome } from '../overlay/offline/messages.js';
+import { answerHello } from '../overlay/offline/hello.js';
 import { OfflineNode, type ClientIdentity, type OfflineLimits } from '../overlay/offline/offline-node.js';
 import type { MemberId } from '../overlay/ring.js';
+import { routeOf } from '../overlay/routes.js';
 import { StunBindingServer } from '../stun/binding-server.js';
 import { TcpDriver } from '../transport/drivers/tcp.js';
 import { UdpDriver } from '../transport/drivers/udp.js';
@@ -49,11 +48,6 @@ export const STRANGER_MESSAGES_MAX = 4_096;
 /** How long a graceful shutdown waits for its hand-over and leave messages to go out. */
 export const SHUTDOWN_FLUSH_MS = 300;
 
-const MEMBERSHIP_RANGE = [0x0210, 0x021f] as const;
-const DIRECTORY_PEER_RANGE = [0x0220, 0x0227] as const;
-const OFFLINE_PEER_RANGE = [0x0228, 0x022f] as const;
-const DIRECTORY_CLIENT_RANGE = [0x0230, 0x0237] as const;
-const OFFLINE_CLIENT_RANGE = [0x0238, 0x023e] as const;
 
 /** How a supernode starts. */
 export interface SupernodeOptions {
@@ -183,16 +177,16 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
     }
   };
   /** Peer messages from keys not (yet) in the table, waiting for their alive event. */
-  let strangers: { remote: MemberId; payload: Uint8Array; command: number; until: number }[] = [];
-  const handlePeer = (remote: MemberId, command: number, payload: Uint8Array, now: number): void => {
-    if (command <= DIRECTORY_PEER_RANGE[1]) directory.handlePeer(remote, payload, now);
+  let strangers: { remote: MemberId; payload: Uint8Array; route: 'directory-peer' | 'offline-peer'; until: number }[] = [];
+  const handlePeer = (remote: MemberId, route: 'directory-peer' | 'offline-peer', payload: Uint8Array, now: number): void => {
+    if (route === 'directory-peer') directory.handlePeer(remote, payload, now);
     else offline.handlePeer(remote, payload, now);
   };
   const replayStrangers = (now: number): void => {
     const waiting = strangers;
     strangers = [];
     for (const w of waiting) {
-      if (membership.table.get(w.remote) !== undefined) handlePeer(w.remote, w.command, w.payload, now);
+      if (membership.table.get(w.remote) !== undefined) handlePeer(w.remote, w.route, w.payload, now);
       else if (w.until > now) strangers.push(w);
       else drop('peer_message_from_stranger');
     }
@@ -243,22 +237,22 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       drop('malformed_message');
       return;
     }
-    const c = decoded.value.command;
+    const route = routeOf(decoded.value.command);
+    const client = `${transport}:${e.session}`;
     try {
-      if (c >= MEMBERSHIP_RANGE[0] && c <= MEMBERSHIP_RANGE[1] && transport === 'udp') {
+      if (route === 'membership' && transport === 'udp') {
         membership.handle(remote, e.payload, now);
         afterMembership(now);
-      } else if (c >= DIRECTORY_PEER_RANGE[0] && c <= OFFLINE_PEER_RANGE[1] && transport === 'udp') {
-        if (membership.table.get(remote) !== undefined) handlePeer(remote, c, e.payload, now);
-        else if (strangers.length < STRANGER_MESSAGES_MAX) strangers.push({ remote, payload: Uint8Array.from(e.payload), command: c, until: now + STRANGER_WAIT_MS });
+      } else if ((route === 'directory-peer' || route === 'offline-peer') && transport === 'udp') {
+        if (membership.table.get(remote) !== undefined) handlePeer(remote, route, e.payload, now);
+        else if (strangers.length < STRANGER_MESSAGES_MAX) strangers.push({ remote, payload: Uint8Array.from(e.payload), route, until: now + STRANGER_WAIT_MS });
         else drop('peer_message_from_stranger');
-      } else if (c === Hello.command) {
-        hello(`${transport}:${e.session}`, remote, decoded.value, now);
-      } else if (c >= OFFLINE_CLIENT_RANGE[0] && c <= OFFLINE_CLIENT_RANGE[1]) {
-        const client = `${transport}:${e.session}`;
+      } else if (route === 'hello') {
+        hello(client, remote, decoded.value, now);
+      } else if (route === 'offline-client') {
         offline.handleClient(client, identities.get(client) ?? null, e.payload, now);
-      } else if (c >= DIRECTORY_CLIENT_RANGE[0] && c <= DIRECTORY_CLIENT_RANGE[1]) {
-        directory.handleClient(`${transport}:${e.session}`, e.payload, now);
+      } else if (route === 'directory-client') {
+        directory.handleClient(client, e.payload, now);
       } else {
         drop('unexpected_command');
       }
@@ -270,21 +264,9 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
 
   /** A client names itself with its device certificate; the certificate's Noise key must be the session's. */
   const hello = (client: string, remote: MemberId, m: WireMessage, now: number): void => {
-    const h = Hello.fromMessage(m);
-    const reply = (x: WireMessage): void => sendClient(client, encodeMessage(x, { compressed: true }));
-    const c = h.ok ? verifyCertificate(h.value.certificate, caKey, o.network.name, now) : null;
-    if (!c?.ok || c.body.kind !== 'device' || c.body.username === undefined || c.body.deviceId === undefined) {
-      reply(DirectoryError.toMessage({ code: 'BAD_CERTIFICATE', reason: c && !c.ok ? `${c.code}: ${c.reason}` : 'not a device certificate of this network' }, m.requestId));
-      return;
-    }
-    if (hex(c.body.noiseKey) !== remote) {
-      reply(DirectoryError.toMessage({ code: 'WRONG_KEY', reason: "the certificate is not this session's key" }, m.requestId));
-      return;
-    }
-    const key = checkUsername(c.body.username);
-    if (!key.ok) return;
-    identities.set(client, { accountKey: key.key, deviceId: c.body.deviceId });
-    reply(Welcome.toMessage({ accountKey: key.key }, m.requestId));
+    const a = answerHello(m, { publicKey: caKey, network: o.network.name }, now, { key: remote });
+    if (a.identity) identities.set(client, a.identity);
+    sendClient(client, encodeMessage(a.reply, { compressed: true }));
   };
 
   const onError = (err: Error): void => log.warn({ err: err.message }, 'socket error');

@@ -3,32 +3,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { formatEndpoint } from '../../src/wire/address.js';
+import { freePort } from '../../bench/free-port.js';
 import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
 
-/** A port number free on both UDP and TCP on 127.0.0.1 right now (the certificate must name it before the supernode starts). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  for (;;) {
-    const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve) => udp.bind(0, host, resolve));
-    const port = udp.address().port;
-    const tcp = createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false));
-      tcp.listen(port, host, () => resolve(true));
-    });
-    udp.close();
-    if (ok) {
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
-      return port;
-    }
-  }
-}
+export { freePort };
 
 export interface Node {
   /** The address it listens on (127.0.0.1 or ::1). */

@@ -5,16 +5,16 @@
  * the profile.
  */
 
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 
 import { LoginClient, LoginClientError } from '../../login/client.js';
-import { NetworkFileError, parseServerEndpoint, readNetworkFile, type ServerAddress } from '../../login/network-file.js';
+import { parseServerEndpoint, type ServerAddress } from '../../login/network-file.js';
 import { defaultProfileDir, deviceIdentity, saveCertificate } from '../../login/profile.js';
 import { parseEndpoint } from '../../wire/address.js';
 import { CliError } from '../errors.js';
+import { readNetworkOption } from '../network-option.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
-import { parseJson, readStdinText } from '../input.js';
+import { readStdinText } from '../input.js';
 import { type CliIo, writeJson } from '../io.js';
 import { commandPath } from '../usage.js';
 
@@ -36,13 +36,7 @@ interface LoginServerTarget {
 
 /** The login server's static key and endpoints, from network.json (or --server, on UDP and TCP). */
 function loginServer(opts: AccountOptions, cmd: Command): LoginServerTarget {
-  let network;
-  try {
-    network = readNetworkFile(parseJson(readFileSync(opts.network, 'utf8')));
-  } catch (e) {
-    if (e instanceof NetworkFileError || e instanceof CliError) throw new CliError(e.message, EXIT_USAGE, commandPath(cmd));
-    throw new CliError(`CLI_BAD_FILE: cannot read ${opts.network}`, EXIT_USAGE, commandPath(cmd));
-  }
+  const network = readNetworkOption(opts.network, commandPath(cmd));
   const entry = network.loginServers[0];
   if (!entry) throw new CliError('network.json names no login server', EXIT_USAGE, commandPath(cmd));
   let addresses: ServerAddress[];

@@ -5,18 +5,17 @@
  * SIGTERM, then leaves gracefully (its slots handed over first).
  */
 
-import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { destination, pino } from 'pino';
 
-import { NetworkFileError, parseServerEndpoint, readNetworkFile } from '../../login/network-file.js';
+import { parseServerEndpoint } from '../../login/network-file.js';
 import { initSupernodeKey, loadSupernodeIdentity, loadSupernodeKeyPair, SupernodeIdentityError } from '../../supernode/identity.js';
 import { obtainOpenCertificate } from '../../supernode/open-mode.js';
 import { startSupernode } from '../../supernode/runtime.js';
 import { formatEndpoint, parseEndpoint } from '../../wire/address.js';
 import { CliError } from '../errors.js';
+import { readNetworkOption } from '../network-option.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
-import { parseJson } from '../input.js';
 import { type CliIo, writeJson } from '../io.js';
 import { commandPath } from '../usage.js';
 
@@ -61,13 +60,7 @@ export function addSupernodeCommands(program: Command, io: CliIo): void {
       if (!opts.network || !opts.key) throw new CliError('--network and --key are required', EXIT_USAGE, commandPath(cmd));
       const level = opts.logLevel ?? 'info';
       if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`, EXIT_USAGE, commandPath(cmd));
-      let network;
-      try {
-        network = readNetworkFile(parseJson(readFileSync(opts.network, 'utf8')));
-      } catch (e) {
-        if (e instanceof NetworkFileError || e instanceof CliError) throw new CliError(e.message, EXIT_USAGE, commandPath(cmd));
-        throw new CliError(`CLI_BAD_FILE: cannot read ${opts.network}`, EXIT_USAGE, commandPath(cmd));
-      }
+      const network = readNetworkOption(opts.network, commandPath(cmd));
       const listen = opts.listen ?? (parseEndpoint(DEFAULT_SUPERNODE_LISTEN) as { host: string; port: number });
       const caKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));
       if (opts.open === true) {

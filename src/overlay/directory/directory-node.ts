@@ -10,10 +10,12 @@
  * subscribes at the replicas for its clients and passes record changes on.
  */
 
+import { BoundedQueue } from '../../util/bounded-queue.js';
 import { checkUsername } from '../../login/username.js';
 import { decodeMessage, encodeMessage, type WireMessage } from '../../wire/index.js';
 import type { MembershipTable } from '../membership/table.js';
 import { Ring, type MemberId } from '../ring.js';
+import { SlotHoldings } from '../slot-holdings.js';
 import { slotOf } from '../slots.js';
 import { supersedes, verifyUserRecord, type UserRecordContext, type VerifiedUserRecord } from '../user-record.js';
 import {
@@ -126,14 +128,12 @@ const encode = (m: WireMessage): Uint8Array => encodeMessage(m, { compressed: tr
 export class DirectoryNode {
   readonly stats: DirectoryStats = { lookups: 0, lookupsFound: 0, lookupsFailed: 0, hedged: 0, badRecordsFromPeers: 0, recordsStored: 0, recordsRefused: 0, malformed: 0, outboxDropped: 0 };
   private readonly limits: DirectoryLimits;
-  private readonly outbox: DirectoryOutgoing[] = [];
+  private readonly outbox: BoundedQueue<DirectoryOutgoing>;
   private durations: number[] = [];
   /** account key -> device id (hex) -> record. */
   private readonly records = new Map<string, Map<string, VerifiedUserRecord>>();
   private recordCount = 0;
-  private held = new Set<number>();
-  /** Slots no longer held -> when their records go. */
-  private readonly releasing = new Map<number, number>();
+  private readonly holdings: SlotHoldings;
   private nextRequest = 1;
   /** Our request id to a peer -> the lookup or publish it serves. */
   private readonly peerRequests = new Map<number, ({ kind: 'lookup'; lookup: number } | { kind: 'publish'; publish: number }) & { deadline: number }>();
@@ -162,6 +162,8 @@ export class DirectoryNode {
     limits: Partial<DirectoryLimits> = {},
   ) {
     this.limits = { ...DEFAULT_DIRECTORY_LIMITS, ...limits };
+    this.outbox = new BoundedQueue(this.limits.outboxMax);
+    this.holdings = new SlotHoldings(this.limits.handoffGraceMs);
   }
 
   /** Durations (ms) of the lookups finished since the last call, for latency metrics. */
@@ -173,7 +175,7 @@ export class DirectoryNode {
 
   /** Slots this supernode holds a copy of. */
   get slotsHeld(): number {
-    return this.held.size;
+    return this.holdings.slots().size;
   }
 
   /** The next message to send, or null. */
@@ -183,11 +185,8 @@ export class DirectoryNode {
 
   private send(to: Destination, m: WireMessage): void {
     if ('peer' in to && to.peer === this.self) return;
-    if (this.outbox.length >= this.limits.outboxMax) {
-      this.outbox.shift();
-      this.stats.outboxDropped++;
-    }
     this.outbox.push({ to, bytes: encode(m) });
+    this.stats.outboxDropped = this.outbox.dropped;
   }
 
   private seen(r: VerifiedUserRecord): void {
@@ -537,14 +536,9 @@ export class DirectoryNode {
    */
   membershipChanged(now: number): void {
     const ring = this.table.ring();
-    const nowHeld = new Set(ring.slotsOf(this.self));
-    for (const slot of nowHeld) {
-      this.releasing.delete(slot);
-      if (this.held.has(slot)) continue;
+    for (const slot of this.holdings.update(ring, this.self, now)) {
       for (const replica of ring.replicasOf(slot)) if (replica !== this.self) this.send({ peer: replica }, SlotPull.toMessage({ slot }));
     }
-    for (const slot of this.held) if (!nowHeld.has(slot)) this.releasing.set(slot, now + this.limits.handoffGraceMs);
-    this.held = nowHeld;
     for (const key of this.watching.keys()) this.subscribeAtReplicas(key, now);
     for (const [deviceKey, a] of this.attached) {
       if (a.record.expiresAt <= now) {
@@ -583,11 +577,10 @@ export class DirectoryNode {
       else if (now >= l.nextHedgeAt && l.asked < l.replicas.length) this.askNext(id, now);
     }
     for (const [id, s] of this.publishes) if (now >= s.deadline) this.finishPublish(id);
-    for (const [slot, at] of this.releasing) {
-      if (now < at) continue;
-      this.releasing.delete(slot);
+    const released = this.holdings.takeReleased(now);
+    if (released.size > 0) {
       for (const [account, devices] of this.records) {
-        if (slotOf(account, this.table.slots) !== slot) continue;
+        if (!released.has(slotOf(account, this.table.slots))) continue;
         this.recordCount -= devices.size;
         this.records.delete(account);
       }
@@ -602,7 +595,8 @@ export class DirectoryNode {
     const ds: number[] = [];
     for (const l of this.lookups.values()) ds.push(l.asked < l.replicas.length ? Math.min(l.nextHedgeAt, l.deadline) : l.deadline);
     for (const s of this.publishes.values()) ds.push(s.deadline);
-    for (const at of this.releasing.values()) ds.push(at);
+    const release = this.holdings.nextRelease();
+    if (release !== null) ds.push(release);
     for (const w of this.watching.values()) ds.push(w.renewAt);
     return ds.length > 0 ? Math.min(...ds) : null;
   }

@@ -16,6 +16,7 @@
  *   random member and pulls what it lacks, so a lost batch is repaired within a period.
  */
 
+import { BoundedQueue } from '../../util/bounded-queue.js';
 import { encodeMessage, decodeMessage, type WireMessage } from '../../wire/index.js';
 import type { MemberId, RingCache } from '../ring.js';
 import { Ack, Batch, Digest, Entries, EVENTS_PER_MESSAGE_MAX, Join, MEMBERSHIP_PROTOCOL, Ping, PingReq, Pull, Report, Summary, SUMMARIES_PER_MESSAGE_MAX } from './messages.js';
@@ -118,7 +119,7 @@ export class MembershipMember {
   readonly stats: MemberStats = { malformed: 0, outboxDropped: 0, declaredFailed: 0, refuted: 0 };
   private incarnation: number;
   private readonly limits: MembershipLimits;
-  private readonly outbox: Outgoing[] = [];
+  private readonly outbox: BoundedQueue<Outgoing>;
   private state: 'joining' | 'member' | 'left' = 'joining';
   private bootstrap: MemberId[] = [];
   private joinAttempts = 0;
@@ -147,6 +148,7 @@ export class MembershipMember {
     options: MemberOptions = {},
   ) {
     this.limits = { ...DEFAULT_MEMBERSHIP_LIMITS, ...options.limits };
+    this.outbox = new BoundedQueue(this.limits.outboxMax);
     this.table = new MembershipTable(checkCertificate, options.slots, options.replicas, options.rings);
     this.id = hex(self.id);
     this.incarnation = self.incarnation;
@@ -203,11 +205,8 @@ export class MembershipMember {
 
   private send(to: MemberId, m: WireMessage): void {
     if (to === this.id) return;
-    if (this.outbox.length >= this.limits.outboxMax) {
-      this.outbox.shift();
-      this.stats.outboxDropped++;
-    }
     this.outbox.push({ to, bytes: encode(m) });
+    this.stats.outboxDropped = this.outbox.dropped;
   }
 
   private sendChunks(to: MemberId, events: MemberEvent[], make: (chunk: MemberEvent[]) => WireMessage): void {

@@ -9,11 +9,13 @@
  * membership like directory records: pulled when gained, handed over on leave.
  */
 
+import { BoundedQueue } from '../../util/bounded-queue.js';
 import { checkUsername } from '../../login/username.js';
 import { decodeMessage, encodeMessage, type WireMessage } from '../../wire/index.js';
 import { DirectoryError } from '../directory/messages.js';
 import type { MembershipTable } from '../membership/table.js';
 import { Ring, type MemberId } from '../ring.js';
+import { SlotHoldings } from '../slot-holdings.js';
 import { slotOf } from '../slots.js';
 import {
   OFFLINE_CLIENT_PROTOCOL,
@@ -105,13 +107,12 @@ const encode = (m: WireMessage): Uint8Array => encodeMessage(m, { compressed: tr
 export class OfflineNode {
   readonly stats: OfflineStats = { sent: 0, refused: 0, fetched: 0, acked: 0, expired: 0, malformed: 0, outboxDropped: 0 };
   private readonly limits: OfflineLimits;
-  private readonly outbox: OfflineOutgoing[] = [];
+  private readonly outbox: BoundedQueue<OfflineOutgoing>;
   private nextRequest = 1;
   private readonly peerRequests = new Map<number, { kind: 'send' | 'fetch'; id: number; deadline: number }>();
   private readonly sends = new Map<number, SendState>();
   private readonly fetches = new Map<number, FetchState>();
-  private held = new Set<number>();
-  private readonly releasing = new Map<number, number>();
+  private readonly holdings: SlotHoldings;
   private nextSweepAt: number;
 
   constructor(
@@ -124,6 +125,8 @@ export class OfflineNode {
     limits: Partial<OfflineLimits> = {},
   ) {
     this.limits = { ...DEFAULT_OFFLINE_LIMITS, ...limits };
+    this.outbox = new BoundedQueue(this.limits.outboxMax);
+    this.holdings = new SlotHoldings(this.limits.handoffGraceMs);
     this.nextSweepAt = now + this.limits.sweepIntervalMs;
   }
 
@@ -133,11 +136,8 @@ export class OfflineNode {
 
   private send(to: OfflineOutgoing['to'], m: WireMessage): void {
     if ('peer' in to && to.peer === this.self) return;
-    if (this.outbox.length >= this.limits.outboxMax) {
-      this.outbox.shift();
-      this.stats.outboxDropped++;
-    }
     this.outbox.push({ to, bytes: encode(m) });
+    this.stats.outboxDropped = this.outbox.dropped;
   }
 
   private replicasOf(accountKey: string): MemberId[] {
@@ -345,14 +345,9 @@ export class OfflineNode {
   /** After the membership changed: pull gained slots, let go of lost ones after the grace period. */
   membershipChanged(now: number): void {
     const ring = this.table.ring();
-    const nowHeld = new Set(ring.slotsOf(this.self));
-    for (const slot of nowHeld) {
-      this.releasing.delete(slot);
-      if (this.held.has(slot)) continue;
+    for (const slot of this.holdings.update(ring, this.self, now)) {
       for (const replica of ring.replicasOf(slot)) if (replica !== this.self) this.send({ peer: replica }, OfflineSlotPull.toMessage({ slot }));
     }
-    for (const slot of this.held) if (!nowHeld.has(slot)) this.releasing.set(slot, now + this.limits.handoffGraceMs);
-    this.held = nowHeld;
   }
 
   /** Before leaving: every held slot's messages to the replicas it will have without this supernode. */
@@ -362,18 +357,14 @@ export class OfflineNode {
       this.table.slots,
       this.table.replicas,
     );
-    for (const slot of this.held) for (const replica of ring.replicasOf(slot)) this.sendSlot(replica, slot, now);
+    for (const slot of this.holdings.slots()) for (const replica of ring.replicasOf(slot)) this.sendSlot(replica, slot, now);
   }
 
   handleTimeout(now: number): void {
     for (const [n, s] of this.sends) if (now >= s.deadline) this.finishSend(n);
     for (const [n, f] of this.fetches) if (now >= f.deadline) this.finishFetch(n, now);
     for (const [req, p] of this.peerRequests) if (now >= p.deadline) this.peerRequests.delete(req);
-    for (const [slot, at] of this.releasing) {
-      if (now < at) continue;
-      this.releasing.delete(slot);
-      this.storage.dropSlot(slot);
-    }
+    for (const slot of this.holdings.takeReleased(now)) this.storage.dropSlot(slot);
     if (now >= this.nextSweepAt) {
       this.nextSweepAt = now + this.limits.sweepIntervalMs;
       this.stats.expired += this.storage.expire(now);
@@ -384,7 +375,8 @@ export class OfflineNode {
     const ds = [this.nextSweepAt];
     for (const s of this.sends.values()) ds.push(s.deadline);
     for (const f of this.fetches.values()) ds.push(f.deadline);
-    for (const at of this.releasing.values()) ds.push(at);
+    const release = this.holdings.nextRelease();
+    if (release !== null) ds.push(release);
     return Math.min(...ds);
   }
 
