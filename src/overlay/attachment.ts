@@ -11,6 +11,7 @@ import type { KeyPair } from '../crypto/noise/index.js';
 import { parseServerEndpoint, type ServerAddress } from '../login/network-file.js';
 import { DirectoryClient, type DirectoryTrust } from './directory/client.js';
 import { HOST_CACHE_MAX, type HostCache } from './host-cache.js';
+import type { VerifiedUserRecord } from './user-record.js';
 
 /** Supernodes attached to at once by default (2-3, DESIGN.md). */
 export const ATTACH_COUNT_DEFAULT = 2;
@@ -36,6 +37,8 @@ export interface AttachmentOptions {
   readonly save?: (cache: HostCache) => void;
   /** Called on each new session (to say hello, publish, watch again). */
   readonly onAttach?: (id: string, client: DirectoryClient) => Promise<void> | void;
+  /** Hears watched users' new records, from any attached supernode (verified by that session). */
+  readonly onRecord?: (record: VerifiedUserRecord, from: string) => void;
 }
 
 /** Sessions to the best supernodes of a host cache, kept alive. */
@@ -70,6 +73,14 @@ export class SupernodeAttachment {
     return first === undefined ? null : (this.attached.get(first) ?? null);
   }
 
+  /** The sessions to the attached supernodes, best first. */
+  clients(): { id: string; client: DirectoryClient }[] {
+    return this.ids().flatMap((id) => {
+      const client = this.attached.get(id);
+      return client ? [{ id, client }] : [];
+    });
+  }
+
   private get count(): number {
     return Math.min(3, Math.max(1, this.o.count ?? ATTACH_COUNT_DEFAULT));
   }
@@ -86,15 +97,23 @@ export class SupernodeAttachment {
       this.connecting.add(next.id);
       const started = Date.now();
       try {
-        const client = await DirectoryClient.connect(Buffer.from(next.id, 'hex'), addresses, this.o.trust, { staticKey: this.o.staticKey, udpWaitMs: 1_000, tcpWaitMs: 2_000 });
+        const id = next.id;
+        const onRecord = this.o.onRecord;
+        const client = await DirectoryClient.connect(Buffer.from(id, 'hex'), addresses, this.o.trust, {
+          staticKey: this.o.staticKey,
+          udpWaitMs: 1_000,
+          tcpWaitMs: 2_000,
+          ...(onRecord ? { onChange: (r: VerifiedUserRecord) => onRecord(r, id) } : {}),
+        });
         this.o.cache.reached(next.id, Date.now() - started, Date.now());
         if (this.stopped) {
           await client.close();
           return;
         }
         this.attached.set(next.id, client);
-        await this.o.onAttach?.(next.id, client);
         this.o.onChange?.(this.ids());
+        // What the caller does on a new session (hello, publish, watch) retries on its own timers.
+        await Promise.resolve(this.o.onAttach?.(next.id, client)).catch(() => undefined);
       } catch {
         this.o.cache.failed(next.id, Date.now());
       } finally {

@@ -8,7 +8,7 @@
 import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.js';
 import { issueCertificate } from '../login/certificate.js';
 import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/directory-node.js';
-import { DirectoryError, Lookup, LookupResult, Publish, Published, RecordChanged, RecordSet, Watch } from '../overlay/directory/messages.js';
+import { DirectoryError, Lookup, LookupResult, Publish, Published, RecordChanged, RecordSet, Unwatch, Watch } from '../overlay/directory/messages.js';
 import type { MembershipMember, MembershipLimits } from '../overlay/membership/member.js';
 import { MemoryOfflineStorage } from '../overlay/offline/memory-storage.js';
 import { answerHello } from '../overlay/offline/hello.js';
@@ -238,6 +238,10 @@ export class SimClient implements SimNode {
   /** Asks to be told of `username`'s record changes. */
   watch(username: string): void {
     this.outbox.push({ to: this.supernode, bytes: encodeMessage(Watch.toMessage({ username }, this.nextRequest++), { compressed: true }) });
+  }
+
+  unwatch(username: string): void {
+    this.outbox.push({ to: this.supernode, bytes: encodeMessage(Unwatch.toMessage({ username }, this.nextRequest++), { compressed: true }) });
   }
 
   handle(_from: string, bytes: Uint8Array, now: number): void {

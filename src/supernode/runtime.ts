@@ -226,6 +226,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       const remote = remotes.get(e.session);
       remotes.delete(e.session);
       identities.delete(`${transport}:${e.session}`);
+      directory.clientClosed(`${transport}:${e.session}`);
       if (remote !== undefined && peerSession.get(remote) === e.session) peerSession.delete(remote);
       return;
     }

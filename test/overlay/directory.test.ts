@@ -162,6 +162,46 @@ describe('the directory on a simulated network (30 supernodes, 100 clients, 50 m
     assert.equal(watcher.changes.length, 1);
     assert.equal(watcher.changes[0]?.body.presence, 'away');
   });
+
+  test("a client's watches end when it unwatches or its session closes: no more notices, and the watched account is forgotten at its supernode", () => {
+    const { sim, users } = world(9);
+    const watcher = users[2] as SimClient;
+    const watched = users[60] as SimClient;
+    const node = sim.supernodes.get(watcher.supernode) ?? assert.fail('the watcher has a supernode');
+    const before = node.directory.watchedAccounts;
+    watcher.watch('user60');
+    sim.flush(watcher);
+    sim.runFor(1_000);
+    assert.equal(node.directory.watchedAccounts, before + 1);
+    watcher.unwatch('user60');
+    sim.flush(watcher);
+    sim.runFor(1_000);
+    assert.equal(node.directory.watchedAccounts, before, 'unwatched');
+    watcher.watch('user60');
+    sim.flush(watcher);
+    sim.runFor(1_000);
+    assert.equal(node.directory.watchedAccounts, before + 1, 'watched again');
+    node.directory.clientClosed(watcher.id);
+    assert.equal(node.directory.watchedAccounts, before);
+    watched.publish(sim.net.now, 'busy');
+    sim.flush(watched);
+    sim.runFor(2_000);
+    assert.equal(watcher.changes.length, 0, 'a closed session hears nothing');
+  });
+
+  test('a client watches at most watchesPerClientMax accounts through one supernode; more are refused and counted', () => {
+    const sim = new OverlaySim(10, { delayMs: DELAY_MS, jitterMs: 0, loss: 0 }, {}, { watchesPerClientMax: 3 });
+    const sns = sim.startWarm(5);
+    sim.runFor(2_000);
+    const c = sim.addClient('watcher', (sns[0] as SimSupernode).id);
+    for (let i = 0; i < 5; i++) c.watch(`someone${i}`);
+    c.watch('someone0'); // already watched: not a new one
+    sim.flush(c);
+    sim.runFor(1_000);
+    const node = sim.supernodes.get(c.supernode) ?? assert.fail();
+    assert.equal(node.directory.watchedAccounts, 3);
+    assert.equal(node.directory.stats.watchesRefused, 2);
+  });
 });
 
 describe('the directory under loss and mass failure', () => {

@@ -12,7 +12,7 @@ import { SessionClient, type SessionAddress, type SessionClientOptions } from '.
 import type { WireMessage } from '../../wire/index.js';
 import { verifyUserRecord, type VerifiedUserRecord } from '../user-record.js';
 import { Hello, OfflineAck, OfflineFetch, OfflineMessages, OfflineSend, OfflineSent, Welcome } from '../offline/messages.js';
-import { DirectoryError, ListSupernodes, Lookup, LookupResult, Publish, Published, RecordChanged, SupernodeList, Watch } from './messages.js';
+import { DirectoryError, ListSupernodes, Lookup, LookupResult, Publish, Published, RecordChanged, SupernodeList, Unwatch, Watch } from './messages.js';
 
 /** Devices whose newest sequence number a client remembers. */
 export const CLIENT_SEEN_MAX = 10_000;
@@ -161,6 +161,11 @@ export class DirectoryClient {
   /** Asks to hear of `username`'s record changes (through `onChange`). */
   watch(username: string): void {
     this.session.tell(Watch.toMessage({ username }));
+  }
+
+  /** Stops hearing of `username`'s record changes. */
+  unwatch(username: string): void {
+    this.session.tell(Unwatch.toMessage({ username }));
   }
 
   async close(): Promise<void> {

@@ -50,6 +50,8 @@ export interface DirectoryLimits {
   readonly recordsMax: number;
   /** Watching supernodes per account at a replica. */
   readonly watchersPerAccountMax: number;
+  /** Accounts one client may watch through this supernode (a contact list). */
+  readonly watchesPerClientMax: number;
   /** Requests in flight for clients at most. */
   readonly pendingMax: number;
   /** Devices whose newest sequence number is remembered (least recently updated forgotten first). */
@@ -68,6 +70,7 @@ export const DEFAULT_DIRECTORY_LIMITS: DirectoryLimits = Object.freeze({
   subscriptionTtlMs: 10 * 60_000,
   recordsMax: 1_000_000,
   watchersPerAccountMax: 1_000,
+  watchesPerClientMax: 2_000,
   pendingMax: 100_000,
   seenMax: 100_000,
   attachedMax: 100_000,
@@ -97,6 +100,8 @@ export interface DirectoryStats {
   recordsStored: number;
   recordsRefused: number;
   malformed: number;
+  /** Watches refused because the client watches WATCHES_PER_CLIENT_MAX accounts already. */
+  watchesRefused: number;
   outboxDropped: number;
 }
 
@@ -126,7 +131,7 @@ const encode = (m: WireMessage): Uint8Array => encodeMessage(m, { compressed: tr
 
 /** The directory of one supernode. */
 export class DirectoryNode {
-  readonly stats: DirectoryStats = { lookups: 0, lookupsFound: 0, lookupsFailed: 0, hedged: 0, badRecordsFromPeers: 0, recordsStored: 0, recordsRefused: 0, malformed: 0, outboxDropped: 0 };
+  readonly stats: DirectoryStats = { lookups: 0, lookupsFound: 0, lookupsFailed: 0, hedged: 0, badRecordsFromPeers: 0, recordsStored: 0, recordsRefused: 0, malformed: 0, watchesRefused: 0, outboxDropped: 0 };
   private readonly limits: DirectoryLimits;
   private readonly outbox: BoundedQueue<DirectoryOutgoing>;
   private durations: number[] = [];
@@ -143,6 +148,8 @@ export class DirectoryNode {
   private readonly watchers = new Map<string, Map<MemberId, number>>();
   /** At a client's supernode: account key -> watching clients, and when to renew at the replicas. */
   private readonly watching = new Map<string, { clients: Set<string>; renewAt: number }>();
+  /** At a client's supernode: client -> the account keys it watches (dropped when its session closes). */
+  private readonly watchesOf = new Map<string, Set<string>>();
   /**
    * Records published through this supernode (its clients'), with the replicas they went to: when
    * the membership changes the slot's replicas, the record is put to the new ones at once, so a
@@ -367,6 +374,8 @@ export class DirectoryNode {
     if (!w) return;
     const key = `${r.body.accountKey}/${hex(r.body.deviceId)}`;
     if ((this.noticed.get(key) ?? -1) >= r.body.seq) return;
+    this.noticed.delete(key);
+    if (this.noticed.size >= this.limits.seenMax) this.noticed.delete(this.noticed.keys().next().value as string);
     this.noticed.set(key, r.body.seq);
     for (const c of w.clients) this.send({ client: c }, RecordChanged.toMessage({ record: r.bytes }));
   }
@@ -456,6 +465,17 @@ export class DirectoryNode {
           this.send({ client }, DirectoryError.toMessage({ code: 'USERNAME_INVALID', reason: name.reason }, id));
           break;
         }
+        let mine = this.watchesOf.get(client);
+        if (!mine) {
+          mine = new Set();
+          this.watchesOf.set(client, mine);
+        }
+        if (!mine.has(name.key) && mine.size >= this.limits.watchesPerClientMax) {
+          this.stats.watchesRefused++;
+          this.send({ client }, DirectoryError.toMessage({ code: 'WATCH_LIMIT', reason: `a client watches at most ${this.limits.watchesPerClientMax} users` }, id));
+          break;
+        }
+        mine.add(name.key);
         let w = this.watching.get(name.key);
         if (!w) {
           w = { clients: new Set(), renewAt: now };
@@ -465,7 +485,37 @@ export class DirectoryNode {
         this.subscribeAtReplicas(name.key, now);
         break;
       }
+      case 'unwatch': {
+        const name = checkUsername(m.value.username);
+        if (name.ok) this.unwatch(client, name.key);
+        else this.send({ client }, DirectoryError.toMessage({ code: 'USERNAME_INVALID', reason: name.reason }, id));
+        break;
+      }
     }
+  }
+
+  /** One client stops watching one account. */
+  private unwatch(client: string, accountKey: string): void {
+    const mine = this.watchesOf.get(client);
+    if (!mine?.delete(accountKey)) return;
+    if (mine.size === 0) this.watchesOf.delete(client);
+    const w = this.watching.get(accountKey);
+    if (!w) return;
+    w.clients.delete(client);
+    if (w.clients.size === 0) this.watching.delete(accountKey);
+  }
+
+  /**
+   * A client's session closed: its watches end here (the replicas' subscriptions for accounts no
+   * one watches any more run out at their TTL).
+   */
+  clientClosed(client: string): void {
+    for (const key of [...(this.watchesOf.get(client) ?? [])]) this.unwatch(client, key);
+  }
+
+  /** Accounts watched through this supernode by its clients. */
+  get watchedAccounts(): number {
+    return this.watching.size;
   }
 
   private subscribeAtReplicas(accountKey: string, now: number): void {

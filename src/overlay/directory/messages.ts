@@ -1,7 +1,7 @@
 /**
  * The directory protocol's messages: between supernodes (0x0220-0x022f: records at the slot
  * replicas, slot transfers, presence subscriptions) and between a client and its supernode
- * (0x0230-0x023f: publish, look up, watch). Records travel as their signed bytes
+ * (0x0230-0x023f: publish, look up, watch and unwatch). Records travel as their signed bytes
  * (user-record.ts); every receiver verifies them.
  */
 
@@ -41,6 +41,8 @@ export const Lookup = defineMessage('lookup', 0x0232, { username: field(1, strin
 export const LookupResult = defineMessage('lookup-result', 0x0233, { records: repeated(1, record) });
 /** Client: push me this user's record changes. */
 export const Watch = defineMessage('watch', 0x0234, { username: field(1, string({ minBytes: 1, maxBytes: 256 })) });
+/** Client: stop pushing me this user's record changes. */
+export const Unwatch = defineMessage('unwatch', 0x0235, { username: field(1, string({ minBytes: 1, maxBytes: 256 })) });
 /** Client: some supernodes I could attach to (max 0: just an answer, a liveness probe). */
 export const ListSupernodes = defineMessage('list-supernodes', 0x0236, { max: field(1, uint({ max: 50 })) });
 /** Supernode certificates (the client checks them against the CA and takes their endpoints). */
@@ -51,4 +53,4 @@ export const DirectoryError = defineMessage('directory-error', 0x023f, { code: f
 /** What supernodes send each other. */
 export const DIRECTORY_PEER_PROTOCOL = defineProtocol('directory-peer', [RecordPut, RecordPutResult, RecordGet, RecordSet, SlotPull, SlotRecords, Subscribe, RecordChanged, DirectoryError] as const);
 /** What a client sends its supernode. */
-export const DIRECTORY_CLIENT_PROTOCOL = defineProtocol('directory-client', [Publish, Lookup, Watch, ListSupernodes] as const);
+export const DIRECTORY_CLIENT_PROTOCOL = defineProtocol('directory-client', [Publish, Lookup, Watch, Unwatch, ListSupernodes] as const);
