@@ -45,8 +45,15 @@ export const MEMBERSHIP_SAVE_MS = 30_000;
  */
 export const STRANGER_WAIT_MS = 10_000;
 export const STRANGER_MESSAGES_MAX = 4_096;
-/** How long a graceful shutdown waits for its hand-over and leave messages to go out. */
-export const SHUTDOWN_FLUSH_MS = 300;
+/**
+ * A graceful shutdown waits until its hand-over and leave messages have left (their sessions'
+ * handshakes done), at most this long (a peer that does not answer its handshake is given up).
+ */
+export const SHUTDOWN_FLUSH_MAX_MS = 3_000;
+/** While waiting, the queue is looked at this often. */
+const SHUTDOWN_FLUSH_POLL_MS = 10;
+/** Once sealed, datagrams are given this long to leave the socket before it closes. */
+const SHUTDOWN_SOCKET_SETTLE_MS = 20;
 
 
 /** How a supernode starts. */
@@ -361,7 +368,11 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       if (timer) clearTimeout(timer);
       clearInterval(saver);
       // The hand-over and leave go out on sessions that may still need a handshake.
-      await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS));
+      const flushEnd = Date.now() + SHUTDOWN_FLUSH_MAX_MS;
+      const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+      while (udpEndpoint.waitingPayloads > 0 && Date.now() < flushEnd) await pause(SHUTDOWN_FLUSH_POLL_MS);
+      await pause(SHUTDOWN_SOCKET_SETTLE_MS);
+      log.info({ event: 'handed-over', ms: Date.now() - at, unsent: udpEndpoint.waitingPayloads }, 'hand-over sent');
       state.saveMembers(membership.table.snapshot());
       state.close();
       offlineStorage.close();

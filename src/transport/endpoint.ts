@@ -182,6 +182,13 @@ export class SessionEndpoint {
     return this.sessions.size;
   }
 
+  /** Payloads waiting for their sessions' keys (a driver about to close waits for none). */
+  get waitingPayloads(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) n += s.queued.length;
+    return n;
+  }
+
   /** The peer's address of a session, if it exists. */
   addressOf(session: number): PeerAddress | null {
     return this.sessions.get(session)?.address ?? null;

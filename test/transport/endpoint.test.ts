@@ -102,8 +102,10 @@ describe('SessionEndpoint: handshake and transport', () => {
     const client = net.add('client', 2);
     const id = client.endpoint.connect(server.publicKey, 'server', net.now);
     for (const m of ['one', 'two', 'three']) client.endpoint.send(id, Buffer.from(m), net.now);
+    assert.equal(client.endpoint.waitingPayloads, 3, 'waiting for keys');
     net.run();
     assert.deepEqual(net.eventsOf('server', 'message').map(text), ['one', 'two', 'three']);
+    assert.equal(client.endpoint.waitingPayloads, 0, 'all sent');
   });
 
   test('a lost initiation is retransmitted with backoff (a fresh initiation each time)', () => {

@@ -14,6 +14,9 @@
  *   hands them to the members of its blocks.
  * - Anti-entropy: every `antiEntropyMs` a member compares per-bucket digests of its table with a
  *   random member and pulls what it lacks, so a lost batch is repaired within a period.
+ * - Joins: the member asked answers with the entries of a few members; the joiner asks each of
+ *   them for the summaries of one digest bucket and pulls that bucket's entries from it, so no
+ *   one member sends a whole table (about 230 bytes per member) for every join it answers.
  */
 
 import { BoundedQueue } from '../../util/bounded-queue.js';
@@ -21,6 +24,11 @@ import { encodeMessage, decodeMessage, type WireMessage } from '../../wire/index
 import type { MemberId, RingCache } from '../ring.js';
 import { Ack, Batch, Digest, Entries, EVENTS_PER_MESSAGE_MAX, Join, MEMBERSHIP_PROTOCOL, Ping, PingReq, Pull, Report, Summary, SUMMARIES_PER_MESSAGE_MAX } from './messages.js';
 import { type CertificateCheck, DIGEST_BUCKETS, type MemberEntry, type MemberEvent, MembershipTable } from './table.js';
+
+/** Entries sent with a join's summary: the members a joiner can pull the rest from. */
+export const JOIN_SAMPLE_ENTRIES = 16;
+/** Rounds of pulls after a join for entries that did not come. */
+const JOIN_FILL_ATTEMPTS = 4;
 
 /** Timers and limits, with their wall-time meaning. */
 export interface MembershipLimits {
@@ -138,6 +146,8 @@ export class MembershipMember {
   private changes: MemberEvent[] = [];
   /** Batches sent down the tree and not yet acknowledged, by seq. */
   private readonly batchesOut = new Map<number, { target: MemberId; events: MemberEvent[]; sub: readonly MemberId[]; bound: MemberId; deadline: number; attempt: number }>();
+  /** After a join: the entries pulled and not yet here, pulled again (from other members) at `retryAt`. */
+  private joinFill: { buckets: Set<number>; want: Map<MemberId, { incarnation: number; kind: MemberEvent['kind'] }>; retryAt: number; attempts: number } | null = null;
   /** Events reported to a leader, until they come back in a batch (else spread by this member). */
   private readonly awaiting = new Map<string, { event: MemberEvent; deadline: number }>();
 
@@ -380,7 +390,10 @@ export class MembershipMember {
         const e: MemberEvent = { kind: 'alive', id: unhex(from), incarnation: m.value.incarnation, certificate: m.value.certificate };
         if (!this.table.certificateOk(m.value.certificate, from, now)) break;
         if (this.applyLocal(e, now)) this.report([e], now);
-        this.sendChunks(from, this.table.events(), (chunk) => Entries.toMessage({ events: chunk }));
+        const alive = this.table.alive().filter((x) => x !== from);
+        const sample = new Set<MemberId>([this.id]);
+        while (sample.size < Math.min(JOIN_SAMPLE_ENTRIES, alive.length)) sample.add(alive[this.random.below(alive.length)] as MemberId);
+        this.send(from, Summary.toMessage({ items: [], reply: 0, buckets: [], join: 1, entries: this.table.events(sample) }));
         break;
       }
       case 'entries':
@@ -394,8 +407,17 @@ export class MembershipMember {
         break;
       }
       case 'summary': {
-        const want = m.value.items.filter((s) => this.table.wants(hex(s.id), s.incarnation, s.kind)).map((s) => s.id);
-        for (let i = 0; i < want.length; i += EVENTS_PER_MESSAGE_MAX) this.send(from, Pull.toMessage({ ids: want.slice(i, i + EVENTS_PER_MESSAGE_MAX) }));
+        for (const e of m.value.entries) this.applyLocal(e, now);
+        if (m.value.join === 1) {
+          if (this.state === 'joining') this.startFill(from, now);
+          break;
+        }
+        const want = m.value.items.filter((s) => this.table.wants(hex(s.id), s.incarnation, s.kind));
+        if (this.joinFill && m.value.reply === 0) {
+          for (const b of m.value.buckets) this.joinFill.buckets.delete(b);
+          for (const w of want) this.joinFill.want.set(hex(w.id), { incarnation: w.incarnation, kind: w.kind });
+        }
+        for (let i = 0; i < want.length; i += EVENTS_PER_MESSAGE_MAX) this.send(from, Pull.toMessage({ ids: want.slice(i, i + EVENTS_PER_MESSAGE_MAX).map((w) => w.id) }));
         if (m.value.reply === 1) this.sendSummary(from, m.value.buckets, 0);
         break;
       }
@@ -405,9 +427,45 @@ export class MembershipMember {
     }
   }
 
+  /**
+   * Joined: asks the members it now knows for the table, one digest bucket of summaries from each
+   * (and pulls each bucket's entries from the member that summarised it), so the table comes from
+   * many members rather than all from the one asked.
+   */
+  private startFill(bootstrap: MemberId, now: number): void {
+    this.state = 'member';
+    this.joinFill = { buckets: new Set(Array.from({ length: DIGEST_BUCKETS }, (_, i) => i)), want: new Map(), retryAt: now + this.limits.joinRetryMs, attempts: 0 };
+    this.askBuckets([...this.joinFill.buckets], bootstrap);
+  }
+
+  /** Asks for the summaries of `buckets`, each bucket from another alive member (`fallback` when none is known). */
+  private askBuckets(buckets: readonly number[], fallback: MemberId): void {
+    const sources = this.table.alive().filter((x) => x !== this.id);
+    const first = this.random.below(Math.max(1, sources.length));
+    buckets.forEach((b, k) => this.send(sources[(first + k) % sources.length] ?? fallback, Summary.toMessage({ items: [], reply: 1, buckets: [b], entries: [] })));
+  }
+
+  /** After a join: asks again, elsewhere, for buckets and entries that did not come (at most JOIN_FILL_ATTEMPTS rounds; anti-entropy repairs the rest). */
+  private refill(now: number): void {
+    const f = this.joinFill;
+    if (!f || now < f.retryAt) return;
+    for (const [id, w] of f.want) if (!this.table.wants(id, w.incarnation, w.kind)) f.want.delete(id);
+    if ((f.buckets.size === 0 && f.want.size === 0) || ++f.attempts >= JOIN_FILL_ATTEMPTS) {
+      this.joinFill = null;
+      return;
+    }
+    f.retryAt = now + this.limits.joinRetryMs;
+    const fallback = this.bootstrap[0] ?? this.id;
+    this.askBuckets([...f.buckets], fallback);
+    const sources = this.table.alive().filter((x) => x !== this.id);
+    const ids = [...f.want.keys()].map(unhex);
+    const first = this.random.below(Math.max(1, sources.length));
+    for (let i = 0, k = first; i < ids.length; i += EVENTS_PER_MESSAGE_MAX, k++) this.send(sources[k % sources.length] ?? fallback, Pull.toMessage({ ids: ids.slice(i, i + EVENTS_PER_MESSAGE_MAX) }));
+  }
+
   private sendSummary(to: MemberId, buckets: number[], reply: 0 | 1): void {
     const items = this.table.summaries(buckets);
-    for (let i = 0; i < Math.max(1, items.length); i += SUMMARIES_PER_MESSAGE_MAX) this.send(to, Summary.toMessage({ items: items.slice(i, i + SUMMARIES_PER_MESSAGE_MAX), reply, buckets }));
+    for (let i = 0; i < Math.max(1, items.length); i += SUMMARIES_PER_MESSAGE_MAX) this.send(to, Summary.toMessage({ items: items.slice(i, i + SUMMARIES_PER_MESSAGE_MAX), reply, buckets, entries: [] }));
   }
 
   /** The members this one watches: its successors in id order. */
@@ -423,6 +481,7 @@ export class MembershipMember {
   handleTimeout(now: number): void {
     if (this.state === 'left') return;
     if (this.state === 'joining' && now >= this.joinRetryAt) this.sendJoin(now);
+    this.refill(now);
     for (const [seq, r] of this.relayed) if (r.deadline < now) this.relayed.delete(seq);
     if (this.probe && now >= this.probe.deadline) {
       const p = this.probe;
@@ -493,6 +552,7 @@ export class MembershipMember {
     if (this.state === 'left') return null;
     const ds: number[] = [this.nextAntiEntropyAt];
     if (this.state === 'joining') ds.push(this.joinRetryAt);
+    if (this.joinFill) ds.push(this.joinFill.retryAt);
     // The next probe waits for the one outstanding (each deadline listed must be acted on when reached).
     if (this.probe) ds.push(this.probe.deadline);
     else if (this.state === 'member') ds.push(this.nextProbeAt);

@@ -12,7 +12,7 @@ export type MemberEventKind = (typeof MEMBER_EVENT_KINDS)[number];
 
 /** Events per message (a batch or a table chunk stays far below a datagram's 65,000 bytes). */
 export const EVENTS_PER_MESSAGE_MAX = 100;
-/** Summaries per message (ids with incarnation and state). */
+/** Summaries per message (ids with incarnation and state): 4 objects each, below the decoder's 4,096 objects. */
 export const SUMMARIES_PER_MESSAGE_MAX = 1000;
 
 const memberId = bytes(32);
@@ -40,7 +40,15 @@ export const Entries = defineMessage('entries', 0x0216, { events: repeated(1, me
 /** A digest of the table per bucket of ids (first 4 bits), for anti-entropy. */
 export const Digest = defineMessage('digest', 0x0217, { buckets: repeated(1, bytes(8)) });
 /** What this member holds in the buckets whose digests differed. */
-export const Summary = defineMessage('summary', 0x0218, { items: repeated(1, summary), reply: optional(2, uint({ max: 1 })), buckets: field(3, uintList({ max: 15, maxItems: 16 })) });
+export const Summary = defineMessage('summary', 0x0218, {
+  items: repeated(1, summary),
+  reply: optional(2, uint({ max: 1 })),
+  buckets: field(3, uintList({ max: 15, maxItems: 16 })),
+  /** The answer to a join (no items): `entries` names members the joiner asks for the table's buckets. */
+  join: optional(4, uint({ max: 1 })),
+  /** With a join's answer: entries of a few members (the one answering included). */
+  entries: repeated(5, memberEvent),
+});
 /** Asks for the entries of these ids. */
 export const Pull = defineMessage('pull', 0x0219, { ids: repeated(1, memberId) });
 
