@@ -12,8 +12,9 @@
  * counting only clients whose own supernode survived (the others reattach elsewhere: the client
  * library's job).
  *
- * Last, lookups per second through one real `parley supernode` process, from concurrent clients
- * on their own secure sessions over UDP on 127.0.0.1.
+ * Then lookups per second through one real `parley supernode` process, from concurrent clients
+ * on their own secure sessions over UDP on 127.0.0.1; last, how fast a client's attachment moves
+ * off a killed supernode (attach-failover.ts).
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,6 +34,7 @@ import { DirectoryClient } from '../src/overlay/directory/client.js';
 import { signUserRecord } from '../src/overlay/user-record.js';
 import { MembershipSim, type SimSupernode } from '../src/sim/membership-sim.js';
 import { initSupernodeKey, SUPERNODE_CERT_FILE } from '../src/supernode/identity.js';
+import { measureFailover, type FailoverFigures } from './attach-failover.js';
 import { freePort } from './free-port.js';
 import { OverlaySim, type LookupOutcome, type SimClient } from '../src/sim/overlay-sim.js';
 import { Prng } from '../src/util/prng.js';
@@ -70,6 +72,8 @@ export interface DirectoryBenchReport {
   };
   /** Lookups through one real supernode process. */
   process: { lookupsPerSecond: number; p50Ms: number; p99Ms: number; failed: number; concurrency: number; seconds: number };
+  /** A client's attachment moving off killed supernode processes (null: skipped). */
+  failover: FailoverFigures | null;
 }
 
 /** Latency and success of a set of lookups. */
@@ -91,6 +95,8 @@ export interface DirectoryBenchOptions {
   seed?: number;
   /** Skip the lookup measurement (tests of the membership part). */
   skipLookups?: boolean;
+  /** Skip the failover measurement (tests). */
+  skipFailover?: boolean;
   /** Seconds and clients of the lookups through one supernode process. */
   processSeconds?: number;
   processConcurrency?: number;
@@ -297,6 +303,7 @@ export async function runDirectoryBench(options: DirectoryBenchOptions = {}): Pr
   const round = (x: number): number => Math.round(x);
   const lookups = options.skipLookups === true ? null : measureLookups(seed, progress);
   const processFigures = await measureProcessLookups(options.processSeconds ?? 3, options.processConcurrency ?? 8, progress);
+  const failover = options.skipFailover === true ? null : await measureFailover(progress);
   return {
     node: process.version,
     membership: {
@@ -315,5 +322,6 @@ export async function runDirectoryBench(options: DirectoryBenchOptions = {}): Pr
     },
     lookups: lookups ?? { supernodes: 0, clients: 0, oneWayDelayMs: 0, steady: EMPTY_FIGURES, afterTenPercentCrash: EMPTY_FIGURES, afterRecovery: EMPTY_FIGURES },
     process: processFigures,
+    failover,
   };
 }

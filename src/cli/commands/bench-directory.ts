@@ -69,6 +69,7 @@ export function addBenchDirectoryCommand(bench: Command, io: CliIo, moduleUrl: U
             ] as const
           ).map(([what, f]) => `  ${what.padEnd(20)} ${f.lookups} lookups, success ${(100 * f.success).toFixed(2)}%, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, ${f.hedged} hedged`),
           `through one supernode process: ${r.process.lookupsPerSecond} lookups/s from ${r.process.concurrency} clients over ${r.process.seconds} s, p50 ${r.process.p50Ms} ms, p99 ${r.process.p99Ms} ms, ${r.process.failed} failed`,
+          ...(r.failover ? [`attachment failover (${r.failover.supernodes} supernode processes, one of two attached killed): ${r.failover.ms.join(', ')} ms (target <= ${r.failover.targetMs})`] : []),
         ].join('\n') + '\n',
       );
     });
