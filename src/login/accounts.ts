@@ -71,7 +71,7 @@ export function renewalMessage(certificate: Uint8Array, requestedAt: number): Ui
 }
 
 /** Why a request was refused. */
-export type LoginRefusal = 'USERNAME_INVALID' | 'USERNAME_TAKEN' | 'RATE_LIMITED' | 'LOGIN_FAILED' | 'DEVICE_REVOKED' | 'BAD_REQUEST' | 'NOT_OPEN' | 'NOT_REACHABLE';
+export type LoginRefusal = 'USERNAME_INVALID' | 'USERNAME_TAKEN' | 'RATE_LIMITED' | 'LOGIN_FAILED' | 'DEVICE_REVOKED' | 'BAD_REQUEST' | 'NOT_OPEN' | 'NOT_REACHABLE' | 'PROBE_UNAVAILABLE';
 
 /** A refusal, with a sentence and (RATE_LIMITED) when to try again. */
 export interface Refused {

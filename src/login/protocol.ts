@@ -39,7 +39,7 @@ export const ListDevices = defineMessage('list-devices', 0x011c, {});
 export const RevokeDevice = defineMessage('revoke-device', 0x011d, { deviceId: field(1, bytes(16)) });
 const deviceEntry = struct({ deviceId: field(1, bytes(16)), createdAt: field(2, uint()), revokedAt: optional(3, uint()) });
 export const Devices = defineMessage('devices', 0x011e, { devices: repeated(1, deviceEntry) });
-export const LOGIN_ERROR_CODES = ['USERNAME_INVALID', 'USERNAME_TAKEN', 'RATE_LIMITED', 'LOGIN_FAILED', 'DEVICE_REVOKED', 'BAD_REQUEST', 'NOT_OPEN', 'NOT_REACHABLE'] as const;
+export const LOGIN_ERROR_CODES = ['USERNAME_INVALID', 'USERNAME_TAKEN', 'RATE_LIMITED', 'LOGIN_FAILED', 'DEVICE_REVOKED', 'BAD_REQUEST', 'NOT_OPEN', 'NOT_REACHABLE', 'PROBE_UNAVAILABLE'] as const;
 export const LoginError = defineMessage('login-error', 0x011f, {
   code: field(1, enumeration(LOGIN_ERROR_CODES)),
   reason: field(2, string({ maxBytes: 512 })),
@@ -176,7 +176,13 @@ export class LoginDispatcher {
         } catch (e) {
           return this.error(id, 'BAD_REQUEST', e instanceof SupernodeCertificateError ? e.message : 'bad request');
         }
-        if (!(await this.openSupernodes.probe(peerKey, m.value.endpoints))) return this.error(id, 'NOT_REACHABLE', 'a session from another vantage point did not reach this key at any of those endpoints');
+        let reachable: boolean;
+        try {
+          reachable = await this.openSupernodes.probe(peerKey, m.value.endpoints);
+        } catch (e) {
+          return this.error(id, 'PROBE_UNAVAILABLE', `the reachability check could not be made: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300));
+        }
+        if (!reachable) return this.error(id, 'NOT_REACHABLE', 'a session from another vantage point did not reach this key at any of those endpoints');
         return this.reply(SupernodeIssued.toMessage({ certificate }, id));
       }
       case 'get-revocations':

@@ -5,7 +5,7 @@
  * 0600, on first start).
  */
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,6 +19,7 @@ import { LoginService, type LoginLimits } from './accounts.js';
 import { CA_KEY_FILE, LOGIN_SERVER_KEY_FILE, NETWORK_FILE, readSecretKey, SECRET_FILE_MODE } from './key-files.js';
 import { readNetworkFile } from './network-file.js';
 import { LoginDispatcher, type OpenSupernodes } from './protocol.js';
+import { probeViaAny, type Prober } from './prober.js';
 import type { LoginStore } from './store/login-store.js';
 
 /** The OPAQUE setup's file in a network directory. */
@@ -67,6 +68,8 @@ export interface LoginServerOptions {
   readonly onError?: (e: Error) => void;
   /** Open mode: certify supernodes that prove a reachable address (null or absent: managed mode only). */
   readonly openSupernodes?: OpenSupernodes | null;
+  /** Open mode: supernodes on other hosts that probe for this server (replacing `openSupernodes.probe`). */
+  readonly probers?: readonly Prober[];
 }
 
 /**
@@ -80,7 +83,9 @@ export async function startLoginServer(options: LoginServerOptions): Promise<Run
   const staticKey = DH_25519.keyPairFrom(readSecretKey(join(options.directory, LOGIN_SERVER_KEY_FILE), 'parley-noise-static'));
   await options.store.migrate();
   const service = new LoginService({ store: options.store, ca, network: network.name, opaqueSetup: await opaqueSetupOf(options.directory), ...(options.limits ? { limits: options.limits } : {}) });
-  const dispatcher = new LoginDispatcher(service, options.store, ca, network.name, options.openSupernodes ?? null);
+  const probers = options.probers ?? [];
+  const open = options.openSupernodes && probers.length > 0 ? { ...options.openSupernodes, probe: (key: Uint8Array, endpoints: readonly string[]) => probeViaAny(probers, staticKey, key, endpoints, (n) => randomInt(n)) } : (options.openSupernodes ?? null);
+  const dispatcher = new LoginDispatcher(service, options.store, ca, network.name, open);
   const newEndpoint = (): SessionEndpoint => new SessionEndpoint({ staticKey, random: (n) => new Uint8Array(randomBytes(n)) });
   const onError = options.onError;
 

@@ -6,7 +6,8 @@
 import { Hello } from './offline/messages.js';
 
 /** The services, and whether their messages come from other supernodes or from clients. */
-export type SupernodeRoute = 'membership' | 'directory-peer' | 'offline-peer' | 'hello' | 'offline-client' | 'directory-client';
+/** `probe`: the login server asks this supernode to probe a would-be supernode (open mode). */
+export type SupernodeRoute = 'membership' | 'directory-peer' | 'offline-peer' | 'hello' | 'offline-client' | 'directory-client' | 'probe';
 
 const ROUTES: readonly (readonly [number, number, SupernodeRoute])[] = [
   [0x0210, 0x021f, 'membership'],
@@ -15,6 +16,7 @@ const ROUTES: readonly (readonly [number, number, SupernodeRoute])[] = [
   [Hello.command, Hello.command, 'hello'],
   [0x0238, 0x023e, 'offline-client'],
   [0x0230, 0x0237, 'directory-client'],
+  [0x0240, 0x0241, 'probe'],
 ];
 
 /** The service for `command`, or null for a command no supernode takes. */

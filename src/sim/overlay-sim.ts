@@ -78,6 +78,10 @@ export class SimSupernodeNode implements SimNode {
       case 'directory-client':
       case null:
         this.directory.handleClient(from, bytes, now);
+        break;
+      case 'probe':
+        // Simulated supernodes probe for no login server.
+        break;
     }
   }
 

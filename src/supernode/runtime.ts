@@ -19,6 +19,8 @@ import type { Logger } from 'pino';
 
 import { verifyCertificate } from '../login/certificate.js';
 import { parseServerEndpoint, type NetworkFile } from '../login/network-file.js';
+import { PROBE_ENDPOINTS_MAX, PROBE_PROTOCOL, PROBES_IN_FLIGHT_MAX, ProbeResult } from '../login/prober.js';
+import { probeReachable } from '../login/reachability.js';
 import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/directory-node.js';
 import { MembershipMember, type MembershipLimits } from '../overlay/membership/member.js';
 import { answerHello } from '../overlay/offline/hello.js';
@@ -261,6 +263,8 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
         offline.handleClient(client, identities.get(client) ?? null, e.payload, now);
       } else if (route === 'directory-client') {
         directory.handleClient(client, e.payload, now);
+      } else if (route === 'probe') {
+        probe(client, remote, decoded.value);
       } else {
         drop('unexpected_command');
       }
@@ -268,6 +272,41 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       log.error({ err }, 'message handling failed');
     }
     drain();
+  };
+
+  /**
+   * Open mode's second vantage point: a login server of this network asks this supernode to
+   * reach a would-be supernode's key at its endpoints (src/login/prober.ts).
+   */
+  const loginServerKeys = new Set(o.network.loginServers.map((l) => l.staticKey));
+  let probesInFlight = 0;
+  const probe = (client: string, remote: MemberId, m: WireMessage): void => {
+    const answer = (reachable: boolean, code: string): void => sendClient(client, encodeMessage(ProbeResult.toMessage({ reachable: reachable ? 1 : 0, code }, m.requestId), { compressed: true }));
+    const r = PROBE_PROTOCOL.decode(m);
+    if (!r.ok || r.value.value.endpoints.length > PROBE_ENDPOINTS_MAX) {
+      drop('malformed_message');
+      return answer(false, 'BAD_REQUEST');
+    }
+    if (!loginServerKeys.has(remote)) {
+      drop('probe_not_from_login_server');
+      return answer(false, 'NOT_ALLOWED');
+    }
+    if (probesInFlight >= PROBES_IN_FLIGHT_MAX) {
+      drop('probe_busy');
+      return answer(false, 'BUSY');
+    }
+    probesInFlight++;
+    const { key, endpoints } = r.value.value;
+    void probeReachable(key, endpoints)
+      .then((ok) => {
+        log.info({ event: 'probe', key: hex(key).slice(0, 16), endpoints, reachable: ok }, 'probed for the login server');
+        answer(ok, 'OK');
+      })
+      .catch((err: unknown) => {
+        log.warn({ err }, 'probe failed');
+        answer(false, 'PROBE_FAILED');
+      })
+      .finally(() => probesInFlight--);
   };
 
   /** A client names itself with its device certificate; the certificate's Noise key must be the session's. */

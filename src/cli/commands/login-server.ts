@@ -1,6 +1,6 @@
 /**
  * `parley login-server --network DIR [--listen HOST:PORT] [--tcp-port PORT | --no-tcp]
- * [--limit NAME=VALUE]... [--open-supernodes] [--db sqlite:PATH | postgres://...]`:
+ * [--limit NAME=VALUE]... [--open-supernodes [--prober KEY@udp:HOST:PORT]...] [--db sqlite:PATH | postgres://...]`:
  * run the network's login server until SIGINT or SIGTERM.
  */
 
@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../../login/accounts.js';
+import { parseServerEndpoint } from '../../login/network-file.js';
+import type { Prober } from '../../login/prober.js';
 import { probeReachable } from '../../login/reachability.js';
 import { startLoginServer } from '../../login/server.js';
 import type { LoginStore } from '../../login/store/login-store.js';
@@ -42,6 +44,13 @@ function collectLimit(text: string, limits: Partial<Record<keyof LoginLimits, nu
   return { ...limits, [name]: value };
 }
 
+function proberOption(text: string, previous: Prober[]): Prober[] {
+  const m = /^([0-9a-f]{64})@(.+)$/.exec(text);
+  const e = m ? parseServerEndpoint(m[2] as string) : null;
+  if (!m || e?.transport !== 'udp') throw new InvalidArgumentError("Expected KEY@udp:HOST:PORT (64 hex digits of the prober supernode's Noise key).");
+  return [...previous, { key: new Uint8Array(Buffer.from(m[1] as string, 'hex')), addresses: [e] }];
+}
+
 /** Adds `login-server`. */
 export function addLoginServerCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -52,9 +61,11 @@ export function addLoginServerCommand(program: Command, io: CliIo): void {
     .option('--tcp-port <port>', 'listen on TCP on this port instead (for example 443, for networks that block UDP)')
     .option('--no-tcp', 'UDP only')
     .option('--limit <name=value>', `set a named limit (repeatable): ${Object.keys(DEFAULT_LOGIN_LIMITS).join(', ')}`, collectLimit, {})
-    .option('--open-supernodes', 'open mode: certify any supernode that proves its address is reachable (checked from another socket)')
+    .option('--open-supernodes', 'open mode: certify any supernode that proves its address is reachable (checked from another socket, or by --prober)')
+    .option('--prober <key@udp:host:port>', 'open mode: a supernode on another host that checks reachability for this server (repeatable; tried in turn)', proberOption, [])
     .option('--db <url>', 'sqlite:PATH (default: DIR/login.db) or postgres://user:password@host:port/database')
-    .action(async (opts: { network: string; listen?: string; tcpPort?: string; tcp: boolean; db?: string; limit: Partial<Record<keyof LoginLimits, number>>; openSupernodes?: boolean }) => {
+    .action(async (opts: { network: string; listen?: string; tcpPort?: string; tcp: boolean; db?: string; limit: Partial<Record<keyof LoginLimits, number>>; openSupernodes?: boolean; prober: Prober[] }) => {
+      if (opts.prober.length > 0 && opts.openSupernodes !== true) throw new CliError('--prober needs --open-supernodes', EXIT_USAGE, commandPath(cmd));
       const listen = parseEndpoint(opts.listen ?? DEFAULT_LISTEN);
       if (!listen) throw new CliError(`--listen ${JSON.stringify(opts.listen)} is not host:port`, EXIT_USAGE, commandPath(cmd));
       let tcpPort: number | null | undefined = opts.tcp ? undefined : null;
@@ -71,7 +82,7 @@ export function addLoginServerCommand(program: Command, io: CliIo): void {
       }
       let server;
       try {
-        server = await startLoginServer({ directory: opts.network, host: listen.host, port: listen.port, tcpPort, store, limits: opts.limit, openSupernodes: opts.openSupernodes === true ? { probe: (key, endpoints) => probeReachable(key, endpoints), validityMs: OPEN_SUPERNODE_VALIDITY_MS } : null, onError: (e) => io.stderr.write(`parley: login server: ${e.message}\n`) });
+        server = await startLoginServer({ directory: opts.network, host: listen.host, port: listen.port, tcpPort, store, limits: opts.limit, openSupernodes: opts.openSupernodes === true ? { probe: (key, endpoints) => probeReachable(key, endpoints), validityMs: OPEN_SUPERNODE_VALIDITY_MS } : null, probers: opts.prober, onError: (e) => io.stderr.write(`parley: login server: ${e.message}\n`) });
       } catch (e) {
         throw new CliError(`cannot start the login server: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
       }
