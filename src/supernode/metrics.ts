@@ -1,7 +1,7 @@
 /**
  * The supernode's Prometheus metrics (prom-client), read from the components' own counters when
  * scraped: sessions, lookups and their latency, records and slots held, membership size, drops
- * by reason, STUN answers.
+ * by reason, STUN answers, watched accounts.
  */
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export interface SupernodeReadings {
   sessions(): { udp: number; tcp: number };
   membership(): { alive: number; entries: number };
-  directory(): { records: number; slots: number; lookups: number; found: number; failed: number; hedged: number };
+  directory(): { records: number; slots: number; lookups: number; found: number; failed: number; hedged: number; watched: number };
   offline(): { messages: number; bytes: number };
   /** Dropped packets and messages by reason, counted since start. */
   drops(): Record<string, number>;
@@ -41,6 +41,9 @@ export function supernodeMetrics(r: SupernodeReadings): Registry {
   } });
   new Gauge({ name: 'parley_slots_held', help: 'Directory slots this supernode holds a copy of', registers: [registry], collect() {
     this.set(r.directory().slots);
+  } });
+  new Gauge({ name: 'parley_watched_accounts', help: "Accounts this supernode's clients watch (presence subscriptions held at the replicas for them)", registers: [registry], collect() {
+    this.set(r.directory().watched);
   } });
   new Gauge({ name: 'parley_offline_messages', help: 'Offline messages stored', registers: [registry], collect() {
     this.set(r.offline().messages);

@@ -338,7 +338,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
     const registry = supernodeMetrics({
       sessions: () => ({ udp: udpEndpoint.sessionCount, tcp: tcpEndpoint.sessionCount }),
       membership: () => ({ alive: membership.table.alive().length, entries: membership.table.size }),
-      directory: () => ({ records: directory.size, slots: directory.slotsHeld, lookups: directory.stats.lookups, found: directory.stats.lookupsFound, failed: directory.stats.lookupsFailed, hedged: directory.stats.hedged }),
+      directory: () => ({ records: directory.size, slots: directory.slotsHeld, lookups: directory.stats.lookups, found: directory.stats.lookupsFound, failed: directory.stats.lookupsFailed, hedged: directory.stats.hedged, watched: directory.watchedAccounts }),
       offline: () => offline.size(),
       drops: () => ({
         ...drops,
@@ -349,6 +349,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
         bad_record_from_peer: directory.stats.badRecordsFromPeers,
         stun_malformed: Object.values(stun.stats.dropped).reduce((a, b) => a + (b ?? 0), 0),
         tcp_refused: tcp?.stats.refused ?? 0,
+        watch_refused: directory.stats.watchesRefused,
       }),
       stunAnswered: () => stun.stats.answered,
       takeLookupDurationsMs: () => directory.takeLookupDurations(),

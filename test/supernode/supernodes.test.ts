@@ -112,7 +112,7 @@ describe('five supernode processes on loopback', () => {
     await reader.close();
 
     const metrics = await (await fetch(`http://${(nodes[3] as Node).admin}/metrics`)).text();
-    for (const name of ['parley_sessions', 'parley_lookups_total', 'parley_lookup_duration_seconds_bucket', 'parley_records_held', 'parley_slots_held', 'parley_membership_size', 'parley_offline_messages', 'parley_dropped_total']) assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
+    for (const name of ['parley_sessions', 'parley_lookups_total', 'parley_lookup_duration_seconds_bucket', 'parley_records_held', 'parley_slots_held', 'parley_watched_accounts', 'parley_membership_size', 'parley_offline_messages', 'parley_dropped_total']) assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
     assert.match(metrics, /^parley_lookups_total\{outcome="found"\} [1-9]/m);
     assert.match(metrics, /^parley_membership_size 4$/m);
     // Slot pulls sent by a joining supernode before its alive event arrived were held, not dropped.
