@@ -7,7 +7,7 @@ import { Hello } from './offline/messages.js';
 
 /** The services, and whether their messages come from other supernodes or from clients. */
 /** `probe`: the login server asks this supernode to probe a would-be supernode (open mode). */
-export type SupernodeRoute = 'membership' | 'directory-peer' | 'offline-peer' | 'hello' | 'offline-client' | 'directory-client' | 'probe';
+export type SupernodeRoute = 'membership' | 'directory-peer' | 'offline-peer' | 'hello' | 'offline-client' | 'directory-client' | 'probe' | 'forward-peer' | 'forward-client';
 
 const ROUTES: readonly (readonly [number, number, SupernodeRoute])[] = [
   [0x0210, 0x021f, 'membership'],
@@ -17,6 +17,8 @@ const ROUTES: readonly (readonly [number, number, SupernodeRoute])[] = [
   [0x0238, 0x023e, 'offline-client'],
   [0x0230, 0x0237, 'directory-client'],
   [0x0240, 0x0241, 'probe'],
+  [0x0250, 0x0257, 'forward-peer'],
+  [0x0258, 0x025f, 'forward-client'],
 ];
 
 /** The service for `command`, or null for a command no supernode takes. */

@@ -11,6 +11,8 @@ import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/direct
 import { DirectoryError, Lookup, LookupResult, Publish, Published, RecordChanged, RecordSet, Unwatch, Watch } from '../overlay/directory/messages.js';
 import type { MembershipMember, MembershipLimits } from '../overlay/membership/member.js';
 import { MemoryOfflineStorage } from '../overlay/offline/memory-storage.js';
+import { ForwardNode } from '../overlay/forward/forward-node.js';
+import { Forward, Forwarded, ForwardResult } from '../overlay/forward/messages.js';
 import { answerHello } from '../overlay/offline/hello.js';
 import { Hello, OfflineAck, OfflineFetch, OfflineMessages, OfflineSend, OfflineSent } from '../overlay/offline/messages.js';
 import { OfflineNode, type ClientIdentity, type OfflineLimits } from '../overlay/offline/offline-node.js';
@@ -34,6 +36,8 @@ export class SimSupernodeNode implements SimNode {
 
   /** Client id -> who it said it is (hello with a device certificate from the CA). */
   private readonly identities = new Map<string, ClientIdentity>();
+  /** Forwarding between devices, to the clients identified here. */
+  readonly forward: ForwardNode;
 
   constructor(
     readonly membership: MembershipMember,
@@ -42,6 +46,9 @@ export class SimSupernodeNode implements SimNode {
     private readonly caPublicKey: Uint8Array,
   ) {
     this.id = membership.id;
+    this.forward = new ForwardNode(membership.id, membership.table, (account, device) =>
+      [...this.identities].filter(([, who]) => who.accountKey === account && Buffer.from(who.deviceId).equals(device)).map(([client]) => client),
+    );
   }
 
   private hello(client: string, bytes: Uint8Array, now: number): void {
@@ -82,6 +89,12 @@ export class SimSupernodeNode implements SimNode {
       case 'probe':
         // Simulated supernodes probe for no login server.
         break;
+      case 'forward-peer':
+        this.forward.handlePeer(from, bytes);
+        break;
+      case 'forward-client':
+        this.forward.handleClient(from, this.identities.get(from) ?? null, bytes, now);
+        break;
     }
   }
 
@@ -106,7 +119,7 @@ export class SimSupernodeNode implements SimNode {
   poll(): { to: string; bytes: Uint8Array } | null {
     const m = this.membership.poll() ?? this.helloReplies.shift();
     if (m) return m;
-    const o = this.offline.poll();
+    const o = this.offline.poll() ?? this.forward.poll();
     if (o) return { to: 'peer' in o.to ? o.to.peer : o.to.client, bytes: o.bytes };
     const d = this.directory.poll();
     if (!d) return null;
@@ -160,7 +173,7 @@ export interface LookupOutcome {
 export class SimClient implements SimNode {
   private nextRequest = 1;
   private seq = 0;
-  private readonly pending = new Map<number, LookupOutcome | { publish: true; resolve: (stored: number) => void } | { offline: 'send' | 'fetch' }>();
+  private readonly pending = new Map<number, LookupOutcome | { publish: true; resolve: (stored: number) => void } | { offline: 'send' | 'fetch' } | { forward: true }>();
   /** The newest sequence number this client has seen per device (it never goes back). */
   private readonly newest = new Map<string, number>();
   private readonly outbox: { to: string; bytes: Uint8Array }[] = [];
@@ -174,6 +187,10 @@ export class SimClient implements SimNode {
   readonly inbox: { id: Uint8Array; sender: string; blob: Uint8Array }[] = [];
   /** Codes of refusals to offline requests. */
   readonly offlineErrors: string[] = [];
+  /** Blobs forwarded to this device, with who its supernode said sent them. */
+  readonly forwarded: { sender: string; blob: Uint8Array }[] = [];
+  /** Answers to forward: supernodes it went to, or the refusal's code. */
+  readonly forwardResults: (number | string)[] = [];
 
   constructor(
     readonly id: string,
@@ -248,9 +265,21 @@ export class SimClient implements SimNode {
     this.outbox.push({ to: this.supernode, bytes: encodeMessage(Unwatch.toMessage({ username }, this.nextRequest++), { compressed: true }) });
   }
 
+  /** Hands `blob` to the supernodes `supernodes` for `recipient`'s device. */
+  forwardTo(recipient: string, deviceId: Uint8Array, supernodes: readonly string[], blob: Uint8Array): void {
+    const id = this.nextRequest++;
+    this.pending.set(id, { forward: true });
+    this.outbox.push({ to: this.supernode, bytes: encodeMessage(Forward.toMessage({ recipient, deviceId, supernodes: supernodes.map((x) => Buffer.from(x, 'hex')), blob }, id), { compressed: true }) });
+  }
+
   handle(_from: string, bytes: Uint8Array, now: number): void {
     const m = decodeMessage(bytes);
     if (!m.ok) return;
+    const f = Forwarded.fromMessage(m.value);
+    if (f.ok && m.value.requestId === 0) {
+      this.forwarded.push({ sender: f.value.sender, blob: f.value.blob });
+      return;
+    }
     const pushed = RecordChanged.fromMessage(m.value);
     if (pushed.ok) {
       const v = verifyUserRecord(pushed.value.record, { caPublicKey: this.caPublicKey, network: SIM_NETWORK, now });
@@ -260,6 +289,12 @@ export class SimClient implements SimNode {
     const p = this.pending.get(m.value.requestId);
     if (!p) return;
     this.pending.delete(m.value.requestId);
+    if ('forward' in p) {
+      const e = DirectoryError.fromMessage(m.value);
+      const r = ForwardResult.fromMessage(m.value);
+      this.forwardResults.push(e.ok ? e.value.code : r.ok ? r.value.sent : 'MALFORMED');
+      return;
+    }
     if ('offline' in p) {
       const e = DirectoryError.fromMessage(m.value);
       if (e.ok) this.offlineErrors.push(e.value.code);
