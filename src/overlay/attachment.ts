@@ -9,7 +9,7 @@
 
 import type { KeyPair } from '../crypto/noise/index.js';
 import { parseServerEndpoint, type ServerAddress } from '../login/network-file.js';
-import { DirectoryClient, type DirectoryTrust } from './directory/client.js';
+import { DirectoryClient, type DirectoryTrust, type ForwardedBlob } from './directory/client.js';
 import { HOST_CACHE_MAX, type HostCache } from './host-cache.js';
 import type { VerifiedUserRecord } from './user-record.js';
 
@@ -39,6 +39,8 @@ export interface AttachmentOptions {
   readonly onAttach?: (id: string, client: DirectoryClient) => Promise<void> | void;
   /** Hears watched users' new records, from any attached supernode (verified by that session). */
   readonly onRecord?: (record: VerifiedUserRecord, from: string) => void;
+  /** Hears blobs other devices forwarded to this one, from any attached supernode. */
+  readonly onForwarded?: (f: ForwardedBlob, from: string) => void;
 }
 
 /** Sessions to the best supernodes of a host cache, kept alive. */
@@ -98,12 +100,13 @@ export class SupernodeAttachment {
       const started = Date.now();
       try {
         const id = next.id;
-        const onRecord = this.o.onRecord;
+        const { onRecord, onForwarded } = this.o;
         const client = await DirectoryClient.connect(Buffer.from(id, 'hex'), addresses, this.o.trust, {
           staticKey: this.o.staticKey,
           udpWaitMs: 1_000,
           tcpWaitMs: 2_000,
           ...(onRecord ? { onChange: (r: VerifiedUserRecord) => onRecord(r, id) } : {}),
+          ...(onForwarded ? { onForwarded: (f: ForwardedBlob) => onForwarded(f, id) } : {}),
         });
         this.o.cache.reached(next.id, Date.now() - started, Date.now());
         if (this.stopped) {

@@ -24,6 +24,7 @@ import { probeReachable } from '../login/reachability.js';
 import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/directory-node.js';
 import { MembershipMember, type MembershipLimits } from '../overlay/membership/member.js';
 import { answerHello } from '../overlay/offline/hello.js';
+import { ForwardNode } from '../overlay/forward/forward-node.js';
 import { OfflineNode, type ClientIdentity, type OfflineLimits } from '../overlay/offline/offline-node.js';
 import type { MemberId } from '../overlay/ring.js';
 import { routeOf } from '../overlay/routes.js';
@@ -105,8 +106,26 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
   const directory = new DirectoryNode(id, membership.table, { caPublicKey: caKey, network: o.network.name }, o.directoryLimits);
   const offlineStorage = new SqliteOfflineStorage(o.dataDir);
   const offline = new OfflineNode(id, membership.table, offlineStorage, (account, at) => directory.recordsOf(account, at).map((r) => r.body.deviceId), Date.now(), o.offlineLimits);
-  /** Client sessions ("udp:7") that said hello, and who they are. */
+  /** Client sessions ("udp:7") that said hello, and who they are; and the sessions of each device. */
   const identities = new Map<string, ClientIdentity>();
+  const sessionsOfDevice = new Map<string, Set<string>>();
+  const deviceKey = (accountKey: string, deviceId: Uint8Array): string => `${accountKey}/${hex(deviceId)}`;
+  const identify = (client: string, who: ClientIdentity | null): void => {
+    const had = identities.get(client);
+    if (had) {
+      const set = sessionsOfDevice.get(deviceKey(had.accountKey, had.deviceId));
+      set?.delete(client);
+      if (set?.size === 0) sessionsOfDevice.delete(deviceKey(had.accountKey, had.deviceId));
+      identities.delete(client);
+    }
+    if (!who) return;
+    identities.set(client, who);
+    const k = deviceKey(who.accountKey, who.deviceId);
+    const set = sessionsOfDevice.get(k) ?? new Set<string>();
+    set.add(client);
+    sessionsOfDevice.set(k, set);
+  };
+  const forward = new ForwardNode(id, membership.table, (account, device) => [...(sessionsOfDevice.get(deviceKey(account, device)) ?? [])]);
   const drops: Record<string, number> = {};
   const drop = (reason: string): void => {
     drops[reason] = (drops[reason] ?? 0) + 1;
@@ -176,6 +195,10 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       if ('peer' in d.to) sendPeer(d.to.peer, d.bytes);
       else sendClient(d.to.client, d.bytes);
     }
+    for (let f = forward.poll(); f; f = forward.poll()) {
+      if ('peer' in f.to) sendPeer(f.to.peer, f.bytes);
+      else sendClient(f.to.client, f.bytes);
+    }
     if (stopping) return;
     if (timer) clearTimeout(timer);
     const deadlines = [membership.nextDeadline(), directory.nextDeadline(), offline.nextDeadline()].filter((d): d is number => d !== null);
@@ -234,8 +257,9 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
     if (e.type === 'closed') {
       const remote = remotes.get(e.session);
       remotes.delete(e.session);
-      identities.delete(`${transport}:${e.session}`);
+      identify(`${transport}:${e.session}`, null);
       directory.clientClosed(`${transport}:${e.session}`);
+      forward.clientClosed(`${transport}:${e.session}`);
       if (remote !== undefined && peerSession.get(remote) === e.session) peerSession.delete(remote);
       return;
     }
@@ -263,6 +287,11 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
         offline.handleClient(client, identities.get(client) ?? null, e.payload, now);
       } else if (route === 'directory-client') {
         directory.handleClient(client, e.payload, now);
+      } else if (route === 'forward-client') {
+        forward.handleClient(client, identities.get(client) ?? null, e.payload, now);
+      } else if (route === 'forward-peer' && transport === 'udp') {
+        if (membership.table.isAlive(remote)) forward.handlePeer(remote, e.payload);
+        else drop('peer_message_from_stranger');
       } else if (route === 'probe') {
         probe(client, remote, decoded.value);
       } else {
@@ -312,7 +341,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
   /** A client names itself with its device certificate; the certificate's Noise key must be the session's. */
   const hello = (client: string, remote: MemberId, m: WireMessage, now: number): void => {
     const a = answerHello(m, { publicKey: caKey, network: o.network.name }, now, { key: remote });
-    if (a.identity) identities.set(client, a.identity);
+    if (a.identity) identify(client, a.identity);
     sendClient(client, encodeMessage(a.reply, { compressed: true }));
   };
 
@@ -350,6 +379,9 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
         stun_malformed: Object.values(stun.stats.dropped).reduce((a, b) => a + (b ?? 0), 0),
         tcp_refused: tcp?.stats.refused ?? 0,
         watch_refused: directory.stats.watchesRefused,
+        forward_refused: forward.stats.refused,
+        forward_undeliverable: forward.stats.undeliverable,
+        forward_malformed: forward.stats.malformed,
       }),
       stunAnswered: () => stun.stats.answered,
       takeLookupDurationsMs: () => directory.takeLookupDurations(),

@@ -10,6 +10,7 @@ import { verifyCertificate } from '../../login/certificate.js';
 import { checkUsername } from '../../login/username.js';
 import { SessionClient, type SessionAddress, type SessionClientOptions } from '../../transport/session-client.js';
 import type { WireMessage } from '../../wire/index.js';
+import { Forward, Forwarded, ForwardResult } from '../forward/messages.js';
 import { verifyUserRecord, type VerifiedUserRecord } from '../user-record.js';
 import { Hello, OfflineAck, OfflineFetch, OfflineMessages, OfflineSend, OfflineSent, Welcome } from '../offline/messages.js';
 import { DirectoryError, ListSupernodes, Lookup, LookupResult, Publish, Published, RecordChanged, SupernodeList, Unwatch, Watch } from './messages.js';
@@ -26,6 +27,13 @@ export class DirectoryClientError extends Error {
   ) {
     super(`${code}: ${message}`);
   }
+}
+
+/** A blob another device forwarded to this one (sender as the sender's supernode knew it; the blob proves itself). */
+export interface ForwardedBlob {
+  readonly sender: string;
+  readonly senderDevice: Uint8Array;
+  readonly blob: Uint8Array;
 }
 
 /** What the client needs to verify records. */
@@ -47,12 +55,17 @@ export class DirectoryClient {
   ) {}
 
   /** Connects to the supernode with static key `key` at `addresses`; `onChange` hears watched users' new records. */
-  static async connect(key: Uint8Array, addresses: readonly SessionAddress[], trust: DirectoryTrust, options: Omit<SessionClientOptions, 'onPush'> & { onChange?: (r: VerifiedUserRecord) => void } = {}): Promise<DirectoryClient> {
+  static async connect(key: Uint8Array, addresses: readonly SessionAddress[], trust: DirectoryTrust, options: Omit<SessionClientOptions, 'onPush'> & { onChange?: (r: VerifiedUserRecord) => void; onForwarded?: (f: ForwardedBlob) => void } = {}): Promise<DirectoryClient> {
     let client: DirectoryClient | null = null;
     const session = await SessionClient.connect(key, addresses, {
       what: 'the supernode',
       ...options,
       onPush: (m) => {
+        const f = Forwarded.fromMessage(m);
+        if (f.ok) {
+          options.onForwarded?.(f.value);
+          return;
+        }
         const pushed = RecordChanged.fromMessage(m);
         if (!pushed.ok || !client) return;
         const r = client.accept(pushed.value.record, Date.now());
@@ -156,6 +169,18 @@ export class DirectoryClient {
       const v = verifyCertificate(c, this.trust.caPublicKey, this.trust.network, now);
       return v.ok && v.body.kind === 'supernode' ? [{ id: Buffer.from(v.body.noiseKey).toString('hex'), endpoints: v.body.endpoints }] : [];
     });
+  }
+
+  /**
+   * Hands an (end-to-end encrypted) blob to `recipient`'s device `deviceId` through the
+   * supernodes its record names (hex keys); how many of them it went to. Needs `hello` first.
+   */
+  async forward(recipient: string, deviceId: Uint8Array, supernodes: readonly string[], blob: Uint8Array): Promise<number> {
+    const reply = await this.session.request(Forward.toMessage({ recipient, deviceId, supernodes: supernodes.map((x) => Buffer.from(x, 'hex')), blob }));
+    DirectoryClient.refusal(reply);
+    const r = ForwardResult.fromMessage(reply);
+    if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
+    return r.value.sent;
   }
 
   /** Asks to hear of `username`'s record changes (through `onChange`). */
