@@ -35,9 +35,9 @@ const fields = {
   /** The message an edit, deletion or receipt is about (receipts: the newest covered). */
   target: optional(4, bytes(16)),
   receipt: optional(5, enumeration(RECEIPT_KINDS)),
-  /** A group's members (account keys), in every group message. */
+  /** A group's members (account keys), in every group message; a contact item's addressee. */
   members: repeated(6, string({ minBytes: 1, maxBytes: 64 })),
-  /** A group's title. */
+  /** A group's title; a contact item's addressee as spelled by the sender. */
   title: optional(7, string({ maxBytes: 200 })),
 };
 export const Content = defineMessage('chat-content', CONTENT_COMMAND, fields);
@@ -83,6 +83,7 @@ export function readContent(bytesIn: Uint8Array, sender: string): ContentCheck {
   const isContact = v.kind.startsWith('contact-');
   if (isContact) {
     if (v.conversation !== '') return { ok: false, reason: 'a contact item has no conversation' };
+    if (v.members.length !== 1 || v.members[0] === sender) return { ok: false, reason: 'a contact item names the one user it is for' };
   } else {
     const direct = directMembers(v.conversation);
     if (direct) {

@@ -83,6 +83,8 @@ export interface OpenedEnvelope {
   readonly senderAccount: string;
   readonly senderUsername: string;
   readonly senderDevice: Uint8Array;
+  /** The sending device's X25519 key (from its certificate): what to seal replies to. */
+  readonly senderNoiseKey: Uint8Array;
   readonly content: Uint8Array;
 }
 
@@ -177,5 +179,5 @@ export function openEnvelope(bytesIn: Uint8Array, reader: EnvelopeReader, now: n
   if (!content) return refuse('ENVELOPE_UNREADABLE', 'the content does not authenticate');
   const name = checkUsername(username);
   if (!name.ok) return refuse('ENVELOPE_BAD_CERTIFICATE', name.reason);
-  return { ok: true, envelope: { id: body.id, sentAt: body.sentAt, senderAccount: name.key, senderUsername: username, senderDevice: deviceId, content } };
+  return { ok: true, envelope: { id: body.id, sentAt: body.sentAt, senderAccount: name.key, senderUsername: username, senderDevice: deviceId, senderNoiseKey: cert.body.noiseKey, content } };
 }

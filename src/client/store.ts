@@ -74,7 +74,7 @@ export const STORE_PAGE_MAX = 1000;
 /** Handled envelope ids are remembered this long (longer than the offline store keeps anything). */
 export const SEEN_KEEP_MS = 60 * 24 * 3_600_000;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE messages (
      seq INTEGER PRIMARY KEY,
@@ -106,6 +106,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE seen (id BLOB PRIMARY KEY, at INTEGER NOT NULL);
    CREATE INDEX seen_at ON seen(at);
    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // The devices of each account this device has seen (from records and envelopes, all checked
+  // against the CA): messages are sealed to them too while they are offline and out of the directory.
+  `CREATE TABLE devices (account TEXT NOT NULL, device_id BLOB NOT NULL, noise_key BLOB NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (account, device_id));`,
 ];
 
 interface MessageRow {
@@ -288,6 +291,17 @@ export class ClientStore {
   /** Forgets handled ids older than SEEN_KEEP_MS. */
   pruneSeen(now: number): number {
     return this.db.prepare('DELETE FROM seen WHERE at < ?').run(now - SEEN_KEEP_MS).changes;
+  }
+
+  /** A device of `account` was seen (a verified record or envelope): remember its X25519 key. */
+  sawDevice(account: string, deviceId: Uint8Array, noiseKey: Uint8Array, now: number): void {
+    this.db.prepare('INSERT INTO devices (account, device_id, noise_key, last_seen) VALUES (?, ?, ?, ?) ON CONFLICT(account, device_id) DO UPDATE SET noise_key = excluded.noise_key, last_seen = MAX(last_seen, excluded.last_seen)').run(account, Buffer.from(deviceId), Buffer.from(noiseKey), now);
+  }
+
+  /** The devices of `account` seen since `since`. */
+  devicesOf(account: string, since: number): { deviceId: Uint8Array; noiseKey: Uint8Array; lastSeen: number }[] {
+    const rows = this.db.prepare('SELECT device_id, noise_key, last_seen FROM devices WHERE account = ? AND last_seen >= ? ORDER BY last_seen DESC').all(account, since) as { device_id: Buffer; noise_key: Buffer; last_seen: number }[];
+    return rows.map((r) => ({ deviceId: new Uint8Array(r.device_id), noiseKey: new Uint8Array(r.noise_key), lastSeen: r.last_seen }));
   }
 
   setting(key: string): string | null {

@@ -37,7 +37,8 @@ test('content: a direct conversation has one name on both sides; what a sender m
   assert.ok(ok.ok && ok.content.text === 'hi');
   const group = 'grp:' + 'ab'.repeat(16);
   assert.ok(readContent(writeContent({ kind: 'text', conversation: group, text: 'all', members: ['alice', 'bob', 'carol'], title: 'trip' }), 'carol').ok);
-  assert.ok(readContent(writeContent({ kind: 'contact-request', conversation: '', text: 'it is me, Alice', members: [] }), 'alice').ok);
+  assert.ok(readContent(writeContent({ kind: 'contact-request', conversation: '', text: 'it is me, Alice', members: ['bob'] }), 'alice').ok);
+  assert.equal(readContent(writeContent({ kind: 'contact-request', conversation: '', text: 'x', members: [] }), 'alice').ok, false, 'a contact item names its addressee');
   const refused: [string, Uint8Array, string][] = [
     ['not the sender’s direct conversation', writeContent({ kind: 'text', conversation: directConversation('bob', 'carol'), text: 'x', members: [] }), 'alice'],
     ['a misordered direct name', writeContent({ kind: 'text', conversation: 'dm:bob,alice', text: 'x', members: [] }), 'alice'],
@@ -46,7 +47,7 @@ test('content: a direct conversation has one name on both sides; what a sender m
     ['a text without text', writeContent({ kind: 'text', conversation: dm, members: [] }), 'alice'],
     ['an edit without a target', writeContent({ kind: 'edit', conversation: dm, text: 'x', members: [] }), 'alice'],
     ['a receipt without its kind', writeContent({ kind: 'receipt', conversation: dm, target: new Uint8Array(16), members: [] }), 'alice'],
-    ['a contact item in a conversation', writeContent({ kind: 'contact-accept', conversation: dm, members: [] }), 'alice'],
+    ['a contact item in a conversation', writeContent({ kind: 'contact-accept', conversation: dm, members: ['bob'] }), 'alice'],
     ['no conversation', writeContent({ kind: 'typing', conversation: 'general', members: [] }), 'alice'],
     ['not a message', Buffer.from('hello'), 'alice'],
   ];

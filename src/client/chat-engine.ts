@@ -1,0 +1,371 @@
+/**
+ * A device's chat: what it sends and how what it receives lands in its store.
+ *
+ * Sending: the content goes in one envelope sealed to every known device of every other
+ * participant and to this user's other devices (devices from the directory now, and those seen
+ * before, which may be offline and out of the directory). The envelope is queued in the outbox
+ * once per account (the other participants' and, for the other devices, this user's own) and
+ * stays there until one of that account's slot replicas has stored it (at least once; tried again
+ * with backoff, across restarts). Devices online now also get it at once, forwarded through
+ * supernodes to the ones their records name.
+ *
+ * Receiving (forwarded, or fetched from the offline store): the envelope is verified and opened,
+ * handled once per id (exactly once on screen, whichever path brings it first), and acknowledged
+ * at the replicas. A text is stored and answered with a delivery receipt; receipts move an
+ * outgoing message's state forward; edits and deletions apply only from the message's sender;
+ * contact items update the contact list, and reach this user's other devices like everything
+ * else, so every device shows the same contacts and history.
+ */
+
+import { randomBytes } from 'node:crypto';
+
+import { directConversation, directMembers, readContent, writeContent, type ChatContent } from '../chat/content.js';
+import { ENVELOPE_RECIPIENTS_MAX, openEnvelope, sealEnvelope, type EnvelopeReader, type EnvelopeSender } from '../chat/envelope.js';
+import { MessageIdGenerator } from '../chat/message-id.js';
+import type { KeyPair } from '../crypto/noise/index.js';
+import type { SigningKey } from '../crypto/ed25519.js';
+import { checkUsername } from '../login/username.js';
+import type { VerifiedUserRecord } from '../overlay/user-record.js';
+import type { ClientStore, Contact, StoredMessage } from './store.js';
+
+/** Devices not seen for this long are no longer sealed to. */
+export const DEVICE_FORGET_MS = 30 * 24 * 3_600_000;
+/** First retry of an envelope no replica stored; doubled each time up to OUTBOX_RETRY_MAX_MS. */
+export const OUTBOX_RETRY_MS = 2_000;
+export const OUTBOX_RETRY_MAX_MS = 5 * 60_000;
+
+/** What the engine needs of the overlay (the attached supernodes). */
+export interface ChatOverlay {
+  lookup(username: string): Promise<VerifiedUserRecord[]>;
+  forward(recipient: string, deviceId: Uint8Array, supernodes: readonly string[], blob: Uint8Array): Promise<number>;
+  sendOffline(recipient: string, id: Uint8Array, blob: Uint8Array): Promise<{ stored: number; replicas: number }>;
+  fetchOffline(): Promise<{ id: Uint8Array; sender: string; blob: Uint8Array }[]>;
+  ackOffline(ids: readonly Uint8Array[]): void;
+}
+
+/** This device. */
+export interface ChatIdentity {
+  readonly network: string;
+  readonly caPublicKey: Uint8Array;
+  readonly username: string;
+  readonly accountKey: string;
+  readonly deviceId: Uint8Array;
+  readonly certificate: Uint8Array;
+  readonly signingKey: SigningKey;
+  readonly noiseKey: KeyPair;
+}
+
+/** What the engine tells its user (the API's event stream). */
+export type ChatEvent =
+  | { readonly type: 'message'; readonly message: StoredMessage }
+  | { readonly type: 'edited' | 'deleted'; readonly message: StoredMessage }
+  | { readonly type: 'state'; readonly message: StoredMessage }
+  | { readonly type: 'typing'; readonly conversation: string; readonly from: string }
+  | { readonly type: 'contact'; readonly contact: Contact };
+
+/** How an engine starts. */
+export interface ChatEngineOptions {
+  readonly identity: ChatIdentity;
+  readonly store: ClientStore;
+  /** The overlay now, or null while no supernode is attached. */
+  readonly overlay: () => ChatOverlay | null;
+  readonly onEvent?: (e: ChatEvent) => void;
+  readonly now?: () => number;
+  readonly random?: (n: number) => Uint8Array;
+}
+
+/** A refusal of the user's request. */
+export class ChatError extends Error {
+  override readonly name = 'ChatError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** One device's chat. */
+export class ChatEngine {
+  /** Envelopes that could not be read (counted; dropped). */
+  rejected = 0;
+  private readonly ids: MessageIdGenerator;
+  private readonly now: () => number;
+  private readonly random: (n: number) => Uint8Array;
+  private flushing: Promise<void> | null = null;
+
+  constructor(private readonly o: ChatEngineOptions) {
+    this.now = o.now ?? Date.now;
+    this.random = o.random ?? ((n) => new Uint8Array(randomBytes(n)));
+    this.ids = new MessageIdGenerator(this.random);
+  }
+
+  private get me(): ChatIdentity {
+    return this.o.identity;
+  }
+
+  private emit(e: ChatEvent): void {
+    this.o.onEvent?.(e);
+  }
+
+  /** Sends a text message to `username` (the direct conversation); the stored message. */
+  async sendText(username: string, text: string): Promise<StoredMessage> {
+    const peer = checkUsername(username);
+    if (!peer.ok) throw new ChatError('USERNAME_INVALID', peer.reason);
+    if (peer.key === this.me.accountKey) throw new ChatError('BAD_REQUEST', 'a message to yourself goes nowhere');
+    if (text.length === 0) throw new ChatError('BAD_REQUEST', 'an empty message');
+    const conversation = directConversation(this.me.accountKey, peer.key);
+    const { id, sentAt } = await this.send([peer.key], { kind: 'text', conversation, text, members: [] });
+    const m: StoredMessage = { id, conversation, sender: this.me.accountKey, senderDevice: this.me.deviceId, sentAt, receivedAt: sentAt, text, editedAt: null, deleted: false, outgoing: true, state: 'sending' };
+    this.o.store.addMessage(m, [this.me.accountKey, peer.key].sort());
+    this.emit({ type: 'message', message: m });
+    void this.flush();
+    return m;
+  }
+
+  /** Marks a conversation read up to its newest message and tells the others (and this user's other devices). */
+  async markRead(conversation: string): Promise<void> {
+    const last = this.o.store.history(conversation, 1)[0];
+    if (!last) return;
+    this.o.store.markRead(conversation, last.id);
+    const others = this.participants(conversation).filter((a) => a !== this.me.accountKey);
+    const newestIn = this.o.store.history(conversation, 200).filter((m) => !m.outgoing).at(-1);
+    if (newestIn) await this.send(others, { kind: 'receipt', conversation, target: newestIn.id, receipt: 'read', members: [] });
+  }
+
+  /** Asks `username` to be a contact, with a greeting. */
+  async requestContact(username: string, greeting: string): Promise<Contact> {
+    const peer = checkUsername(username);
+    if (!peer.ok) throw new ChatError('USERNAME_INVALID', peer.reason);
+    if (peer.key === this.me.accountKey) throw new ChatError('BAD_REQUEST', 'you cannot add yourself');
+    const had = this.o.store.contact(peer.key);
+    // A request to someone who asked us first is an acceptance.
+    if (had?.state === 'pending') return this.answerContact(username, 'accept');
+    await this.send([peer.key], { kind: 'contact-request', conversation: '', text: greeting, members: [peer.key], title: username });
+    return this.setContact(peer.key, username, 'requested', greeting);
+  }
+
+  /** Accepts or declines `username`'s request, or removes or blocks a contact. */
+  async answerContact(username: string, answer: 'accept' | 'decline' | 'remove' | 'block'): Promise<Contact> {
+    const peer = checkUsername(username);
+    if (!peer.ok) throw new ChatError('USERNAME_INVALID', peer.reason);
+    const had = this.o.store.contact(peer.key);
+    if (answer === 'accept' && had?.state !== 'pending') throw new ChatError('NO_REQUEST', `${username} has not asked to be a contact`);
+    if (answer === 'decline' && had?.state !== 'pending') throw new ChatError('NO_REQUEST', `${username} has not asked to be a contact`);
+    const kind = answer === 'accept' ? 'contact-accept' : answer === 'decline' ? 'contact-decline' : 'contact-remove';
+    // A block tells the other side only that the contact is removed.
+    await this.send([peer.key], { kind, conversation: '', members: [peer.key], title: had?.username ?? username });
+    const state = answer === 'accept' ? 'accepted' : answer === 'decline' ? 'declined' : answer === 'block' ? 'blocked' : null;
+    if (state === null) {
+      this.o.store.removeContact(peer.key);
+      const gone: Contact = { account: peer.key, username: had?.username ?? username, state: 'declined', greeting: null, updatedAt: this.now() };
+      this.emit({ type: 'contact', contact: gone });
+      return gone;
+    }
+    return this.setContact(peer.key, had?.username ?? username, state);
+  }
+
+  private setContact(account: string, username: string, state: Contact['state'], greeting?: string): Contact {
+    this.o.store.setContact(account, username, state, this.now(), greeting);
+    const c = this.o.store.contact(account) as Contact;
+    this.emit({ type: 'contact', contact: c });
+    return c;
+  }
+
+  private participants(conversation: string): string[] {
+    const direct = directMembers(conversation);
+    if (direct) return direct;
+    return this.o.store.conversations().find((c) => c.id === conversation)?.members.slice() ?? [];
+  }
+
+  /**
+   * Seals `content` to every known device of `accounts` and to this user's other devices, queues
+   * it for each of those accounts' replicas, and forwards it to the devices online now.
+   */
+  private async send(accounts: readonly string[], content: ChatContent): Promise<{ id: Uint8Array; sentAt: number }> {
+    const sentAt = this.now();
+    const id = this.ids.next(sentAt);
+    const targets = [...new Set([...accounts, this.me.accountKey])];
+    const online = new Map<string, VerifiedUserRecord[]>();
+    const overlay = this.o.overlay();
+    for (const account of targets) {
+      if (!overlay) break;
+      try {
+        const records = await overlay.lookup(account);
+        online.set(account, records);
+        for (const r of records) this.o.store.sawDevice(account, r.body.deviceId, r.noiseKey, r.body.issuedAt);
+      } catch {
+        // Offline or slow directory: the devices seen before still get it through the replicas.
+      }
+    }
+    const devices = targets.flatMap((account) => this.o.store.devicesOf(account, sentAt - DEVICE_FORGET_MS).filter((d) => !(account === this.me.accountKey && Buffer.from(d.deviceId).equals(this.me.deviceId))).map((d) => ({ account, ...d })));
+    if (devices.length === 0) throw new ChatError('NO_DEVICES', `no device of ${accounts.join(', ')} is known yet: they have never been online`);
+    const sender: EnvelopeSender = { network: this.me.network, certificate: this.me.certificate, signingKey: this.me.signingKey };
+    const content_ = writeContent(content);
+    // At most ENVELOPE_RECIPIENTS_MAX devices per envelope; the rest (a large group) go in more, each for its accounts.
+    const byAccount = new Map<string, typeof devices>();
+    for (const d of devices) byAccount.set(d.account, [...(byAccount.get(d.account) ?? []), d]);
+    for (const [account, ds] of byAccount) {
+      const envelope = sealEnvelope(sender, id, sentAt, ds.slice(0, ENVELOPE_RECIPIENTS_MAX), content_, this.random);
+      this.o.store.enqueue(id, account, envelope, sentAt);
+      for (const r of online.get(account) ?? []) {
+        if (r.body.presence === 'offline' || r.body.supernodes.length === 0) continue;
+        if (account === this.me.accountKey && Buffer.from(r.body.deviceId).equals(this.me.deviceId)) continue;
+        overlay?.forward(account, r.body.deviceId, r.body.supernodes.map(hex), envelope).catch(() => undefined);
+      }
+    }
+    void this.flush();
+    return { id, sentAt };
+  }
+
+  /** Sends what is due in the outbox to the recipients' replicas (one pass at a time). */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushOnce().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const overlay = this.o.overlay();
+    if (!overlay) return;
+    for (const item of this.o.store.due(this.now())) {
+      try {
+        const r = await overlay.sendOffline(item.recipient, item.id, item.envelope);
+        if (r.stored === 0) throw new Error('not stored');
+        this.o.store.sent(item.id, item.recipient);
+        if (item.recipient !== this.me.accountKey && this.o.store.advance(item.id, 'sent')) this.stateChanged(item.id);
+      } catch {
+        this.o.store.retry(item.id, item.recipient, this.now() + Math.min(OUTBOX_RETRY_MAX_MS, OUTBOX_RETRY_MS * 2 ** item.attempts));
+      }
+    }
+  }
+
+  /** When the outbox next has something due (for the daemon's timer), or null. */
+  nextDue(): number | null {
+    return this.o.store.nextDue();
+  }
+
+  private stateChanged(id: Uint8Array): void {
+    const m = this.o.store.message(id);
+    if (m) this.emit({ type: 'state', message: m });
+  }
+
+  /** Fetches this device's messages from the offline store until none is left, handling and acknowledging each. */
+  async pullOffline(): Promise<number> {
+    const overlay = this.o.overlay();
+    if (!overlay) return 0;
+    let handled = 0;
+    for (;;) {
+      const batch = await overlay.fetchOffline();
+      if (batch.length === 0) return handled;
+      for (const m of batch) await this.receive(m.blob);
+      overlay.ackOffline(batch.map((m) => m.id));
+      handled += batch.length;
+    }
+  }
+
+  /** Handles one envelope (forwarded or fetched); false when it could not be read or was handled before. */
+  async receive(blob: Uint8Array): Promise<boolean> {
+    const now = this.now();
+    const reader: EnvelopeReader = { caPublicKey: this.me.caPublicKey, network: this.me.network, deviceId: this.me.deviceId, noiseKey: this.me.noiseKey };
+    const opened = openEnvelope(blob, reader, now);
+    if (!opened.ok) {
+      this.rejected++;
+      return false;
+    }
+    const e = opened.envelope;
+    const content = readContent(e.content, e.senderAccount);
+    if (!content.ok) {
+      this.rejected++;
+      return false;
+    }
+    if (!this.o.store.firstSeen(e.id, now)) return false;
+    this.o.store.sawDevice(e.senderAccount, e.senderDevice, e.senderNoiseKey, e.sentAt);
+    const c = content.content;
+    const mine = e.senderAccount === this.me.accountKey;
+    switch (c.kind) {
+      case 'text': {
+        const m: StoredMessage = { id: e.id, conversation: c.conversation, sender: e.senderAccount, senderDevice: e.senderDevice, sentAt: e.sentAt, receivedAt: now, text: c.text ?? '', editedAt: null, deleted: false, outgoing: mine, state: mine ? 'sent' : 'received' };
+        const members = directMembers(c.conversation) ?? c.members;
+        if (this.o.store.addMessage(m, members, c.title)) this.emit({ type: 'message', message: m });
+        if (!mine) await this.send([e.senderAccount], { kind: 'receipt', conversation: c.conversation, target: e.id, receipt: 'delivered', members: c.members }).catch(() => undefined);
+        break;
+      }
+      case 'edit':
+      case 'delete': {
+        const target = c.target as Uint8Array;
+        const ok = c.kind === 'edit' ? this.o.store.edit(target, e.senderAccount, c.text ?? '', e.sentAt) : this.o.store.delete(target, e.senderAccount);
+        const m = this.o.store.message(target);
+        if (ok && m) this.emit({ type: c.kind === 'edit' ? 'edited' : 'deleted', message: m });
+        break;
+      }
+      case 'receipt': {
+        const target = c.target as Uint8Array;
+        if (mine) {
+          // Read on another of this user's devices.
+          if (c.receipt === 'read') this.o.store.markRead(c.conversation, target);
+        } else if (this.o.store.advance(target, c.receipt === 'read' ? 'read' : 'delivered')) {
+          this.stateChanged(target);
+        }
+        break;
+      }
+      case 'typing':
+        if (!mine) this.emit({ type: 'typing', conversation: c.conversation, from: e.senderAccount });
+        break;
+      case 'contact-request':
+      case 'contact-accept':
+      case 'contact-decline':
+      case 'contact-remove':
+        this.contactItem(c, e.senderAccount, e.senderUsername, mine);
+        break;
+    }
+    return true;
+  }
+
+  /**
+   * A contact item: from the other user (addressed to this one), or from another device of this
+   * user about the peer it names, so that every device of a user shows the same contacts.
+   */
+  private contactItem(c: ChatContent, senderAccount: string, senderUsername: string, mine: boolean): void {
+    const addressee = c.members[0] as string;
+    if (mine) {
+      const name = c.title ?? addressee;
+      if (c.kind === 'contact-request') this.setContact(addressee, name, this.o.store.contact(addressee)?.state === 'pending' ? 'accepted' : 'requested', c.text);
+      else if (c.kind === 'contact-accept') this.setContact(addressee, name, 'accepted');
+      else if (c.kind === 'contact-decline') this.setContact(addressee, name, 'declined');
+      else if (c.kind === 'contact-remove') this.removed(addressee);
+      return;
+    }
+    if (addressee !== this.me.accountKey) return;
+    const had = this.o.store.contact(senderAccount);
+    if (had?.state === 'blocked') return;
+    switch (c.kind) {
+      case 'contact-request':
+        if (had?.state === 'requested' || had?.state === 'accepted') this.setContact(senderAccount, senderUsername, 'accepted');
+        else this.setContact(senderAccount, senderUsername, 'pending', c.text);
+        break;
+      case 'contact-accept':
+        if (had?.state === 'requested' || had?.state === 'accepted') this.setContact(senderAccount, senderUsername, 'accepted');
+        break;
+      case 'contact-decline':
+        if (had?.state === 'requested') this.setContact(senderAccount, senderUsername, 'declined');
+        break;
+      case 'contact-remove':
+        this.removed(senderAccount);
+        break;
+      case 'text':
+      case 'edit':
+      case 'delete':
+      case 'receipt':
+      case 'typing':
+        break;
+    }
+  }
+
+  private removed(account: string): void {
+    const had = this.o.store.contact(account);
+    if (!had || !this.o.store.removeContact(account)) return;
+    this.emit({ type: 'contact', contact: { ...had, state: 'declined', updatedAt: this.now() } });
+  }
+}
