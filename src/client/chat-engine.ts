@@ -241,6 +241,11 @@ export class ChatEngine {
     }
   }
 
+  /** Resolves when no outbox pass is under way (before the store closes). */
+  async settled(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
   /** When the outbox next has something due (for the daemon's timer), or null. */
   nextDue(): number | null {
     return this.o.store.nextDue();

@@ -1,0 +1,195 @@
+/**
+ * One device on the network, in process (the core of `parley node`): attached to supernodes from
+ * its host cache, its record published with its presence, its contacts' presence watched, and its
+ * chat engine bound to the attached supernodes. On every new session it says hello, watches its
+ * contacts there, fetches what waits in the offline store and sends its outbox; forwarded
+ * envelopes go straight to the engine; a timer sends the outbox when it is due and fetches the
+ * offline store now and then (a forward can be lost on the way).
+ */
+
+import type { NetworkFile } from '../login/network-file.js';
+import { SupernodeAttachment } from '../overlay/attachment.js';
+import { DevicePublisher } from '../overlay/device-publisher.js';
+import type { DirectoryClient } from '../overlay/directory/client.js';
+import type { HostCache } from '../overlay/host-cache.js';
+import type { Presence, VerifiedUserRecord } from '../overlay/user-record.js';
+import { WatchList } from '../overlay/watch-list.js';
+import { ChatEngine, type ChatEvent, type ChatIdentity, type ChatOverlay } from './chat-engine.js';
+import type { ClientStore } from './store.js';
+
+/** The offline store is fetched this often even without a reason (a lost forward is found). */
+export const OFFLINE_POLL_MS = 30_000;
+/** The outbox timer never sleeps longer than this (it also wakes when something is queued). */
+const OUTBOX_TICK_MAX_MS = 5_000;
+
+/** A contact's device changed presence. */
+export interface PresenceEvent {
+  readonly type: 'presence';
+  readonly account: string;
+  readonly username: string;
+  readonly deviceId: Uint8Array;
+  readonly presence: Presence;
+  readonly mood: string | null;
+}
+
+export type DeviceEvent = ChatEvent | PresenceEvent;
+
+/** How a device starts. */
+export interface DeviceOptions {
+  readonly network: NetworkFile;
+  readonly identity: ChatIdentity;
+  readonly store: ClientStore;
+  readonly cache: HostCache;
+  readonly presence?: Presence;
+  readonly mood?: string;
+  /** TTL of the published record (default: the directory's). */
+  readonly recordTtlMs?: number;
+  readonly onEvent?: (e: DeviceEvent) => void;
+  readonly saveCache?: (cache: HostCache) => void;
+}
+
+/** The supernode sessions as the chat engine sees them: the best attached one, the next when it fails. */
+function overlayOver(attachment: SupernodeAttachment): ChatOverlay | null {
+  const clients = attachment.clients();
+  if (clients.length === 0) return null;
+  const first = async <T>(f: (c: DirectoryClient) => Promise<T>): Promise<T> => {
+    let failure: unknown = null;
+    for (const { client } of clients) {
+      try {
+        return await f(client);
+      } catch (e) {
+        failure = e;
+      }
+    }
+    throw failure;
+  };
+  return {
+    lookup: (username) => first((c) => c.lookup(username)),
+    forward: (recipient, deviceId, supernodes, blob) => first((c) => c.forward(recipient, deviceId, supernodes, blob)),
+    sendOffline: (recipient, id, blob) => first((c) => c.sendOffline(recipient, id, blob)),
+    fetchOffline: () => first((c) => c.fetchOffline()),
+    ackOffline: (ids) => (clients[0] as { client: DirectoryClient }).client.ackOffline(ids),
+  };
+}
+
+/** A running device. */
+export class DeviceRuntime {
+  private attachment: SupernodeAttachment | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private poller: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** Work under way (handling, fetching, sending): stop() waits for it, so nothing touches the store after. */
+  private readonly inflight = new Set<Promise<unknown>>();
+  readonly engine: ChatEngine;
+  readonly publisher: DevicePublisher;
+  readonly watches: WatchList;
+
+  private constructor(private readonly o: DeviceOptions) {
+    const emit = (e: DeviceEvent): void => o.onEvent?.(e);
+    this.engine = new ChatEngine({
+      identity: o.identity,
+      store: o.store,
+      overlay: () => (this.attachment ? overlayOver(this.attachment) : null),
+      onEvent: (e) => {
+        if (e.type === 'contact') {
+          if (e.contact.state === 'accepted') this.watches.add(e.contact.account);
+          else this.watches.remove(e.contact.account);
+        }
+        if (e.type === 'message' || e.type === 'contact') this.wake();
+        emit(e);
+      },
+    });
+    this.publisher = new DevicePublisher({
+      identity: { signingKey: o.identity.signingKey, certificate: o.identity.certificate, network: o.identity.network, accountKey: o.identity.accountKey, deviceId: o.identity.deviceId },
+      state: { presence: o.presence ?? 'online', ...(o.mood !== undefined ? { mood: o.mood } : {}), candidates: [] },
+      clients: () => this.attachment?.clients() ?? [],
+      ...(o.recordTtlMs !== undefined ? { ttlMs: o.recordTtlMs } : {}),
+    });
+    this.watches = new WatchList({
+      clients: () => this.attachment?.clients() ?? [],
+      onChange: (r: VerifiedUserRecord) => {
+        if (Buffer.from(r.body.deviceId).equals(o.identity.deviceId)) return;
+        emit({ type: 'presence', account: r.body.accountKey, username: r.username, deviceId: r.body.deviceId, presence: r.body.presence, mood: r.body.mood ?? null });
+      },
+    });
+    for (const c of o.store.contacts()) if (c.state === 'accepted') this.watches.add(c.account);
+  }
+
+  /** Starts the device: attaches, publishes, and keeps at it until stop(). */
+  static async start(o: DeviceOptions): Promise<DeviceRuntime> {
+    const d = new DeviceRuntime(o);
+    const trust = { caPublicKey: o.identity.caPublicKey, network: o.identity.network };
+    d.attachment = await SupernodeAttachment.start({
+      cache: o.cache,
+      trust,
+      staticKey: o.identity.noiseKey,
+      count: 2,
+      ...(o.saveCache ? { save: o.saveCache } : {}),
+      onChange: (ids) => {
+        d.publisher.attachedChanged(ids);
+        d.watches.attachedChanged(ids);
+      },
+      onAttach: async (_id, client) => {
+        await client.hello(o.identity.certificate);
+        await d.watches.attached(client);
+        await d.track(() => d.engine.pullOffline(), 0).catch(() => 0);
+        await d.track(() => d.engine.flush(), undefined);
+      },
+      onRecord: (r) => d.watches.received(r),
+      onForwarded: (f) => void d.track(() => d.engine.receive(f.blob), false).catch(() => false),
+    });
+    // The sessions made while starting said hello before `attachment` was set: fetch and send now.
+    await d.track(() => d.engine.pullOffline(), 0).catch(() => 0);
+    d.publisher.publishNow().catch(() => undefined);
+    d.poller = setInterval(() => void d.track(() => d.engine.pullOffline(), 0).catch(() => 0), OFFLINE_POLL_MS);
+    d.wake();
+    return d;
+  }
+
+  /** Runs `work` unless stopped, tracked so that stop() waits for it; failures are the caller's to ignore. */
+  private track<T>(work: () => Promise<T>, otherwise: T): Promise<T> {
+    if (this.stopped) return Promise.resolve(otherwise);
+    const p = work();
+    this.inflight.add(p);
+    void p.then(
+      () => this.inflight.delete(p),
+      () => this.inflight.delete(p),
+    );
+    return p;
+  }
+
+  /** The supernodes attached now. */
+  attached(): string[] {
+    return this.attachment?.ids() ?? [];
+  }
+
+  /** Sets this device's presence (and mood) and publishes it. */
+  async setPresence(presence: Presence, mood?: string): Promise<void> {
+    await this.publisher.update({ presence, ...(mood !== undefined ? { mood } : {}) });
+  }
+
+  /** Sends the outbox now and sets the timer for what is due next. */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    void this.track(() => this.engine.flush(), undefined).finally(() => {
+      if (this.stopped) return;
+      const due = this.engine.nextDue();
+      const wait = due === null ? OUTBOX_TICK_MAX_MS : Math.max(50, Math.min(OUTBOX_TICK_MAX_MS, due - Date.now()));
+      this.timer = setTimeout(() => this.wake(), wait);
+      this.timer.unref();
+    });
+  }
+
+  /** Stops: publishes the device offline (best effort), closes the sessions. The store stays open (the caller's). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.poller) clearInterval(this.poller);
+    await this.publisher.stop({ withdraw: true });
+    await this.attachment?.stop();
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.engine.settled();
+  }
+}
