@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, test } from 'node:test';
+
+import { directConversation } from '../../src/chat/content.js';
+import { DeviceRuntime } from '../../src/client/device-runtime.js';
+import { ClientStore } from '../../src/client/store.js';
+import { signingKeyFromSeed } from '../../src/crypto/ed25519.js';
+import { DH_25519 } from '../../src/crypto/noise/index.js';
+import { issueCertificate } from '../../src/login/certificate.js';
+import { CA_KEY_FILE, readSecretKey } from '../../src/login/key-files.js';
+import { readNetworkFile } from '../../src/login/network-file.js';
+import { deviceIdentity, saveCertificate } from '../../src/login/profile.js';
+import { DirectoryClient } from '../../src/overlay/directory/client.js';
+import { HostCache, saveHostCache } from '../../src/overlay/host-cache.js';
+import { Prng } from '../../src/util/prng.js';
+import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
+import { eventually, health, makeSupernodes, start, stop, type Node } from '../supernode/processes.js';
+
+const root = mkdtempSync(join(tmpdir(), 'parley-node-'));
+const nodes: Node[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+  for (const n of nodes) await stop(n, 'SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+const rng = new Prng(99);
+
+test('parley node: without --network a usage error (2); a profile without a certificate says to log in (1)', async () => {
+  const a = await runParley(['node']);
+  assert.equal(a.code, 2);
+  assert.match(a.stderr, /--network is required/);
+  const made = await makeSupernodes(root, 'empty', 0);
+  const b = await runParley(['node', '--network', join(made.net, 'network.json'), '--profile', join(root, 'nobody')]);
+  assert.equal(b.code, 1);
+  assert.match(b.stderr, /no certificate in .*log in first/);
+});
+
+test("parley node runs a device from its profile: a message sent to it lands in its store; SIGTERM publishes it offline and exits 0", { timeout: 120_000 }, async () => {
+  const made = await makeSupernodes(root, 'daemon', 2);
+  nodes.push(...made.nodes);
+  for (const [i, n] of nodes.entries()) await start(made.net, n, i === 0 ? null : (nodes[0] as Node));
+  await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === 2), 30_000, 'two members');
+  const networkPath = join(made.net, 'network.json');
+  const network = readNetworkFile(JSON.parse(readFileSync(networkPath, 'utf8')));
+  const ca = signingKeyFromSeed(readSecretKey(join(made.net, CA_KEY_FILE), 'parley-ca-key'));
+  const caPublicKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));
+  const cache = (): HostCache => {
+    const c = new HostCache();
+    for (const n of nodes) c.add(n.id, [`udp:127.0.0.1:${n.port}`], Date.now());
+    return c;
+  };
+
+  // Bob's profile: keys, a certificate (as `account login` saves it), a host cache.
+  const profile = join(root, 'bob');
+  const keys = deviceIdentity(profile);
+  const now = Date.now();
+  saveCertificate(profile, issueCertificate(ca, { kind: 'device', network: network.name, username: 'Bob', deviceId: keys.deviceId, noiseKey: keys.noise.publicKey, signingKey: keys.signing.publicKey, notBefore: now - 1000, notAfter: now + 86_400_000, serial: 2, endpoints: [] }));
+  saveHostCache(join(profile, 'hostcache.json'), cache());
+  const child = spawn(process.execPath, [PARLEY_MAIN, 'node', '--network', networkPath, '--profile', profile, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanups.push(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  });
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  const ready = JSON.parse(line) as { username: string; deviceId: string; attached: string[] };
+  assert.equal(ready.username, 'Bob');
+  assert.equal(ready.deviceId, Buffer.from(keys.deviceId).toString('hex'));
+
+  // Alice, in this process, finds Bob's device in the directory and writes to him.
+  const signingKey = signingKeyFromSeed(rng.bytes(32));
+  const noiseKey = DH_25519.keyPairFrom(rng.bytes(32));
+  const deviceId = rng.bytes(16);
+  const certificate = issueCertificate(ca, { kind: 'device', network: network.name, username: 'alice', deviceId, noiseKey: noiseKey.publicKey, signingKey: signingKey.publicKey, notBefore: now - 1000, notAfter: now + 86_400_000, serial: 3, endpoints: [] });
+  const aliceStore = ClientStore.open(':memory:');
+  const alice = await DeviceRuntime.start({ network, identity: { network: network.name, caPublicKey, username: 'alice', accountKey: 'alice', deviceId, certificate, signingKey, noiseKey }, store: aliceStore, cache: cache() });
+  cleanups.push(async () => {
+    await alice.stop();
+    aliceStore.close();
+  });
+  await eventually(async () => (await alice.engine.sendText('bob', 'hello, daemon').then(() => true, () => false)), 15_000, "Bob's device is known");
+  const dm = directConversation('alice', 'bob');
+  await eventually(() => {
+    const bobStore = ClientStore.open(join(profile, 'store.db'));
+    try {
+      return Promise.resolve(bobStore.history(dm).some((m) => m.text === 'hello, daemon' && m.sender === 'alice'));
+    } finally {
+      bobStore.close();
+    }
+  }, 15_000, "the message is in Bob's store");
+  await eventually(() => Promise.resolve(aliceStore.history(dm).every((m) => m.state === 'delivered')), 15_000, 'delivered');
+
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 0);
+  const n0 = nodes[0] as Node;
+  const reader = await DirectoryClient.connect(Buffer.from(n0.id, 'hex'), [{ transport: 'udp', host: '127.0.0.1', port: n0.port }], { caPublicKey, network: network.name });
+  cleanups.push(() => reader.close());
+  assert.deepEqual((await reader.lookup('bob')).map((r) => r.body.presence), ['offline'], 'published offline before it stopped');
+});
