@@ -1,0 +1,223 @@
+/**
+ * The daemon's local API on 127.0.0.1 (fastify): REST for state and commands, a WebSocket stream
+ * of events, and the OpenAPI 3.1 document at `/openapi.json` made from the routes' own schemas.
+ * Every `/v1` route but `POST /v1/apps` needs a token (access.ts): `Authorization: Bearer TOKEN`,
+ * or `?token=` on the WebSocket (browsers cannot set its headers). Bad input gets a 400 with a
+ * reason, a missing or unapproved token a 401, a refusal of the request a 4xx with its code.
+ */
+
+import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
+import { formatMessageId, parseMessageId } from '../chat/message-id.js';
+import { ChatError } from '../client/chat-engine.js';
+import type { DeviceEvent } from '../client/device-runtime.js';
+import type { Contact, ConversationSummary, SearchHit, StoredMessage } from '../client/store.js';
+import { PRESENCE_VALUES, type Presence } from '../overlay/user-record.js';
+import { ApiAccessError, type ApiAccess, type ApiCaller } from './access.js';
+
+/** What the API serves: the running device. */
+export interface DeviceApi {
+  status(): { username: string; accountKey: string; deviceId: string; attached: string[]; presence: Presence; mood: string | null };
+  setPresence(presence: Presence, mood?: string): Promise<void>;
+  contacts(): Contact[];
+  requestContact(username: string, greeting: string): Promise<Contact>;
+  answerContact(username: string, answer: 'accept' | 'decline' | 'remove' | 'block'): Promise<Contact>;
+  conversations(): ConversationSummary[];
+  history(conversation: string, limit: number, before?: Uint8Array): StoredMessage[];
+  sendText(to: string, text: string): Promise<StoredMessage>;
+  markRead(conversation: string): Promise<void>;
+  search(query: string, limit: number): SearchHit[];
+  /** Hears every event until the returned function is called. */
+  subscribe(listener: (e: DeviceEvent) => void): () => void;
+}
+
+/** WebSocket event listeners at once; more are refused. */
+export const API_EVENT_LISTENERS_MAX = 64;
+
+export const messageJson = (m: StoredMessage) => ({
+  id: formatMessageId(m.id),
+  conversation: m.conversation,
+  sender: m.sender,
+  senderDevice: Buffer.from(m.senderDevice).toString('hex'),
+  sentAt: m.sentAt,
+  receivedAt: m.receivedAt,
+  text: m.text,
+  editedAt: m.editedAt,
+  deleted: m.deleted,
+  outgoing: m.outgoing,
+  state: m.state,
+});
+export type MessageJson = ReturnType<typeof messageJson>;
+
+export const eventJson = (e: DeviceEvent): Record<string, unknown> => {
+  switch (e.type) {
+    case 'message':
+    case 'edited':
+    case 'deleted':
+    case 'state':
+      return { type: e.type, message: messageJson(e.message) };
+    case 'typing':
+      return { type: 'typing', conversation: e.conversation, from: e.from };
+    case 'contact':
+      return { type: 'contact', contact: e.contact };
+    case 'presence':
+      return { type: 'presence', account: e.account, username: e.username, deviceId: Buffer.from(e.deviceId).toString('hex'), presence: e.presence, mood: e.mood };
+  }
+};
+
+const messageSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    conversation: { type: 'string' },
+    sender: { type: 'string' },
+    senderDevice: { type: 'string' },
+    sentAt: { type: 'integer' },
+    receivedAt: { type: 'integer' },
+    text: { type: 'string' },
+    editedAt: { type: ['integer', 'null'] },
+    deleted: { type: 'boolean' },
+    outgoing: { type: 'boolean' },
+    state: { type: 'string', enum: ['sending', 'sent', 'delivered', 'read', 'received'] },
+  },
+} as const;
+const contactSchema = {
+  type: 'object',
+  properties: { account: { type: 'string' }, username: { type: 'string' }, state: { type: 'string', enum: ['requested', 'pending', 'accepted', 'declined', 'blocked'] }, greeting: { type: ['string', 'null'] }, updatedAt: { type: 'integer' } },
+} as const;
+const errorSchema = { type: 'object', properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } } } as const;
+const username = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const conversationId = { type: 'string', minLength: 4, maxLength: 80 } as const;
+
+/** Maps a refusal to its status. */
+function statusOf(code: string): number {
+  if (code === 'NO_REQUEST' || code === 'APP_EXISTS') return 409;
+  if (code === 'NO_DEVICES' || code === 'APP_UNKNOWN' || code === 'NOT_FOUND') return 404;
+  return 400;
+}
+
+/** Builds the API (not listening yet). */
+export async function buildApi(device: DeviceApi, access: ApiAccess, options: { now?: () => number } = {}): Promise<FastifyInstance> {
+  const now = options.now ?? Date.now;
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false } } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Parley local API', version: '1', description: "A Parley daemon's API on 127.0.0.1: contacts, presence, chat. Events: a WebSocket at /v1/events (token in ?token=), one JSON object per event: message, edited, deleted, state, typing, contact, presence." },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  const callers = new WeakMap<FastifyRequest, ApiCaller>();
+  const refuse = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ statusCode: status, code, error: status === 401 ? 'Unauthorized' : 'Bad Request', message });
+  app.addHook('onRequest', async (request, reply) => {
+    const url = request.url.split('?')[0] ?? '';
+    if (!url.startsWith('/v1/') || (url === '/v1/apps' && request.method === 'POST')) return;
+    const header = request.headers.authorization;
+    const query = (request.query as Record<string, unknown> | undefined)?.['token'];
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : typeof query === 'string' ? query : null;
+    const c = access.check(token);
+    if (!c.ok) return refuse(reply, 401, 'UNAUTHORIZED', c.reason);
+    callers.set(request, c.caller);
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
+    if (err instanceof ChatError || err instanceof ApiAccessError) return refuse(reply, statusOf(err.code), err.code, err.message);
+    if (err.validation) return refuse(reply, 400, 'BAD_REQUEST', err.message);
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    return refuse(reply, status, status === 500 ? 'INTERNAL' : (err.code ?? 'BAD_REQUEST'), status === 500 ? 'the daemon failed to answer; see its log' : err.message);
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  app.get('/v1/status', { schema: { summary: "This device: who it is, where it is attached, its presence", response: { 200: { type: 'object', properties: { username: { type: 'string' }, accountKey: { type: 'string' }, deviceId: { type: 'string' }, attached: { type: 'array', items: { type: 'string' } }, presence: { type: 'string' }, mood: { type: ['string', 'null'] } } } } } }, () => device.status());
+
+  app.put<{ Body: { presence: Presence; mood?: string } }>(
+    '/v1/presence',
+    { schema: { summary: 'Set presence and mood', body: { type: 'object', required: ['presence'], additionalProperties: false, properties: { presence: { type: 'string', enum: [...PRESENCE_VALUES, 'invisible'] }, mood: { type: 'string', maxLength: 300 } } }, response: { 204: { type: 'null' }, 400: errorSchema } } },
+    async (request, reply) => {
+      const p = request.body.presence as Presence | 'invisible';
+      await device.setPresence(p === 'invisible' ? 'offline' : p, request.body.mood);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get('/v1/contacts', { schema: { summary: 'Contacts and requests', response: { 200: { type: 'array', items: contactSchema } } } }, () => device.contacts());
+  app.post<{ Body: { username: string; greeting?: string } }>(
+    '/v1/contacts',
+    { schema: { summary: 'Ask someone to be a contact', body: { type: 'object', required: ['username'], additionalProperties: false, properties: { username, greeting: { type: 'string', maxLength: 1000 } } }, response: { 201: contactSchema, 400: errorSchema } } },
+    async (request, reply) => reply.code(201).send(await device.requestContact(request.body.username, request.body.greeting ?? '')),
+  );
+  app.post<{ Params: { username: string; answer: 'accept' | 'decline' | 'remove' | 'block' } }>(
+    '/v1/contacts/:username/:answer',
+    { schema: { summary: 'Accept, decline, remove or block', params: { type: 'object', required: ['username', 'answer'], properties: { username, answer: { type: 'string', enum: ['accept', 'decline', 'remove', 'block'] } } }, response: { 200: contactSchema, 400: errorSchema, 409: errorSchema } } },
+    (request) => device.answerContact(request.params.username, request.params.answer),
+  );
+
+  app.get('/v1/conversations', { schema: { summary: 'Conversations, most recent first', response: { 200: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, title: { type: ['string', 'null'] }, members: { type: 'array', items: { type: 'string' } }, unread: { type: 'integer' }, last: { anyOf: [messageSchema, { type: 'null' }] } } } } } } }, () =>
+    device.conversations().map((c) => ({ ...c, last: c.last ? messageJson(c.last) : null })),
+  );
+  app.get<{ Params: { id: string }; Querystring: { limit?: number; before?: string } }>(
+    '/v1/conversations/:id/messages',
+    { schema: { summary: "A conversation's messages, oldest first (the last `limit`, before `before`)", params: { type: 'object', properties: { id: conversationId } }, querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, before: { type: 'string' }, token: { type: 'string' } } }, response: { 200: { type: 'array', items: messageSchema }, 400: errorSchema } } },
+    (request) => {
+      const before = request.query.before !== undefined ? parseMessageId(request.query.before) : undefined;
+      if (before === null) throw new ChatError('BAD_REQUEST', '`before` is not a message id');
+      return device.history(request.params.id, request.query.limit ?? 100, before).map(messageJson);
+    },
+  );
+  app.post<{ Params: { id: string } }>('/v1/conversations/:id/read', { schema: { summary: 'Mark a conversation read (and tell the others)', params: { type: 'object', properties: { id: conversationId } }, response: { 204: { type: 'null' } } } }, async (request, reply) => {
+    await device.markRead(request.params.id);
+    return reply.code(204).send();
+  });
+  app.post<{ Body: { to: string; text: string } }>(
+    '/v1/messages',
+    { schema: { summary: 'Send a text message to a user', body: { type: 'object', required: ['to', 'text'], additionalProperties: false, properties: { to: username, text: { type: 'string', minLength: 1, maxLength: 8000 } } }, response: { 201: messageSchema, 400: errorSchema, 404: errorSchema } } },
+    async (request, reply) => reply.code(201).send(messageJson(await device.sendText(request.body.to, request.body.text))),
+  );
+  app.get<{ Querystring: { q: string; limit?: number } }>(
+    '/v1/search',
+    { schema: { summary: 'Full-text search over messages, newest first', querystring: { type: 'object', required: ['q'], additionalProperties: false, properties: { q: { type: 'string', minLength: 1, maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, token: { type: 'string' } } }, response: { 200: { type: 'array', items: { type: 'object', properties: { message: messageSchema, snippet: { type: 'string' } } } }, 400: errorSchema } } },
+    (request) => device.search(request.query.q, request.query.limit ?? 50).map((h) => ({ message: messageJson(h.message), snippet: h.snippet })),
+  );
+
+  app.post<{ Body: { name: string } }>(
+    '/v1/apps',
+    { schema: { summary: "A program asks for access; its token works once the user approves it (parley api approve NAME)", security: [], body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', maxLength: 32 } } }, response: { 202: { type: 'object', properties: { name: { type: 'string' }, token: { type: 'string' }, approved: { type: 'boolean' } } }, 400: errorSchema, 409: errorSchema } } },
+    (request, reply) => reply.code(202).send({ name: request.body.name, token: access.request(request.body.name, now()), approved: false }),
+  );
+  app.get('/v1/apps', { schema: { summary: 'Programs that asked for access', response: { 200: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, approved: { type: 'boolean' }, requestedAt: { type: 'integer' } } } } } } }, () => access.apps());
+  const cliOnly = (request: FastifyRequest): void => {
+    if (callers.get(request)?.kind !== 'cli') throw new ChatError('FORBIDDEN', 'only the user (the CLI) approves or bans programs');
+  };
+  app.post<{ Params: { name: string; decision: 'approve' | 'ban' } }>(
+    '/v1/apps/:name/:decision',
+    { schema: { summary: "Approve or ban a program (the CLI's token only)", params: { type: 'object', properties: { name: { type: 'string' }, decision: { type: 'string', enum: ['approve', 'ban'] } } }, response: { 204: { type: 'null' }, 400: errorSchema, 404: errorSchema } } },
+    (request, reply) => {
+      cliOnly(request);
+      if (request.params.decision === 'approve') access.approve(request.params.name);
+      else access.ban(request.params.name);
+      return reply.code(204).send();
+    },
+  );
+
+  let listeners = 0;
+  app.get('/v1/events', { websocket: true, schema: { summary: 'WebSocket: one JSON event per message (message, edited, deleted, state, typing, contact, presence)' } }, (socket) => {
+    if (listeners >= API_EVENT_LISTENERS_MAX) {
+      socket.close(1013, 'too many listeners');
+      return;
+    }
+    listeners++;
+    const off = device.subscribe((e) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(eventJson(e)));
+    });
+    socket.on('close', () => {
+      listeners--;
+      off();
+    });
+  });
+  return app;
+}

@@ -1,0 +1,53 @@
+/**
+ * The running device as the local API sees it (src/api/server.ts's DeviceApi): the device
+ * runtime's engine and publisher, its store, and a fan-out of its events to the API's listeners.
+ */
+
+import type { DeviceApi } from '../api/server.js';
+import { directConversation } from '../chat/content.js';
+import type { DeviceEvent, DeviceRuntime } from './device-runtime.js';
+import type { ClientStore } from './store.js';
+import type { ChatIdentity } from './chat-engine.js';
+import { checkUsername } from '../login/username.js';
+
+/** Listeners of a device's events. */
+export class EventHub {
+  private readonly listeners = new Set<(e: DeviceEvent) => void>();
+
+  emit(e: DeviceEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // One listener's failure is not the others'.
+      }
+    }
+  }
+
+  subscribe(l: (e: DeviceEvent) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+}
+
+/** The API's view of a running device. */
+export function deviceApi(device: DeviceRuntime, store: ClientStore, identity: ChatIdentity, hub: EventHub): DeviceApi {
+  const conversationOf = (idOrUser: string): string => {
+    if (idOrUser.startsWith('dm:') || idOrUser.startsWith('grp:')) return idOrUser;
+    const u = checkUsername(idOrUser);
+    return u.ok ? directConversation(identity.accountKey, u.key) : idOrUser;
+  };
+  return {
+    status: () => ({ username: identity.username, accountKey: identity.accountKey, deviceId: Buffer.from(identity.deviceId).toString('hex'), attached: device.attached(), presence: device.publisher.current.presence, mood: device.publisher.current.mood ?? null }),
+    setPresence: (presence, mood) => device.setPresence(presence, mood),
+    contacts: () => store.contacts(),
+    requestContact: (username, greeting) => device.engine.requestContact(username, greeting),
+    answerContact: (username, answer) => device.engine.answerContact(username, answer),
+    conversations: () => store.conversations(),
+    history: (conversation, limit, before) => store.history(conversationOf(conversation), limit, before),
+    sendText: (to, text) => device.engine.sendText(to, text),
+    markRead: (conversation) => device.engine.markRead(conversationOf(conversation)),
+    search: (query, limit) => store.search(query, limit),
+    subscribe: (listener) => hub.subscribe(listener),
+  };
+}
