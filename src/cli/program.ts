@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { addAccountCommands } from './commands/account.js';
 import { addBenchCodecCommand } from './commands/bench-codec.js';
 import { addLoginServerCommand } from './commands/login-server.js';
+import { addChatCommands } from './commands/chat.js';
 import { addNodeCommand } from './commands/node.js';
 import { addSupernodeCommands } from './commands/supernode.js';
 import { addCertVerifyCommand } from './commands/cert-verify.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   addLoginServerCommand(program, io);
   addSupernodeCommands(program, io);
   addNodeCommand(program, io);
+  addChatCommands(program, io);
   addAccountCommands(program, io);
 
   const cert = program.command('cert').description('inspect and verify certificates');

@@ -18,6 +18,7 @@ import { readNetworkFile } from '../../src/login/network-file.js';
 import { deviceIdentity, saveCertificate } from '../../src/login/profile.js';
 import { DirectoryClient } from '../../src/overlay/directory/client.js';
 import { HostCache, saveHostCache } from '../../src/overlay/host-cache.js';
+import { ParleyApiError, ParleyClient, type EventJson } from '../../src/sdk/index.js';
 import { Prng } from '../../src/util/prng.js';
 import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
 import { eventually, health, makeSupernodes, start, stop, type Node } from '../supernode/processes.js';
@@ -42,7 +43,7 @@ test('parley node: without --network a usage error (2); a profile without a cert
   assert.match(b.stderr, /no certificate in .*log in first/);
 });
 
-test("parley node runs a device from its profile: a message sent to it lands in its store; SIGTERM publishes it offline and exits 0", { timeout: 120_000 }, async () => {
+test("parley node runs a device from its profile: a message sent to it lands in its store and on the API's event stream; the CLI answers, shows history, searches; a program needs approval; SIGTERM publishes it offline and exits 0", { timeout: 120_000 }, async () => {
   const made = await makeSupernodes(root, 'daemon', 2);
   nodes.push(...made.nodes);
   for (const [i, n] of nodes.entries()) await start(made.net, n, i === 0 ? null : (nodes[0] as Node));
@@ -71,9 +72,18 @@ test("parley node runs a device from its profile: a message sent to it lands in 
     }
   });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-  const ready = JSON.parse(line) as { username: string; deviceId: string; attached: string[] };
+  const ready = JSON.parse(line) as { username: string; deviceId: string; attached: string[]; api: string };
   assert.equal(ready.username, 'Bob');
   assert.equal(ready.deviceId, Buffer.from(keys.deviceId).toString('hex'));
+  assert.match(ready.api, /^http:\/\/127\.0\.0\.1:[0-9]+$/);
+
+  // The SDK finds the daemon through the profile; its event stream is open before anything happens.
+  const sdk = ParleyClient.fromProfile(profile);
+  assert.equal((await sdk.status()).username, 'Bob');
+  const events: EventJson[] = [];
+  const stream = sdk.events((e) => events.push(e));
+  cleanups.push(() => Promise.resolve(stream.close()));
+  await stream.opened;
 
   // Alice, in this process, finds Bob's device in the directory and writes to him.
   const signingKey = signingKeyFromSeed(rng.bytes(32));
@@ -97,6 +107,26 @@ test("parley node runs a device from its profile: a message sent to it lands in 
     }
   }, 15_000, "the message is in Bob's store");
   await eventually(() => Promise.resolve(aliceStore.history(dm).every((m) => m.state === 'delivered')), 15_000, 'delivered');
+  await eventually(() => Promise.resolve(events.some((e) => e.type === 'message' && e.message.text === 'hello, daemon')), 10_000, 'the event stream carried it');
+
+  // The CLI, through the daemon: answer, history, search; bad input is a usage error.
+  const reply = await runParley(['msg', 'alice', 'hello, Alice', '--profile', profile, '--json']);
+  assert.equal(reply.code, 0, reply.stderr);
+  await eventually(() => Promise.resolve(aliceStore.history(dm).some((m) => m.text === 'hello, Alice')), 15_000, 'alice gets the answer');
+  const history = await runParley(['history', 'alice', '--profile', profile, '--json']);
+  assert.deepEqual((JSON.parse(history.stdout) as { sender: string; text: string }[]).map((m) => `${m.sender}: ${m.text}`), ['alice: hello, daemon', 'bob: hello, Alice']);
+  const found = await runParley(['search', 'daemon', '--profile', profile]);
+  assert.match(found.stdout, /alice: hello, \[daemon\]/);
+  assert.equal((await runParley(['presence', 'set', 'sleeping', '--profile', profile])).code, 2);
+  const noDaemon = await runParley(['msg', 'alice', 'x', '--profile', join(root, 'nobody')]);
+  assert.equal(noDaemon.code, 1);
+  assert.match(noDaemon.stderr, /no daemon is running/);
+  // A program asks for access: refused until the user approves it with the CLI.
+  const token = await ParleyClient.requestAccess(ready.api, 'my-bot');
+  const bot = new ParleyClient(ready.api, token);
+  await assert.rejects(bot.status(), (e: ParleyApiError) => e.status === 401 && /approve my-bot/.test(e.message));
+  assert.equal((await runParley(['api', 'approve', 'my-bot', '--profile', profile])).code, 0);
+  assert.equal((await bot.status()).username, 'Bob');
 
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number];

@@ -1,17 +1,21 @@
 /**
- * `parley node --network FILE [--profile DIR] [--log-level LEVEL]`: the client daemon for one
- * device (issue #6): runs the device (attachment, published presence, contacts' presence, chat
- * with the offline store) on the profile's keys and certificate (from `parley account login`),
- * keeps its host cache and local store in the profile, and prints one JSON line when it runs.
- * SIGINT or SIGTERM stop it cleanly (the device is published offline first). The local API is
- * not built yet.
+ * `parley node --network FILE [--profile DIR] [--api HOST:PORT] [--log-level LEVEL]`: the client
+ * daemon for one device (issue #6): runs the device (attachment, published presence, contacts'
+ * presence, chat with the offline store) on the profile's keys and certificate (from `parley
+ * account login`), keeps its host cache and local store in the profile, serves the local API on
+ * a loopback address (its URL in the profile's `api.json`, for the CLI and the SDK), and prints
+ * one JSON line when it runs. SIGINT or SIGTERM stop it cleanly (the device is published offline
+ * first).
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command } from 'commander';
 import { destination, pino } from 'pino';
 
+import { ApiAccess } from '../../api/access.js';
+import { buildApi } from '../../api/server.js';
+import { deviceApi, EventHub } from '../../client/device-api.js';
 import { DeviceRuntime } from '../../client/device-runtime.js';
 import { ClientStore } from '../../client/store.js';
 import { verifyCertificate } from '../../login/certificate.js';
@@ -22,11 +26,15 @@ import { CliError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { readNetworkOption } from '../network-option.js';
+import { formatEndpoint, parseEndpoint } from '../../wire/address.js';
 import { commandPath } from '../usage.js';
 
 /** Files the daemon keeps in the profile. */
 export const STORE_FILE = 'store.db';
 export const HOST_CACHE_FILE = 'hostcache.json';
+/** Where the running daemon's API is (written at start, removed at stop). */
+export const API_FILE = 'api.json';
+export const DEFAULT_API_LISTEN = '127.0.0.1:0';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Adds `node`. */
@@ -36,9 +44,12 @@ export function addNodeCommand(program: Command, io: CliIo): void {
     .description("run this device's client daemon (presence, contacts, chat) until SIGINT or SIGTERM")
     .option('--network <file>', 'the network.json of the network')
     .option('--profile <dir>', `this device's profile (default ${defaultProfileDir()})`)
+    .option('--api <host:port>', `the local API's address, loopback only (default ${DEFAULT_API_LISTEN}: any free port)`)
     .option('--log-level <level>', `log level on standard error: ${LOG_LEVELS.join(', ')} (default info)`)
-    .action(async (opts: { network?: string; profile?: string; logLevel?: string }) => {
+    .action(async (opts: { network?: string; profile?: string; api?: string; logLevel?: string }) => {
       if (!opts.network) throw new CliError('--network is required', EXIT_USAGE, commandPath(cmd));
+      const apiListen = parseEndpoint(opts.api ?? DEFAULT_API_LISTEN);
+      if (!apiListen || !['127.0.0.1', '::1'].includes(apiListen.host)) throw new CliError(`--api ${JSON.stringify(opts.api)} is not a loopback host:port (127.0.0.1 or [::1]): the API is for this machine only`, EXIT_USAGE, commandPath(cmd));
       const level = opts.logLevel ?? 'info';
       if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`, EXIT_USAGE, commandPath(cmd));
       const network = readNetworkOption(opts.network, commandPath(cmd));
@@ -68,20 +79,39 @@ export function addNodeCommand(program: Command, io: CliIo): void {
       } catch (e) {
         throw new CliError(`cannot open the local store: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
       }
+      const identity = { network: network.name, caPublicKey, username, accountKey: name.key, deviceId: keys.deviceId, certificate, signingKey: keys.signing, noiseKey: keys.noise };
+      const hub = new EventHub();
       const device = await DeviceRuntime.start({
         network,
-        identity: { network: network.name, caPublicKey, username, accountKey: name.key, deviceId: keys.deviceId, certificate, signingKey: keys.signing, noiseKey: keys.noise },
+        identity,
         store,
         cache: loaded.cache,
         saveCache: (c) => saveHostCache(cachePath, c),
-        onEvent: (e) => log.info({ event: e.type }, `event ${e.type}`),
+        onEvent: (e) => {
+          log.debug({ event: e.type }, `event ${e.type}`);
+          hub.emit(e);
+        },
       });
-      io.stdout.write(`${JSON.stringify({ username, deviceId: Buffer.from(keys.deviceId).toString('hex'), attached: device.attached() })}\n`);
+      const api = await buildApi(deviceApi(device, store, identity, hub), ApiAccess.load(dir));
+      try {
+        await api.listen({ host: apiListen.host, port: apiListen.port });
+      } catch (e) {
+        await device.stop();
+        store.close();
+        throw new CliError(`cannot serve the API on ${formatEndpoint(apiListen.host, apiListen.port)}: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
+      }
+      const bound = api.server.address() as { port: number };
+      const url = `http://${formatEndpoint(apiListen.host, bound.port)}`;
+      const apiFile = join(dir, API_FILE);
+      writeFileSync(apiFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+      io.stdout.write(`${JSON.stringify({ username, deviceId: Buffer.from(keys.deviceId).toString('hex'), attached: device.attached(), api: url })}\n`);
       log.info({ event: 'started', username, attached: device.attached().length }, 'node started');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      await api.close();
+      rmSync(apiFile, { force: true });
       await device.stop();
       saveHostCache(cachePath, loaded.cache);
       store.close();

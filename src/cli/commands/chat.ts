@@ -1,0 +1,108 @@
+/**
+ * The CLI's side of the daemon (through `parley/sdk` and the profile's token): `whoami`,
+ * `status`, `presence set STATE [--mood TEXT]`, `contacts [add|accept|decline|remove|block USER]`,
+ * `msg USER TEXT`, `history USER`, `search TEXT`, `api approve|ban NAME`, `api apps`; each with
+ * `--profile DIR` and, where it reports, `--json`.
+ */
+
+import { type Command, InvalidArgumentError } from 'commander';
+
+import { defaultProfileDir } from '../../login/profile.js';
+import { ParleyApiError, ParleyClient, type MessageJson } from '../../sdk/index.js';
+import { CliError } from '../errors.js';
+import { EXIT_FAILURE } from '../exit-codes.js';
+import { type CliIo, writeJson } from '../io.js';
+
+interface Common {
+  profile?: string;
+  json?: boolean;
+}
+
+const withProfile = (c: Command): Command => c.option('--profile <dir>', `this device's profile (default ${defaultProfileDir()})`).option('--json', 'print the result as JSON');
+
+/** Runs `f` against the profile's daemon; its refusals become one-line errors (exit 1). */
+async function daemon<T>(opts: Common, f: (c: ParleyClient) => Promise<T>): Promise<T> {
+  try {
+    return await f(ParleyClient.fromProfile(opts.profile ?? defaultProfileDir()));
+  } catch (e) {
+    if (e instanceof ParleyApiError) throw new CliError(e.code === 'NOT_RUNNING' || e.code === 'UNREACHABLE' ? e.message : `${e.code}: ${e.message}`, EXIT_FAILURE);
+    throw e;
+  }
+}
+
+const line = (m: MessageJson): string => `${new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19)}  ${m.sender}: ${m.deleted ? '(deleted)' : m.text}${m.editedAt !== null ? ' (edited)' : ''}${m.outgoing ? `  [${m.state}]` : ''}`;
+
+const PRESENCES = ['online', 'away', 'busy', 'invisible', 'offline'] as const;
+const presenceArg = (v: string): (typeof PRESENCES)[number] => {
+  if (!(PRESENCES as readonly string[]).includes(v)) throw new InvalidArgumentError(`Expected one of ${PRESENCES.join(', ')}.`);
+  return v as (typeof PRESENCES)[number];
+};
+const positive = (v: string): number => {
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v) || n < 1 || n > 1000) throw new InvalidArgumentError('Expected a number from 1 to 1000.');
+  return n;
+};
+
+/** Adds the daemon commands. */
+export function addChatCommands(program: Command, io: CliIo): void {
+  const out = (opts: Common, json: unknown, text: string): void => {
+    if (opts.json === true) writeJson(io.stdout, json);
+    else io.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  };
+
+  withProfile(program.command('whoami').description('the user and device the daemon runs as')).action(async (opts: Common) => {
+    const s = await daemon(opts, (c) => c.status());
+    out(opts, { username: s.username, deviceId: s.deviceId }, `${s.username} (device ${s.deviceId})`);
+  });
+  withProfile(program.command('status').description("the daemon's state: user, presence, attached supernodes")).action(async (opts: Common) => {
+    const s = await daemon(opts, (c) => c.status());
+    out(opts, s, `${s.username}: ${s.presence}${s.mood ? ` (${s.mood})` : ''}; attached to ${s.attached.length} supernode(s)`);
+  });
+  const presence = program.command('presence').description('presence');
+  withProfile(presence.command('set').description('set presence (online, away, busy, invisible, offline) and mood').argument('<state>', 'online, away, busy, invisible or offline', presenceArg).option('--mood <text>', 'a mood text (up to 300 characters)')).action(async (state: (typeof PRESENCES)[number], opts: Common & { mood?: string }) => {
+    await daemon(opts, (c) => c.setPresence(state, opts.mood));
+    out(opts, { presence: state, mood: opts.mood ?? null }, `presence: ${state}`);
+  });
+
+  const contacts = withProfile(program.command('contacts').description('list contacts and requests; add, accept, decline, remove, block'));
+  contacts.action(async (opts: Common) => {
+    const list = await daemon(opts, (c) => c.contacts());
+    out(opts, list, list.map((c) => `${c.username.padEnd(20)} ${c.state}${c.greeting && c.state === 'pending' ? `  "${c.greeting}"` : ''}`).join('\n'));
+  });
+  withProfile(contacts.command('add').description('ask someone to be a contact').argument('<user>').option('--greeting <text>', 'a greeting with the request')).action(async (user: string, opts: Common & { greeting?: string }) => {
+    const c = await daemon(opts, (cl) => cl.addContact(user, opts.greeting ?? ''));
+    out(opts, c, `${c.username}: ${c.state}`);
+  });
+  for (const answer of ['accept', 'decline', 'remove', 'block'] as const) {
+    withProfile(contacts.command(answer).description(`${answer} a contact`).argument('<user>')).action(async (user: string, opts: Common) => {
+      const c = await daemon(opts, (cl) => cl.answerContact(user, answer));
+      out(opts, c, `${c.username}: ${answer === 'remove' ? 'removed' : c.state}`);
+    });
+  }
+
+  withProfile(program.command('msg').description('send a text message').argument('<user>').argument('<text>')).action(async (user: string, text: string, opts: Common) => {
+    if (text.length === 0) throw new CliError('the message is empty', EXIT_FAILURE);
+    const m = await daemon(opts, (c) => c.send(user, text));
+    out(opts, m, `sent ${m.id}`);
+  });
+  withProfile(program.command('history').description('the conversation with a user, oldest first').argument('<user>').option('--limit <n>', 'the last n messages (default 50)', positive)).action(async (user: string, opts: Common & { limit?: number }) => {
+    const ms = await daemon(opts, (c) => c.history(user, { limit: opts.limit ?? 50 }));
+    out(opts, ms, ms.map(line).join('\n'));
+  });
+  withProfile(program.command('search').description('full-text search over messages, newest first').argument('<text>').option('--limit <n>', 'at most n hits (default 20)', positive)).action(async (text: string, opts: Common & { limit?: number }) => {
+    const hits = await daemon(opts, (c) => c.search(text, opts.limit ?? 20));
+    out(opts, hits, hits.map((h) => `${h.message.conversation}  ${h.message.sender}: ${h.snippet}`).join('\n'));
+  });
+
+  const api = program.command('api').description("programs' access to the daemon's API");
+  for (const decision of ['approve', 'ban'] as const) {
+    withProfile(api.command(decision).description(decision === 'approve' ? 'let a program that asked use the API' : "take a program's access away").argument('<name>')).action(async (name: string, opts: Common) => {
+      await daemon(opts, (c) => c.decide(name, decision));
+      out(opts, { name, decision }, `${name}: ${decision === 'approve' ? 'approved' : 'banned'}`);
+    });
+  }
+  withProfile(api.command('apps').description('programs that asked for access')).action(async (opts: Common) => {
+    const apps = await daemon(opts, (c) => c.apps());
+    out(opts, apps, apps.map((a) => `${a.name.padEnd(32)} ${a.approved ? 'approved' : 'waiting for approval'}`).join('\n'));
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * `parley/sdk`: a TypeScript client of a Parley daemon's local API (src/api/server.ts). The CLI
+ * uses it; so can any program — with the profile's CLI token (same user, same machine) or with a
+ * token the user has approved (`ParleyClient.requestAccess`, then `parley api approve NAME`).
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import WebSocket from 'ws';
+
+import { API_ACCESS_FILE } from '../api/access.js';
+import type { MessageJson } from '../api/server.js';
+import type { Contact } from '../client/store.js';
+import { defaultProfileDir } from '../login/profile.js';
+
+export type { MessageJson } from '../api/server.js';
+export type { Contact } from '../client/store.js';
+
+/** A conversation as the API lists it. */
+export interface ConversationJson {
+  readonly id: string;
+  readonly title: string | null;
+  readonly members: string[];
+  readonly unread: number;
+  readonly last: MessageJson | null;
+}
+
+/** An event from the daemon's stream. */
+export type EventJson =
+  | { type: 'message' | 'edited' | 'deleted' | 'state'; message: MessageJson }
+  | { type: 'typing'; conversation: string; from: string }
+  | { type: 'contact'; contact: Contact }
+  | { type: 'presence'; account: string; username: string; deviceId: string; presence: string; mood: string | null };
+
+/** The daemon refused a request (or could not be reached: status 0). */
+export class ParleyApiError extends Error {
+  override readonly name = 'ParleyApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The profile file naming the running daemon's API. */
+const API_FILE = 'api.json';
+
+/** A client of one daemon. */
+export class ParleyClient {
+  constructor(
+    readonly url: string,
+    private readonly token: string,
+  ) {}
+
+  /** The daemon of a profile (default: this user's), with the profile's CLI token. */
+  static fromProfile(profileDir: string = defaultProfileDir()): ParleyClient {
+    const apiPath = join(profileDir, API_FILE);
+    if (!existsSync(apiPath)) throw new ParleyApiError(0, 'NOT_RUNNING', `no daemon is running for ${profileDir} (start it: parley node --network FILE --profile ${profileDir})`);
+    const { url } = JSON.parse(readFileSync(apiPath, 'utf8')) as { url?: string };
+    const access = join(profileDir, API_ACCESS_FILE);
+    const token = existsSync(access) ? (JSON.parse(readFileSync(access, 'utf8')) as { cliToken?: string }).cliToken : undefined;
+    if (typeof url !== 'string' || typeof token !== 'string') throw new ParleyApiError(0, 'NOT_RUNNING', `${profileDir} has no usable api.json or api-access.json`);
+    return new ParleyClient(url, token);
+  }
+
+  /** A program asks a daemon for access: the token, usable once the user has approved `name`. */
+  static async requestAccess(url: string, name: string): Promise<string> {
+    const r = await call(url, null, 'POST', '/v1/apps', { name });
+    return (r as { token: string }).token;
+  }
+
+  private req<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return call(this.url, this.token, method, path, body) as Promise<T>;
+  }
+
+  status(): Promise<{ username: string; accountKey: string; deviceId: string; attached: string[]; presence: string; mood: string | null }> {
+    return this.req('GET', '/v1/status');
+  }
+
+  setPresence(presence: 'online' | 'away' | 'busy' | 'invisible' | 'offline', mood?: string): Promise<void> {
+    return this.req('PUT', '/v1/presence', { presence, ...(mood !== undefined ? { mood } : {}) });
+  }
+
+  contacts(): Promise<Contact[]> {
+    return this.req('GET', '/v1/contacts');
+  }
+
+  addContact(username: string, greeting = ''): Promise<Contact> {
+    return this.req('POST', '/v1/contacts', { username, greeting });
+  }
+
+  answerContact(username: string, answer: 'accept' | 'decline' | 'remove' | 'block'): Promise<Contact> {
+    return this.req('POST', `/v1/contacts/${encodeURIComponent(username)}/${answer}`);
+  }
+
+  conversations(): Promise<ConversationJson[]> {
+    return this.req('GET', '/v1/conversations');
+  }
+
+  /** A conversation's messages (a conversation id, or a username for the direct one). */
+  history(conversation: string, options: { limit?: number; before?: string } = {}): Promise<MessageJson[]> {
+    const q = new URLSearchParams();
+    if (options.limit !== undefined) q.set('limit', String(options.limit));
+    if (options.before !== undefined) q.set('before', options.before);
+    const qs = q.toString();
+    return this.req('GET', `/v1/conversations/${encodeURIComponent(conversation)}/messages${qs ? `?${qs}` : ''}`);
+  }
+
+  send(to: string, text: string): Promise<MessageJson> {
+    return this.req('POST', '/v1/messages', { to, text });
+  }
+
+  markRead(conversation: string): Promise<void> {
+    return this.req('POST', `/v1/conversations/${encodeURIComponent(conversation)}/read`);
+  }
+
+  search(query: string, limit?: number): Promise<{ message: MessageJson; snippet: string }[]> {
+    return this.req('GET', `/v1/search?${new URLSearchParams({ q: query, ...(limit !== undefined ? { limit: String(limit) } : {}) }).toString()}`);
+  }
+
+  apps(): Promise<{ name: string; approved: boolean; requestedAt: number }[]> {
+    return this.req('GET', '/v1/apps');
+  }
+
+  decide(name: string, decision: 'approve' | 'ban'): Promise<void> {
+    return this.req('POST', `/v1/apps/${encodeURIComponent(name)}/${decision}`);
+  }
+
+  /** Hears the daemon's events until `close()`; `opened` resolves once the stream is open. */
+  events(onEvent: (e: EventJson) => void, onClose?: (reason: string) => void): { opened: Promise<void>; close: () => void } {
+    const ws = new WebSocket(`${this.url.replace(/^http/, 'ws')}/v1/events?token=${encodeURIComponent(this.token)}`);
+    const opened = new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', (_req, res) => reject(new ParleyApiError(res.statusCode ?? 0, 'UNAUTHORIZED', `the event stream was refused (${res.statusCode})`)));
+      ws.once('error', (e) => reject(new ParleyApiError(0, 'UNREACHABLE', e.message)));
+    });
+    ws.on('message', (d: Buffer) => {
+      try {
+        onEvent(JSON.parse(d.toString()) as EventJson);
+      } catch {
+        // Not JSON: not from a Parley daemon.
+      }
+    });
+    ws.on('close', (_code, reason) => onClose?.(reason.toString()));
+    return { opened, close: () => ws.close() };
+  }
+}
+
+async function call(url: string, token: string | null, method: string, path: string, body?: unknown): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (e) {
+    throw new ParleyApiError(0, 'UNREACHABLE', `the daemon at ${url} does not answer (${e instanceof Error ? e.message : String(e)}); is parley node running?`);
+  }
+  if (res.status === 204) return undefined;
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) {
+    const e = (json ?? {}) as { code?: string; message?: string };
+    throw new ParleyApiError(res.status, e.code ?? 'HTTP_ERROR', e.message ?? `HTTP ${res.status}`);
+  }
+  return json;
+}
