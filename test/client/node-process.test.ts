@@ -18,7 +18,7 @@ import { readNetworkFile } from '../../src/login/network-file.js';
 import { deviceIdentity, saveCertificate } from '../../src/login/profile.js';
 import { DirectoryClient } from '../../src/overlay/directory/client.js';
 import { HostCache, saveHostCache } from '../../src/overlay/host-cache.js';
-import { ParleyApiError, ParleyClient, type EventJson } from '../../src/sdk/index.js';
+import { ParleyClient, type EventJson, type ParleyApiError } from '../../src/sdk/index.js';
 import { Prng } from '../../src/util/prng.js';
 import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
 import { eventually, health, makeSupernodes, start, stop, type Node } from '../supernode/processes.js';
