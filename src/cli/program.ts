@@ -6,6 +6,7 @@ import { addAccountCommands } from './commands/account.js';
 import { addBenchCodecCommand } from './commands/bench-codec.js';
 import { addLoginServerCommand } from './commands/login-server.js';
 import { addChatCommands } from './commands/chat.js';
+import { addDevCommands } from './commands/dev-up.js';
 import { addNodeCommand } from './commands/node.js';
 import { addSupernodeCommands } from './commands/supernode.js';
 import { addCertVerifyCommand } from './commands/cert-verify.js';
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   addSupernodeCommands(program, io);
   addNodeCommand(program, io);
   addChatCommands(program, io);
+  addDevCommands(program, io);
   addAccountCommands(program, io);
 
   const cert = program.command('cert').description('inspect and verify certificates');

@@ -8,32 +8,18 @@
  * first).
  */
 
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Command } from 'commander';
 import { destination, pino } from 'pino';
 
-import { ApiAccess } from '../../api/access.js';
-import { buildApi } from '../../api/server.js';
-import { deviceApi, EventHub } from '../../client/device-api.js';
-import { DeviceRuntime } from '../../client/device-runtime.js';
-import { ClientStore } from '../../client/store.js';
-import { verifyCertificate } from '../../login/certificate.js';
-import { CERTIFICATE_FILE, defaultProfileDir, deviceIdentity } from '../../login/profile.js';
-import { checkUsername } from '../../login/username.js';
-import { loadHostCache, saveHostCache } from '../../overlay/host-cache.js';
+import { DaemonError, startDaemon } from '../../client/daemon.js';
+import { defaultProfileDir } from '../../login/profile.js';
 import { CliError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { readNetworkOption } from '../network-option.js';
-import { formatEndpoint, parseEndpoint } from '../../wire/address.js';
+import { parseEndpoint } from '../../wire/address.js';
 import { commandPath } from '../usage.js';
 
-/** Files the daemon keeps in the profile. */
-export const STORE_FILE = 'store.db';
-export const HOST_CACHE_FILE = 'hostcache.json';
-/** Where the running daemon's API is (written at start, removed at stop). */
-export const API_FILE = 'api.json';
 export const DEFAULT_API_LISTEN = '127.0.0.1:0';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -53,68 +39,19 @@ export function addNodeCommand(program: Command, io: CliIo): void {
       const level = opts.logLevel ?? 'info';
       if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`, EXIT_USAGE, commandPath(cmd));
       const network = readNetworkOption(opts.network, commandPath(cmd));
-      const dir = opts.profile ?? defaultProfileDir();
-      const certPath = join(dir, CERTIFICATE_FILE);
-      if (!existsSync(certPath)) throw new CliError(`no certificate in ${dir}: log in first (parley account login USER --network ${opts.network} --profile ${dir})`, EXIT_FAILURE);
-      const keys = deviceIdentity(dir);
-      const certificate = new Uint8Array(readFileSync(certPath));
-      const caPublicKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));
-      const cert = verifyCertificate(certificate, caPublicKey, network.name, Date.now());
-      if (!cert.ok) throw new CliError(`the certificate in ${certPath} cannot be used (${cert.reason}): log in again`, EXIT_FAILURE);
-      const { username, deviceId, noiseKey } = cert.body;
-      if (username === undefined || deviceId === undefined || !Buffer.from(deviceId).equals(keys.deviceId) || !Buffer.from(noiseKey).equals(keys.noise.publicKey)) throw new CliError(`the certificate in ${certPath} is not for this profile's device keys: log in again`, EXIT_FAILURE);
-      const name = checkUsername(username);
-      if (!name.ok) throw new CliError(`the certificate names an invalid username (${name.reason})`, EXIT_FAILURE);
-
       const log = pino({ level, base: { role: 'node' } }, destination(2));
-      const cachePath = join(dir, HOST_CACHE_FILE);
-      const loaded = loadHostCache(cachePath);
-      for (const p of loaded.problems) log.warn({ event: 'host-cache' }, p);
-      const now = Date.now();
-      for (const b of network.bootstrapSupernodes) loaded.cache.add(b.staticKey, b.endpoints, now);
-      if (loaded.cache.size === 0) throw new CliError('no supernode to attach to: network.json names no bootstrap supernodes and the host cache is empty', EXIT_FAILURE);
-      let store: ClientStore;
+      let daemon;
       try {
-        store = ClientStore.open(join(dir, STORE_FILE));
+        daemon = await startDaemon({ network, profileDir: opts.profile ?? defaultProfileDir(), api: apiListen, log, loginHint: `parley account login USER --network ${opts.network} --profile ${opts.profile ?? defaultProfileDir()}` });
       } catch (e) {
-        throw new CliError(`cannot open the local store: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
+        if (e instanceof DaemonError) throw new CliError(e.message, EXIT_FAILURE);
+        throw e;
       }
-      const identity = { network: network.name, caPublicKey, username, accountKey: name.key, deviceId: keys.deviceId, certificate, signingKey: keys.signing, noiseKey: keys.noise };
-      const hub = new EventHub();
-      const device = await DeviceRuntime.start({
-        network,
-        identity,
-        store,
-        cache: loaded.cache,
-        saveCache: (c) => saveHostCache(cachePath, c),
-        onEvent: (e) => {
-          log.debug({ event: e.type }, `event ${e.type}`);
-          hub.emit(e);
-        },
-      });
-      const api = await buildApi(deviceApi(device, store, identity, hub), ApiAccess.load(dir));
-      try {
-        await api.listen({ host: apiListen.host, port: apiListen.port });
-      } catch (e) {
-        await device.stop();
-        store.close();
-        throw new CliError(`cannot serve the API on ${formatEndpoint(apiListen.host, apiListen.port)}: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
-      }
-      const bound = api.server.address() as { port: number };
-      const url = `http://${formatEndpoint(apiListen.host, bound.port)}`;
-      const apiFile = join(dir, API_FILE);
-      writeFileSync(apiFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
-      io.stdout.write(`${JSON.stringify({ username, deviceId: Buffer.from(keys.deviceId).toString('hex'), attached: device.attached(), api: url })}\n`);
-      log.info({ event: 'started', username, attached: device.attached().length }, 'node started');
+      io.stdout.write(`${JSON.stringify({ username: daemon.username, deviceId: daemon.deviceId, attached: daemon.device.attached(), api: daemon.api })}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      await api.close();
-      rmSync(apiFile, { force: true });
-      await device.stop();
-      saveHostCache(cachePath, loaded.cache);
-      store.close();
-      log.info({ event: 'stopped' }, 'node stopped');
+      await daemon.stop();
     });
 }
