@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -30,7 +30,7 @@ after(async () => {
 });
 const rng = new Prng(777);
 
-test('two devices on four supernode processes: contacts, presence, 20 messages each way in order; bob away, alice sends 30, a replica of his slot is killed, bob comes back and gets all 30 once', { timeout: 180_000 }, async () => {
+test('two devices on four supernode processes: contacts, presence, 20 messages each way in order; bob away, alice sends 30 (only ciphertext on disk at the supernodes), a replica of his slot is killed, bob comes back and gets all 30 once', { timeout: 180_000 }, async () => {
   const made = await makeSupernodes(root, 'devices', 4);
   nodes.push(...made.nodes);
   for (const [i, n] of nodes.entries()) await start(made.net, n, i === 0 ? null : (nodes[0] as Node));
@@ -96,6 +96,16 @@ test('two devices on four supernode processes: contacts, presence, 20 messages e
   await bob.stop();
   for (let i = 0; i < 30; i++) await alice.engine.sendText('bob', `while away ${i}`);
   await eventually(() => Promise.resolve(aliceStore.history(dm, 1000).filter((m) => m.text.startsWith('while away')).every((m) => m.state === 'sent')), 30_000, 'stored at the replicas');
+  // The supernodes' offline stores on disk (database and write-ahead log) hold only ciphertext.
+  let searched = 0;
+  for (const n of nodes) {
+    for (const f of readdirSync(n.dir).filter((x) => x.startsWith('offline.db'))) {
+      const bytes = readFileSync(join(n.dir, f));
+      searched += bytes.length;
+      for (const needle of ['while away', 'a19', 'hi Bob, it is Alice']) assert.equal(bytes.indexOf(needle), -1, `${needle} in ${n.id.slice(0, 8)}/${f}`);
+    }
+  }
+  assert.ok(searched > 30 * 200, `the offline stores were searched (${searched} bytes)`);
   const replicas = new Ring(nodes.map((n) => n.id)).replicasOf(slotOf('bob'));
   const victim = nodes.find((n) => n.id === replicas[0]) ?? assert.fail('a replica');
   await stop(victim, 'SIGKILL');
