@@ -89,7 +89,8 @@ const contactSchema = {
 } as const;
 const errorSchema = { type: 'object', properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } } } as const;
 const username = { type: 'string', minLength: 1, maxLength: 64 } as const;
-const conversationId = { type: 'string', minLength: 4, maxLength: 80 } as const;
+/** A conversation id (dm:..., grp:...) or, for the direct conversation, a username. */
+const conversationId = { type: 'string', minLength: 1, maxLength: 80 } as const;
 
 /** Maps a refusal to its status. */
 function statusOf(code: string): number {

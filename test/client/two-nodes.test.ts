@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, test } from 'node:test';
+
+import { Ring } from '../../src/overlay/ring.js';
+import { slotOf } from '../../src/overlay/slots.js';
+import { ParleyClient, type EventJson } from '../../src/sdk/index.js';
+import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
+import { eventually, health, makeSupernodes, start, stop, type Node } from '../supernode/processes.js';
+
+const root = mkdtempSync(join(tmpdir(), 'parley-two-'));
+const nodes: Node[] = [];
+const children: ChildProcess[] = [];
+const streams: { close: () => void }[] = [];
+after(async () => {
+  for (const s of streams) s.close();
+  for (const c of children) {
+    if (c.exitCode === null) {
+      c.kill('SIGKILL');
+      await once(c, 'exit');
+    }
+  }
+  for (const n of nodes) await stop(n, 'SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function spawnReady(args: string[]): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
+  const child = spawn(process.execPath, [PARLEY_MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [string];
+  return { child, ready: JSON.parse(line) as Record<string, unknown> };
+}
+
+test('alice and bob as parley node processes: accounts at the login server, contacts, presence, 100 messages each way once and in order; bob stopped, 50 sent, a replica of his slot killed, bob back: all 50 once', { timeout: 300_000 }, async () => {
+  // Three supernodes, named in network.json; the login server on its own port.
+  const made = await makeSupernodes(root, 'two', 3);
+  nodes.push(...made.nodes);
+  for (const [i, n] of nodes.entries()) await start(made.net, n, i === 0 ? null : (nodes[0] as Node));
+  await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === 3), 30_000, 'three members');
+  const networkPath = join(made.net, 'network.json');
+  const login = await spawnReady(['login-server', '--network', made.net, '--listen', '127.0.0.1:0', '--no-tcp']);
+  const loginPort = login.ready['port'] as number;
+  const raw = JSON.parse(readFileSync(networkPath, 'utf8')) as { loginServers: { endpoints: string[] }[] };
+  (raw.loginServers[0] as { endpoints: string[] }).endpoints = [`udp:127.0.0.1:${loginPort}`];
+  writeFileSync(networkPath, JSON.stringify({ ...raw, bootstrapSupernodes: nodes.map((n) => ({ staticKey: n.id, endpoints: [`udp:127.0.0.1:${n.port}`] })) }));
+
+  const user = async (name: string, fresh = true): Promise<{ profile: string; child: ChildProcess; sdk: ParleyClient; events: EventJson[] }> => {
+    const profile = join(root, name);
+    if (fresh) {
+      assert.equal((await runParley(['account', 'register', name, '--network', networkPath, '--password-stdin'], `${name} pw\n`)).code, 0);
+      const loggedIn = await runParley(['account', 'login', name, '--network', networkPath, '--profile', profile, '--password-stdin'], `${name} pw\n`);
+      assert.equal(loggedIn.code, 0, loggedIn.stderr);
+    }
+    const { child } = await spawnReady(['node', '--network', networkPath, '--profile', profile, '--log-level', 'warn']);
+    const sdk = ParleyClient.fromProfile(profile);
+    const events: EventJson[] = [];
+    const s = sdk.events((e) => events.push(e));
+    streams.push(s);
+    await s.opened;
+    return { profile, child, sdk, events };
+  };
+  const alice = await user('alice');
+  let bob = await user('bob');
+
+  // Contacts, then presence both ways.
+  await eventually(async () => (await alice.sdk.addContact('bob', 'hi, it is Alice').then(() => true, () => false)), 20_000, "bob's device is in the directory");
+  await eventually(async () => (await bob.sdk.contacts()).some((c) => c.account === 'alice' && c.state === 'pending'), 20_000, 'bob sees the request');
+  await bob.sdk.answerContact('alice', 'accept');
+  await eventually(async () => (await alice.sdk.contacts()).some((c) => c.account === 'bob' && c.state === 'accepted'), 20_000, 'alice sees the acceptance');
+  for (const [who, watcher, presence] of [[bob, alice, 'away'], [alice, bob, 'busy']] as const) {
+    await eventually(async () => {
+      await who.sdk.setPresence(presence, 'testing');
+      await new Promise((r) => setTimeout(r, 300));
+      return watcher.events.some((e) => e.type === 'presence' && e.presence === presence);
+    }, 30_000, `presence ${presence} seen`);
+  }
+
+  // 100 messages each way, interleaved.
+  const expected: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    await alice.sdk.send('bob', `a${i}`);
+    expected.push(`alice: a${i}`);
+    await bob.sdk.send('alice', `b${i}`);
+    expected.push(`bob: b${i}`);
+  }
+  const texts = async (c: ParleyClient, peer: string): Promise<string[]> => (await c.history(peer, { limit: 1000 })).map((m) => `${m.sender}: ${m.text}`);
+  await eventually(async () => (await texts(alice.sdk, 'bob')).length === 200 && (await texts(bob.sdk, 'alice')).length === 200, 60_000, 'both have 200');
+  assert.deepEqual(await texts(alice.sdk, 'bob'), expected);
+  assert.deepEqual(await texts(bob.sdk, 'alice'), expected);
+  assert.equal(bob.events.filter((e) => e.type === 'message' && e.message.sender === 'alice').length, 100, 'each shown once');
+
+  // Bob's daemon stops; alice sends 50; the first replica of bob's slot is killed; bob comes back.
+  bob.child.kill('SIGTERM');
+  assert.equal(((await once(bob.child, 'exit')) as [number])[0], 0);
+  for (let i = 0; i < 50; i++) await alice.sdk.send('bob', `later ${i}`);
+  await eventually(async () => (await alice.sdk.history('bob', { limit: 1000 })).filter((m) => m.text.startsWith('later')).every((m) => m.state === 'sent'), 30_000, 'stored at the replicas');
+  const victim = nodes.find((n) => n.id === new Ring(nodes.map((x) => x.id)).replicasOf(slotOf('bob'))[0]) ?? assert.fail('a replica');
+  await stop(victim, 'SIGKILL');
+  bob = await user('bob', false);
+  const all = [...expected, ...Array.from({ length: 50 }, (_, i) => `alice: later ${i}`)];
+  await eventually(async () => (await texts(bob.sdk, 'alice')).length === 250, 60_000, 'bob has all 250');
+  assert.deepEqual(await texts(bob.sdk, 'alice'), all);
+});
