@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 
 import { addAccountCommands } from './commands/account.js';
+import { addBenchChatCommand } from './commands/bench-chat.js';
 import { addBenchCodecCommand } from './commands/bench-codec.js';
 import { addLoginServerCommand } from './commands/login-server.js';
 import { addChatCommands } from './commands/chat.js';
@@ -58,6 +59,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   addBenchTransportCommand(bench, io);
   addBenchLoginCommand(bench, io);
   addBenchDirectoryCommand(bench, io);
+  addBenchChatCommand(bench, io);
 
   const selftest = program.command('selftest').description('check the implementation against reference data');
   addSelftestNoiseCommand(selftest, io);
