@@ -11,7 +11,7 @@
  */
 
 import { decodeMessage, encodeMessage } from '../wire/index.js';
-import { bytes, defineMessage, enumeration, field, optional, repeated, string } from '../wire/schema.js';
+import { bytes, defineMessage, enumeration, field, optional, repeated, string, struct, uint } from '../wire/schema.js';
 import { checkUsername } from '../login/username.js';
 
 /** Command id of chat content (the chat protocol's range, after the envelope). */
@@ -21,10 +21,30 @@ export const TEXT_MAX_BYTES = 16 * 1024;
 /** Members of a group at most (an envelope reaches 32 devices; a group may need several envelopes). */
 export const GROUP_MEMBERS_MAX = 100;
 
-export const CONTENT_KINDS = ['text', 'edit', 'delete', 'receipt', 'typing', 'contact-request', 'contact-accept', 'contact-decline', 'contact-remove'] as const;
+export const CONTENT_KINDS = ['text', 'edit', 'delete', 'receipt', 'typing', 'contact-request', 'contact-accept', 'contact-decline', 'contact-remove', 'history-request', 'history'] as const;
 export type ContentKind = (typeof CONTENT_KINDS)[number];
 export const RECEIPT_KINDS = ['delivered', 'read'] as const;
 export type ReceiptKind = (typeof RECEIPT_KINDS)[number];
+
+/** One message in a history page: what the store keeps of it. */
+const historyFields = {
+  id: field(1, bytes(16)),
+  conversation: field(2, string({ maxBytes: 80 })),
+  sender: field(3, string({ minBytes: 1, maxBytes: 64 })),
+  senderDevice: field(4, bytes(16)),
+  sentAt: field(5, uint()),
+  text: field(6, string({ maxBytes: TEXT_MAX_BYTES })),
+  editedAt: optional(7, uint()),
+  deleted: field(8, uint({ max: 1 })),
+  members: repeated(9, string({ minBytes: 1, maxBytes: 64 })),
+};
+const historyContactFields = {
+  account: field(1, string({ minBytes: 1, maxBytes: 64 })),
+  username: field(2, string({ minBytes: 1, maxBytes: 64 })),
+  state: field(3, enumeration(['requested', 'pending', 'accepted', 'declined', 'blocked'] as const)),
+};
+/** A history page's messages at most (and its bytes stay under an envelope's content). */
+export const HISTORY_PAGE_MAX = 200;
 
 const fields = {
   kind: field(1, enumeration(CONTENT_KINDS)),
@@ -39,6 +59,10 @@ const fields = {
   members: repeated(6, string({ minBytes: 1, maxBytes: 64 })),
   /** A group's title; a contact item's addressee as spelled by the sender. */
   title: optional(7, string({ maxBytes: 200 })),
+  /** A page of history, from one of a user's devices to another (kind `history`). */
+  history: repeated(8, struct(historyFields)),
+  /** A page of the contact list, with the history (kind `history`). */
+  contacts: repeated(9, struct(historyContactFields)),
 };
 export const Content = defineMessage('chat-content', CONTENT_COMMAND, fields);
 
@@ -51,6 +75,22 @@ export interface ChatContent {
   readonly receipt?: ReceiptKind;
   readonly members: readonly string[];
   readonly title?: string;
+  readonly history?: readonly HistoryItem[];
+  readonly contacts?: readonly { account: string; username: string; state: 'requested' | 'pending' | 'accepted' | 'declined' | 'blocked' }[];
+}
+
+/** One message of a history page. */
+export interface HistoryItem {
+  readonly id: Uint8Array;
+  readonly conversation: string;
+  readonly sender: string;
+  readonly senderDevice: Uint8Array;
+  readonly sentAt: number;
+  readonly text: string;
+  readonly editedAt?: number;
+  /** 1: deleted (its text is empty). */
+  readonly deleted: number;
+  readonly members: readonly string[];
 }
 
 /** The direct conversation between two accounts (the same name on both sides). */
@@ -81,6 +121,12 @@ export function readContent(bytesIn: Uint8Array, sender: string): ContentCheck {
   if (!c.ok) return { ok: false, reason: c.error.message };
   const v = c.value;
   const isContact = v.kind.startsWith('contact-');
+  if (v.kind === 'history-request' || v.kind === 'history') {
+    // Between a user's own devices only (the engine checks the sender is this user).
+    if (v.conversation !== '' || v.members.length !== 0) return { ok: false, reason: 'a history item has no conversation or members' };
+    if (v.history.length > HISTORY_PAGE_MAX) return { ok: false, reason: `a history page has at most ${HISTORY_PAGE_MAX} messages` };
+    return { ok: true, content: v };
+  }
   if (isContact) {
     if (v.conversation !== '') return { ok: false, reason: 'a contact item has no conversation' };
     if (v.members.length !== 1 || v.members[0] === sender) return { ok: false, reason: 'a contact item names the one user it is for' };
@@ -108,6 +154,8 @@ export function readContent(bytesIn: Uint8Array, sender: string): ContentCheck {
     'contact-accept': true,
     'contact-decline': true,
     'contact-remove': true,
+    'history-request': true,
+    history: true,
   };
   if (!needs[v.kind]) return { ok: false, reason: `${v.kind} lacks a field it needs` };
   return { ok: true, content: v };
@@ -115,5 +163,5 @@ export function readContent(bytesIn: Uint8Array, sender: string): ContentCheck {
 
 /** Encodes content. */
 export function writeContent(c: ChatContent): Uint8Array {
-  return encodeMessage(Content.toMessage({ ...c, members: [...c.members] }), { compressed: true });
+  return encodeMessage(Content.toMessage({ ...c, members: [...c.members], history: (c.history ?? []).map((h) => ({ ...h, members: [...h.members] })), contacts: [...(c.contacts ?? [])] }), { compressed: true });
 }

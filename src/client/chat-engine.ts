@@ -19,15 +19,19 @@
 
 import { randomBytes } from 'node:crypto';
 
-import { directConversation, directMembers, readContent, writeContent, type ChatContent } from '../chat/content.js';
+import { directConversation, directMembers, HISTORY_PAGE_MAX, readContent, writeContent, type ChatContent, type HistoryItem } from '../chat/content.js';
 import { ENVELOPE_RECIPIENTS_MAX, openEnvelope, sealEnvelope, type EnvelopeReader, type EnvelopeSender } from '../chat/envelope.js';
 import { MessageIdGenerator } from '../chat/message-id.js';
 import type { KeyPair } from '../crypto/noise/index.js';
 import type { SigningKey } from '../crypto/ed25519.js';
 import { checkUsername } from '../login/username.js';
 import type { VerifiedUserRecord } from '../overlay/user-record.js';
-import type { ClientStore, Contact, StoredMessage } from './store.js';
+import { STORE_PAGE_MAX, type ClientStore, type Contact, type StoredMessage } from './store.js';
 
+/** A history page's content stays under this many bytes (an envelope carries 48 KiB). */
+const HISTORY_PAGE_BYTES = 40 * 1024;
+/** Contacts per history page (with 200 messages, well within a message's 4,096 objects). */
+const HISTORY_CONTACTS_PER_PAGE = 300;
 /** Devices not seen for this long are no longer sealed to. */
 export const DEVICE_FORGET_MS = 30 * 24 * 3_600_000;
 /** First retry of an envelope no replica stored; doubled each time up to OUTBOX_RETRY_MAX_MS. */
@@ -184,7 +188,7 @@ export class ChatEngine {
    * Seals `content` to every known device of `accounts` and to this user's other devices, queues
    * it for each of those accounts' replicas, and forwards it to the devices online now.
    */
-  private async send(accounts: readonly string[], content: ChatContent): Promise<{ id: Uint8Array; sentAt: number }> {
+  private async send(accounts: readonly string[], content: ChatContent, onlyDevice?: Uint8Array): Promise<{ id: Uint8Array; sentAt: number }> {
     const sentAt = this.now();
     const id = this.ids.next(sentAt);
     const targets = [...new Set([...accounts, this.me.accountKey])];
@@ -200,7 +204,8 @@ export class ChatEngine {
         // Offline or slow directory: the devices seen before still get it through the replicas.
       }
     }
-    const devices = targets.flatMap((account) => this.o.store.devicesOf(account, sentAt - DEVICE_FORGET_MS).filter((d) => !(account === this.me.accountKey && Buffer.from(d.deviceId).equals(this.me.deviceId))).map((d) => ({ account, ...d })));
+    const wanted = (account: string, deviceId: Uint8Array): boolean => !(account === this.me.accountKey && Buffer.from(deviceId).equals(this.me.deviceId)) && (onlyDevice === undefined || Buffer.from(deviceId).equals(onlyDevice));
+    const devices = targets.flatMap((account) => this.o.store.devicesOf(account, sentAt - DEVICE_FORGET_MS).filter((d) => wanted(account, d.deviceId)).map((d) => ({ account, ...d })));
     if (devices.length === 0) throw new ChatError('NO_DEVICES', `no device of ${accounts.join(', ')} is known yet: they have never been online`);
     const sender: EnvelopeSender = { network: this.me.network, certificate: this.me.certificate, signingKey: this.me.signingKey };
     const content_ = writeContent(content);
@@ -212,7 +217,7 @@ export class ChatEngine {
       this.o.store.enqueue(id, account, envelope, sentAt);
       for (const r of online.get(account) ?? []) {
         if (r.body.presence === 'offline' || r.body.supernodes.length === 0) continue;
-        if (account === this.me.accountKey && Buffer.from(r.body.deviceId).equals(this.me.deviceId)) continue;
+        if (!wanted(account, r.body.deviceId)) continue;
         overlay?.forward(account, r.body.deviceId, r.body.supernodes.map(hex), envelope).catch(() => undefined);
       }
     }
@@ -318,6 +323,12 @@ export class ChatEngine {
       case 'typing':
         if (!mine) this.emit({ type: 'typing', conversation: c.conversation, from: e.senderAccount });
         break;
+      case 'history-request':
+        if (mine) await this.sendHistory(e.senderDevice).catch(() => undefined);
+        break;
+      case 'history':
+        if (mine) this.takeHistory(c, now);
+        break;
       case 'contact-request':
       case 'contact-accept':
       case 'contact-decline':
@@ -364,8 +375,68 @@ export class ChatEngine {
       case 'delete':
       case 'receipt':
       case 'typing':
+      case 'history-request':
+      case 'history':
         break;
     }
+  }
+
+  /**
+   * Asks this user's other devices for their history and contacts (a new device). False when no
+   * other device of this user is known yet; the answer comes as `history` pages.
+   */
+  async requestHistory(): Promise<boolean> {
+    try {
+      await this.send([], { kind: 'history-request', conversation: '', members: [] });
+      return true;
+    } catch (e) {
+      if (e instanceof ChatError && e.code === 'NO_DEVICES') return false;
+      throw e;
+    }
+  }
+
+  /** Sends every conversation's messages and the contacts, in pages, to one other device of this user. */
+  private async sendHistory(device: Uint8Array): Promise<void> {
+    const contacts = this.o.store.contacts().map((c) => ({ account: c.account, username: c.username, state: c.state }));
+    let page: HistoryItem[] = [];
+    let bytes = 0;
+    let first = true;
+    const flush = async (): Promise<void> => {
+      // The contacts go with the first page (in chunks that keep each page within the decoder's object limit).
+      for (let i = 0; first && i < Math.max(1, contacts.length); i += HISTORY_CONTACTS_PER_PAGE) {
+        await this.send([], { kind: 'history', conversation: '', members: [], history: i === 0 ? page : [], contacts: contacts.slice(i, i + HISTORY_CONTACTS_PER_PAGE) }, device);
+      }
+      if (!first) await this.send([], { kind: 'history', conversation: '', members: [], history: page }, device);
+      first = false;
+      page = [];
+      bytes = 0;
+    };
+    for (const conv of this.o.store.conversations()) {
+      let before: Uint8Array | undefined;
+      for (;;) {
+        const ms = this.o.store.history(conv.id, STORE_PAGE_MAX, before);
+        if (ms.length === 0) break;
+        for (const m of ms) {
+          const size = 120 + Buffer.byteLength(m.text) + m.conversation.length * 2;
+          if (page.length >= HISTORY_PAGE_MAX || bytes + size > HISTORY_PAGE_BYTES) await flush();
+          page.push({ id: m.id, conversation: m.conversation, sender: m.sender, senderDevice: m.senderDevice, sentAt: m.sentAt, text: m.text, ...(m.editedAt !== null ? { editedAt: m.editedAt } : {}), deleted: m.deleted ? 1 : 0, members: conv.members });
+          bytes += size;
+        }
+        before = ms[0]?.id;
+        if (ms.length < STORE_PAGE_MAX) break;
+      }
+    }
+    if (page.length > 0 || first) await flush();
+  }
+
+  /** A history page from another device of this user: messages not here yet, and contacts not known here. */
+  private takeHistory(c: ChatContent, now: number): void {
+    for (const h of c.history ?? []) {
+      const outgoing = h.sender === this.me.accountKey;
+      const m: StoredMessage = { id: h.id, conversation: h.conversation, sender: h.sender, senderDevice: h.senderDevice, sentAt: h.sentAt, receivedAt: now, text: h.deleted === 1 ? '' : h.text, editedAt: h.editedAt ?? null, deleted: h.deleted === 1, outgoing, state: outgoing ? 'sent' : 'read' };
+      if (this.o.store.addMessage(m, h.members)) this.emit({ type: 'message', message: m });
+    }
+    for (const k of c.contacts ?? []) if (!this.o.store.contact(k.account)) this.setContact(k.account, k.username, k.state);
   }
 
   private removed(account: string): void {

@@ -17,6 +17,8 @@ import { WatchList } from '../overlay/watch-list.js';
 import { ChatEngine, type ChatEvent, type ChatIdentity, type ChatOverlay } from './chat-engine.js';
 import type { ClientStore } from './store.js';
 
+/** The setting that records that this device has asked for its user's history. */
+const HISTORY_ASKED = 'history-asked-at';
 /** The offline store is fetched this often even without a reason (a lost forward is found). */
 export const OFFLINE_POLL_MS = 30_000;
 /** The outbox timer never sleeps longer than this (it also wakes when something is queued). */
@@ -140,6 +142,10 @@ export class DeviceRuntime {
     });
     // The sessions made while starting said hello before `attachment` was set: fetch and send now.
     await d.track(() => d.engine.pullOffline(), 0).catch(() => 0);
+    // A new device asks the user's other devices for the history and contacts, once.
+    if (o.store.setting(HISTORY_ASKED) === null && o.store.conversations().length === 0) {
+      if (await d.track(() => d.engine.requestHistory(), false).catch(() => false)) o.store.setSetting(HISTORY_ASKED, String(Date.now()));
+    }
     d.publisher.publishNow().catch(() => undefined);
     d.poller = setInterval(() => void d.track(() => d.engine.pullOffline(), 0).catch(() => 0), OFFLINE_POLL_MS);
     d.wake();

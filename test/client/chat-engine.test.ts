@@ -188,3 +188,31 @@ test('envelopes that are not for this device, or altered, are counted and change
   dave.online = false;
   await assert.rejects(dave.engine.sendText('erin', 'hi'), /NO_DEVICES/);
 });
+
+test("a user's device added later asks the others for the history: 250 messages (two pages) and the contacts arrive, once, in order", async () => {
+  const net = new Overlay();
+  const alice = net.device('alice');
+  const bob = net.device('bob');
+  await alice.engine.requestContact('bob', 'hi');
+  await net.settle();
+  await bob.engine.answerContact('alice', 'accept');
+  await net.settle();
+  for (let i = 0; i < 125; i++) {
+    await alice.engine.sendText('bob', `a${i}`);
+    await bob.engine.sendText('alice', `b${i}`);
+  }
+  await net.settle();
+  const bobTablet = net.device('bob');
+  assert.equal(await bobTablet.engine.requestHistory(), true);
+  await net.settle();
+  await bobTablet.engine.pullOffline();
+  await net.settle();
+  assert.deepEqual(bobTablet.texts('alice'), bob.texts('alice'));
+  assert.equal(bobTablet.texts('alice').length, 250);
+  assert.equal(bobTablet.store.contact('alice')?.state, 'accepted');
+  assert.equal(bobTablet.store.history(directConversation('alice', 'bob'), 1000).filter((m) => m.outgoing).length, 125, "bob's own messages are his");
+  // Alice's device ignores a history page meant for nobody of hers (only a user's own devices answer and take history).
+  assert.equal(alice.texts('bob').length, 250);
+  const lone = new Overlay().device('zed');
+  assert.equal(await lone.engine.requestHistory(), false, 'no other device of this user is known');
+});

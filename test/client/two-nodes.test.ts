@@ -36,7 +36,7 @@ async function spawnReady(args: string[]): Promise<{ child: ChildProcess; ready:
   return { child, ready: JSON.parse(line) as Record<string, unknown> };
 }
 
-test('alice and bob as parley node processes: accounts at the login server, contacts, presence, 100 messages each way once and in order; bob stopped, 50 sent, a replica of his slot killed, bob back: all 50 once', { timeout: 300_000 }, async () => {
+test('alice and bob as parley node processes: accounts at the login server, contacts, presence, 100 messages each way once and in order; bob stopped, 50 sent, a replica of his slot killed, bob back: all 50 once; his second device, added later, shows all 250', { timeout: 300_000 }, async () => {
   // Three supernodes, named in network.json; the login server on its own port.
   const made = await makeSupernodes(root, 'two', 3);
   nodes.push(...made.nodes);
@@ -49,10 +49,9 @@ test('alice and bob as parley node processes: accounts at the login server, cont
   (raw.loginServers[0] as { endpoints: string[] }).endpoints = [`udp:127.0.0.1:${loginPort}`];
   writeFileSync(networkPath, JSON.stringify({ ...raw, bootstrapSupernodes: nodes.map((n) => ({ staticKey: n.id, endpoints: [`udp:127.0.0.1:${n.port}`] })) }));
 
-  const user = async (name: string, fresh = true): Promise<{ profile: string; child: ChildProcess; sdk: ParleyClient; events: EventJson[] }> => {
-    const profile = join(root, name);
-    if (fresh) {
-      assert.equal((await runParley(['account', 'register', name, '--network', networkPath, '--password-stdin'], `${name} pw\n`)).code, 0);
+  const user = async (name: string, how: 'register' | 'restart' | 'new-device' = 'register', profile = join(root, name)): Promise<{ profile: string; child: ChildProcess; sdk: ParleyClient; events: EventJson[] }> => {
+    if (how === 'register') assert.equal((await runParley(['account', 'register', name, '--network', networkPath, '--password-stdin'], `${name} pw\n`)).code, 0);
+    if (how !== 'restart') {
       const loggedIn = await runParley(['account', 'login', name, '--network', networkPath, '--profile', profile, '--password-stdin'], `${name} pw\n`);
       assert.equal(loggedIn.code, 0, loggedIn.stderr);
     }
@@ -101,8 +100,14 @@ test('alice and bob as parley node processes: accounts at the login server, cont
   await eventually(async () => (await alice.sdk.history('bob', { limit: 1000 })).filter((m) => m.text.startsWith('later')).every((m) => m.state === 'sent'), 30_000, 'stored at the replicas');
   const victim = nodes.find((n) => n.id === new Ring(nodes.map((x) => x.id)).replicasOf(slotOf('bob'))[0]) ?? assert.fail('a replica');
   await stop(victim, 'SIGKILL');
-  bob = await user('bob', false);
+  bob = await user('bob', 'restart');
   const all = [...expected, ...Array.from({ length: 50 }, (_, i) => `alice: later ${i}`)];
   await eventually(async () => (await texts(bob.sdk, 'alice')).length === 250, 60_000, 'bob has all 250');
   assert.deepEqual(await texts(bob.sdk, 'alice'), all);
+
+  // Bob's second device, added now, gets the whole history (and the contact) from his first.
+  const tablet = await user('bob', 'new-device', join(root, 'bob-tablet'));
+  await eventually(async () => (await texts(tablet.sdk, 'alice')).length === 250, 60_000, "the tablet has bob's 250 messages");
+  assert.deepEqual(await texts(tablet.sdk, 'alice'), all);
+  assert.ok((await tablet.sdk.contacts()).some((c) => c.account === 'alice' && c.state === 'accepted'));
 });
