@@ -31,6 +31,8 @@ export interface DeviceApi {
   search(query: string, limit: number): SearchHit[];
   /** Hears every event until the returned function is called. */
   subscribe(listener: (e: DeviceEvent) => void): () => void;
+  /** Stops the daemon (logout); absent where the daemon cannot be stopped from its API. */
+  shutdown?: () => void;
 }
 
 /** WebSocket event listeners at once; more are refused. */
@@ -204,6 +206,15 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
       return reply.code(204).send();
     },
   );
+
+  app.post('/v1/shutdown', { schema: { summary: "Stop the daemon (the CLI's token only; parley logout)", response: { 202: { type: 'null' }, 400: errorSchema } } }, (request, reply) => {
+    cliOnly(request);
+    const stop = device.shutdown;
+    if (!stop) throw new ChatError('BAD_REQUEST', 'this daemon is not stopped through its API');
+    void reply.code(202).send();
+    setImmediate(stop);
+    return reply;
+  });
 
   let listeners = 0;
   app.get('/v1/events', { websocket: true, schema: { summary: 'WebSocket: one JSON event per message (message, edited, deleted, state, typing, contact, presence)' } }, (socket) => {

@@ -42,7 +42,7 @@ export interface RunningDaemon {
 }
 
 /** Starts the daemon of the profile in `profileDir`. */
-export async function startDaemon(o: { network: NetworkFile; profileDir: string; api: { host: string; port: number }; log: Logger; loginHint?: string }): Promise<RunningDaemon> {
+export async function startDaemon(o: { network: NetworkFile; profileDir: string; api: { host: string; port: number }; log: Logger; loginHint?: string; onShutdown?: () => void }): Promise<RunningDaemon> {
   const { network, profileDir: dir, log } = o;
   const certPath = join(dir, CERTIFICATE_FILE);
   if (!existsSync(certPath)) throw new DaemonError(`no certificate in ${dir}: log in first (${o.loginHint ?? `parley account login USER --network network.json --profile ${dir}`})`);
@@ -81,7 +81,7 @@ export async function startDaemon(o: { network: NetworkFile; profileDir: string;
       hub.emit(e);
     },
   });
-  const api = await buildApi(deviceApi(device, store, identity, hub), ApiAccess.load(dir));
+  const api = await buildApi(deviceApi(device, store, identity, hub, o.onShutdown), ApiAccess.load(dir));
   try {
     await api.listen({ host: o.api.host, port: o.api.port });
   } catch (e) {

@@ -31,7 +31,7 @@ export class EventHub {
 }
 
 /** The API's view of a running device. */
-export function deviceApi(device: DeviceRuntime, store: ClientStore, identity: ChatIdentity, hub: EventHub): DeviceApi {
+export function deviceApi(device: DeviceRuntime, store: ClientStore, identity: ChatIdentity, hub: EventHub, shutdown?: () => void): DeviceApi {
   const conversationOf = (idOrUser: string): string => {
     if (idOrUser.startsWith('dm:') || idOrUser.startsWith('grp:')) return idOrUser;
     const u = checkUsername(idOrUser);
@@ -49,5 +49,6 @@ export function deviceApi(device: DeviceRuntime, store: ClientStore, identity: C
     markRead: (conversation) => device.engine.markRead(conversationOf(conversation)),
     search: (query, limit) => store.search(query, limit),
     subscribe: (listener) => hub.subscribe(listener),
+    ...(shutdown ? { shutdown } : {}),
   };
 }

@@ -129,6 +129,11 @@ export class ParleyClient {
     return this.req('POST', `/v1/apps/${encodeURIComponent(name)}/${decision}`);
   }
 
+  /** Stops the daemon (the CLI's token only). */
+  shutdown(): Promise<void> {
+    return this.req('POST', '/v1/shutdown');
+  }
+
   /** Hears the daemon's events until `close()`; `opened` resolves once the stream is open. */
   events(onEvent: (e: EventJson) => void, onClose?: (reason: string) => void): { opened: Promise<void>; close: () => void } {
     const ws = new WebSocket(`${this.url.replace(/^http/, 'ws')}/v1/events?token=${encodeURIComponent(this.token)}`);

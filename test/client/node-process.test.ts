@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -43,7 +43,7 @@ test('parley node: without --network a usage error (2); a profile without a cert
   assert.match(b.stderr, /no certificate in .*log in first/);
 });
 
-test("parley node runs a device from its profile: a message sent to it lands in its store and on the API's event stream; the CLI answers, shows history, searches; a program needs approval; SIGTERM publishes it offline and exits 0", { timeout: 120_000 }, async () => {
+test("parley node runs a device from its profile: a message sent to it lands in its store and on the API's event stream; the CLI answers, shows history, searches; a program needs approval; parley logout stops it (published offline, exit 0) and removes the certificate", { timeout: 120_000 }, async () => {
   const made = await makeSupernodes(root, 'daemon', 2);
   nodes.push(...made.nodes);
   for (const [i, n] of nodes.entries()) await start(made.net, n, i === 0 ? null : (nodes[0] as Node));
@@ -128,9 +128,15 @@ test("parley node runs a device from its profile: a message sent to it lands in 
   assert.equal((await runParley(['api', 'approve', 'my-bot', '--profile', profile])).code, 0);
   assert.equal((await bot.status()).username, 'Bob');
 
-  child.kill('SIGTERM');
-  const [code] = (await once(child, 'exit')) as [number];
+  // parley logout stops the daemon through its API and removes the certificate.
+  const exited = once(child, 'exit');
+  const out = await runParley(['logout', '--profile', profile]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /logged out; the daemon stopped/);
+  const [code] = (await exited) as [number];
   assert.equal(code, 0);
+  assert.ok(!existsSync(join(profile, 'device.cert')));
+  assert.equal((await runParley(['logout', '--profile', profile])).code, 1, 'not logged in any more');
   const n0 = nodes[0] as Node;
   const reader = await DirectoryClient.connect(Buffer.from(n0.id, 'hex'), [{ transport: 'udp', host: '127.0.0.1', port: n0.port }], { caPublicKey, network: network.name });
   cleanups.push(() => reader.close());

@@ -52,7 +52,7 @@ test('alice and bob as parley node processes: accounts at the login server, cont
   const user = async (name: string, how: 'register' | 'restart' | 'new-device' = 'register', profile = join(root, name)): Promise<{ profile: string; child: ChildProcess; sdk: ParleyClient; events: EventJson[] }> => {
     if (how === 'register') assert.equal((await runParley(['account', 'register', name, '--network', networkPath, '--password-stdin'], `${name} pw\n`)).code, 0);
     if (how !== 'restart') {
-      const loggedIn = await runParley(['account', 'login', name, '--network', networkPath, '--profile', profile, '--password-stdin'], `${name} pw\n`);
+      const loggedIn = await runParley(['login', name, '--network', networkPath, '--profile', profile, '--password-stdin'], `${name} pw\n`);
       assert.equal(loggedIn.code, 0, loggedIn.stderr);
     }
     const { child } = await spawnReady(['node', '--network', networkPath, '--profile', profile, '--log-level', 'warn']);

@@ -115,16 +115,20 @@ export function addAccountCommands(program: Command, io: CliIo): void {
     else io.stdout.write(`registered ${name}\n`);
   });
   const login = common(account.command('login').description("log in and save this device's certificate in the profile"));
-  login.action(async (user: string, opts: AccountOptions) => {
-    const server = loginServer(opts, login);
-    const pw = await password(io, opts, login);
+  const doLogin = (cmd: Command) => async (user: string, opts: AccountOptions): Promise<void> => {
+    const server = loginServer(opts, cmd);
+    const pw = await password(io, opts, cmd);
     const dir = opts.profile ?? defaultProfileDir();
     const id = deviceIdentity(dir);
     const cert = await withClient(server, (c) => c.login(user, pw, { deviceId: id.deviceId, noiseKey: id.noise.publicKey, signingKey: id.signing.publicKey }));
     const path = saveCertificate(dir, cert);
     if (opts.json === true) writeJson(io.stdout, { certificate: path, deviceId: Buffer.from(id.deviceId).toString('hex') });
     else io.stdout.write(`logged in; certificate saved to ${path}\n`);
-  });
+  };
+  login.action(doLogin(login));
+  // `parley login` is the same as `parley account login`.
+  const topLogin = common(program.command('login').description("log in and save this device's certificate in the profile (as account login)"));
+  topLogin.action(doLogin(topLogin));
 
   const show = (list: { deviceId: Uint8Array; createdAt: number; revokedAt?: number }[], json: boolean | undefined): void => {
     const rows = list.map((d) => ({ deviceId: Buffer.from(d.deviceId).toString('hex'), added: new Date(d.createdAt).toISOString(), ...(d.revokedAt !== undefined ? { revoked: new Date(d.revokedAt).toISOString() } : {}) }));

@@ -1,13 +1,15 @@
 /**
- * The CLI's side of the daemon (through `parley/sdk` and the profile's token): `whoami`,
+ * The CLI's side of the daemon (through `parley/sdk` and the profile's token): `logout`, `whoami`,
  * `status`, `presence set STATE [--mood TEXT]`, `contacts [add|accept|decline|remove|block USER]`,
  * `msg USER TEXT`, `history USER`, `search TEXT`, `api approve|ban NAME`, `api apps`; each with
  * `--profile DIR` and, where it reports, `--json`.
  */
 
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 
-import { defaultProfileDir } from '../../login/profile.js';
+import { CERTIFICATE_FILE, defaultProfileDir } from '../../login/profile.js';
 import { ParleyApiError, ParleyClient, type MessageJson } from '../../sdk/index.js';
 import { CliError } from '../errors.js';
 import { EXIT_FAILURE } from '../exit-codes.js';
@@ -32,6 +34,8 @@ async function daemon<T>(opts: Common, f: (c: ParleyClient) => Promise<T>): Prom
 
 const line = (m: MessageJson): string => `${new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19)}  ${m.sender}: ${m.deleted ? '(deleted)' : m.text}${m.editedAt !== null ? ' (edited)' : ''}${m.outgoing ? `  [${m.state}]` : ''}`;
 
+/** `logout` waits this many 100 ms steps for the daemon to stop. */
+const LOGOUT_WAIT_STEPS = 100;
 const PRESENCES = ['online', 'away', 'busy', 'invisible', 'offline'] as const;
 const presenceArg = (v: string): (typeof PRESENCES)[number] => {
   if (!(PRESENCES as readonly string[]).includes(v)) throw new InvalidArgumentError(`Expected one of ${PRESENCES.join(', ')}.`);
@@ -53,6 +57,29 @@ export function addChatCommands(program: Command, io: CliIo): void {
   withProfile(program.command('whoami').description('the user and device the daemon runs as')).action(async (opts: Common) => {
     const s = await daemon(opts, (c) => c.status());
     out(opts, { username: s.username, deviceId: s.deviceId }, `${s.username} (device ${s.deviceId})`);
+  });
+  withProfile(program.command('logout').description("log this device out: stop its daemon (published offline) and remove its certificate")).action(async (opts: Common) => {
+    const dir = opts.profile ?? defaultProfileDir();
+    const cert = join(dir, CERTIFICATE_FILE);
+    const apiFile = join(dir, 'api.json');
+    let stopped = false;
+    if (existsSync(apiFile)) {
+      try {
+        await ParleyClient.fromProfile(dir).shutdown();
+        for (let i = 0; i < LOGOUT_WAIT_STEPS && existsSync(apiFile); i++) await new Promise((r) => setTimeout(r, 100));
+        stopped = true;
+      } catch (e) {
+        // A daemon that no longer runs left its api.json behind: nothing to stop.
+        if (!(e instanceof ParleyApiError && e.code === 'UNREACHABLE')) throw e;
+        rmSync(apiFile, { force: true });
+      }
+    }
+    if (!existsSync(cert)) {
+      if (!stopped) throw new CliError(`${dir} is not logged in`, EXIT_FAILURE);
+    } else {
+      rmSync(cert);
+    }
+    out(opts, { loggedOut: true, daemonStopped: stopped }, `logged out${stopped ? '; the daemon stopped' : ''}`);
   });
   withProfile(program.command('status').description("the daemon's state: user, presence, attached supernodes")).action(async (opts: Common) => {
     const s = await daemon(opts, (c) => c.status());

@@ -41,17 +41,20 @@ export function addNodeCommand(program: Command, io: CliIo): void {
       const network = readNetworkOption(opts.network, commandPath(cmd));
       const log = pino({ level, base: { role: 'node' } }, destination(2));
       let daemon;
+      let shutdown: () => void = () => {};
+      const stopped = new Promise<void>((resolve) => {
+        shutdown = resolve;
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       try {
-        daemon = await startDaemon({ network, profileDir: opts.profile ?? defaultProfileDir(), api: apiListen, log, loginHint: `parley account login USER --network ${opts.network} --profile ${opts.profile ?? defaultProfileDir()}` });
+        daemon = await startDaemon({ network, profileDir: opts.profile ?? defaultProfileDir(), api: apiListen, log, loginHint: `parley login USER --network ${opts.network} --profile ${opts.profile ?? defaultProfileDir()}`, onShutdown: () => shutdown() });
       } catch (e) {
         if (e instanceof DaemonError) throw new CliError(e.message, EXIT_FAILURE);
         throw e;
       }
       io.stdout.write(`${JSON.stringify({ username: daemon.username, deviceId: daemon.deviceId, attached: daemon.device.attached(), api: daemon.api })}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopped;
       await daemon.stop();
     });
 }
