@@ -27,6 +27,11 @@ export interface DeviceApi {
   conversations(): ConversationSummary[];
   history(conversation: string, limit: number, before?: Uint8Array): StoredMessage[];
   sendText(to: string, text: string): Promise<StoredMessage>;
+  createGroup(title: string, members: readonly string[]): string;
+  sendToConversation(conversation: string, text: string): Promise<StoredMessage>;
+  /** Edits (text) or deletes (null) one of this user's messages. */
+  changeMessage(id: Uint8Array, text: string | null): Promise<StoredMessage>;
+  typing(conversation: string): Promise<void>;
   markRead(conversation: string): Promise<void>;
   search(query: string, limit: number): SearchHit[];
   /** Hears every event until the returned function is called. */
@@ -181,6 +186,35 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
     { schema: { summary: 'Send a text message to a user', body: { type: 'object', required: ['to', 'text'], additionalProperties: false, properties: { to: username, text: { type: 'string', minLength: 1, maxLength: 8000 } } }, response: { 201: messageSchema, 400: errorSchema, 404: errorSchema } } },
     async (request, reply) => reply.code(201).send(messageJson(await device.sendText(request.body.to, request.body.text))),
   );
+  app.post<{ Body: { title: string; members: string[] } }>(
+    '/v1/groups',
+    { schema: { summary: 'Start a group conversation (you are added to the members)', body: { type: 'object', required: ['title', 'members'], additionalProperties: false, properties: { title: { type: 'string', minLength: 1, maxLength: 200 }, members: { type: 'array', minItems: 1, maxItems: 99, items: username } } }, response: { 201: { type: 'object', properties: { id: { type: 'string' } } }, 400: errorSchema } } },
+    (request, reply) => reply.code(201).send({ id: device.createGroup(request.body.title, request.body.members) }),
+  );
+  app.post<{ Params: { id: string }; Body: { text: string } }>(
+    '/v1/conversations/:id/messages',
+    { schema: { summary: 'Send a text to a conversation (a group, or a direct one)', params: { type: 'object', properties: { id: conversationId } }, body: { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 8000 } } }, response: { 201: messageSchema, 400: errorSchema, 404: errorSchema } } },
+    async (request, reply) => reply.code(201).send(messageJson(await device.sendToConversation(request.params.id, request.body.text))),
+  );
+  const messageIdParam = (text: string): Uint8Array => {
+    const id = parseMessageId(text);
+    if (!id) throw new ChatError('BAD_REQUEST', `${JSON.stringify(text.slice(0, 40))} is not a message id`);
+    return id;
+  };
+  app.patch<{ Params: { id: string }; Body: { text: string } }>(
+    '/v1/messages/:id',
+    { schema: { summary: 'Edit one of your messages', params: { type: 'object', properties: { id: { type: 'string', maxLength: 40 } } }, body: { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 8000 } } }, response: { 200: messageSchema, 400: errorSchema, 404: errorSchema } } },
+    async (request) => messageJson(await device.changeMessage(messageIdParam(request.params.id), request.body.text)),
+  );
+  app.delete<{ Params: { id: string } }>(
+    '/v1/messages/:id',
+    { schema: { summary: 'Delete one of your messages (everywhere it was delivered)', params: { type: 'object', properties: { id: { type: 'string', maxLength: 40 } } }, response: { 200: messageSchema, 400: errorSchema, 404: errorSchema } } },
+    async (request) => messageJson(await device.changeMessage(messageIdParam(request.params.id), null)),
+  );
+  app.post<{ Params: { id: string } }>('/v1/conversations/:id/typing', { schema: { summary: 'Tell the others you are typing (not stored)', params: { type: 'object', properties: { id: conversationId } }, response: { 204: { type: 'null' }, 404: errorSchema } } }, async (request, reply) => {
+    await device.typing(request.params.id);
+    return reply.code(204).send();
+  });
   app.get<{ Querystring: { q: string; limit?: number } }>(
     '/v1/search',
     { schema: { summary: 'Full-text search over messages, newest first', querystring: { type: 'object', required: ['q'], additionalProperties: false, properties: { q: { type: 'string', minLength: 1, maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, token: { type: 'string' } } }, response: { 200: { type: 'array', items: { type: 'object', properties: { message: messageSchema, snippet: { type: 'string' } } } }, 400: errorSchema } } },

@@ -19,7 +19,7 @@
 
 import { randomBytes } from 'node:crypto';
 
-import { directConversation, directMembers, HISTORY_PAGE_MAX, readContent, writeContent, type ChatContent, type HistoryItem } from '../chat/content.js';
+import { directConversation, directMembers, GROUP_MEMBERS_MAX, HISTORY_PAGE_MAX, readContent, writeContent, type ChatContent, type HistoryItem } from '../chat/content.js';
 import { ENVELOPE_RECIPIENTS_MAX, openEnvelope, sealEnvelope, type EnvelopeReader, type EnvelopeSender } from '../chat/envelope.js';
 import { MessageIdGenerator } from '../chat/message-id.js';
 import type { KeyPair } from '../crypto/noise/index.js';
@@ -129,6 +129,65 @@ export class ChatEngine {
     return m;
   }
 
+  /** Starts a group with `members` (usernames; this user is added) and a title; its conversation id. */
+  createGroup(title: string, members: readonly string[]): string {
+    const keys = new Set([this.me.accountKey]);
+    for (const m of members) {
+      const k = checkUsername(m);
+      if (!k.ok) throw new ChatError('USERNAME_INVALID', `${m}: ${k.reason}`);
+      keys.add(k.key);
+    }
+    if (keys.size < 2 || keys.size > GROUP_MEMBERS_MAX) throw new ChatError('BAD_REQUEST', `a group has 2 to ${GROUP_MEMBERS_MAX} members`);
+    if (title.length === 0 || title.length > 200) throw new ChatError('BAD_REQUEST', 'a group title has 1 to 200 characters');
+    const id = `grp:${Buffer.from(this.random(16)).toString('hex')}`;
+    this.o.store.ensureConversation(id, [...keys].sort(), title);
+    return id;
+  }
+
+  /** Sends a text to a conversation this device knows (a direct one, or a group). */
+  async sendToConversation(conversation: string, text: string): Promise<StoredMessage> {
+    const direct = directMembers(conversation);
+    if (direct) {
+      const peer = direct.find((a) => a !== this.me.accountKey);
+      if (!peer || !direct.includes(this.me.accountKey)) throw new ChatError('NOT_FOUND', `not a conversation of ${this.me.accountKey}`);
+      return this.sendText(peer, text);
+    }
+    const conv = this.o.store.conversation(conversation);
+    if (!conv) throw new ChatError('NOT_FOUND', `no conversation ${conversation}`);
+    if (text.length === 0) throw new ChatError('BAD_REQUEST', 'an empty message');
+    const others = conv.members.filter((a) => a !== this.me.accountKey);
+    const { id, sentAt } = await this.send(others, { kind: 'text', conversation, text, members: conv.members, ...(conv.title !== null ? { title: conv.title } : {}) });
+    const m: StoredMessage = { id, conversation, sender: this.me.accountKey, senderDevice: this.me.deviceId, sentAt, receivedAt: sentAt, text, editedAt: null, deleted: false, outgoing: true, state: 'sending' };
+    this.o.store.addMessage(m, conv.members, conv.title ?? undefined);
+    this.emit({ type: 'message', message: m });
+    return m;
+  }
+
+  /** Edits (new text) or deletes (null) one of this user's messages, here and on every device that has it. */
+  async changeMessage(id: Uint8Array, text: string | null): Promise<StoredMessage> {
+    const m = this.o.store.message(id);
+    if (!m || m.sender !== this.me.accountKey) throw new ChatError('NOT_FOUND', 'no message of yours with that id');
+    if (m.deleted) throw new ChatError('BAD_REQUEST', 'the message is deleted');
+    if (text !== null && text.length === 0) throw new ChatError('BAD_REQUEST', 'an empty text (delete the message instead)');
+    const members = this.participants(m.conversation);
+    const others = members.filter((a) => a !== this.me.accountKey);
+    const group = directMembers(m.conversation) ? [] : members;
+    const { sentAt } = await this.send(others, text === null ? { kind: 'delete', conversation: m.conversation, target: id, members: group } : { kind: 'edit', conversation: m.conversation, target: id, text, members: group });
+    if (text === null) this.o.store.delete(id, this.me.accountKey);
+    else this.o.store.edit(id, this.me.accountKey, text, sentAt);
+    const changed = this.o.store.message(id) as StoredMessage;
+    this.emit({ type: text === null ? 'deleted' : 'edited', message: changed });
+    return changed;
+  }
+
+  /** Tells the conversation's other participants that this user is typing (live only: never stored). */
+  async typing(conversation: string): Promise<void> {
+    const members = this.participants(conversation);
+    if (!members.includes(this.me.accountKey)) throw new ChatError('NOT_FOUND', `no conversation ${conversation}`);
+    const others = members.filter((a) => a !== this.me.accountKey);
+    await this.send(others, { kind: 'typing', conversation, members: directMembers(conversation) ? [] : members }, { ephemeral: true });
+  }
+
   /** Marks a conversation read up to its newest message and tells the others (and this user's other devices). */
   async markRead(conversation: string): Promise<void> {
     const last = this.o.store.history(conversation, 1)[0];
@@ -181,14 +240,15 @@ export class ChatEngine {
   private participants(conversation: string): string[] {
     const direct = directMembers(conversation);
     if (direct) return direct;
-    return this.o.store.conversations().find((c) => c.id === conversation)?.members.slice() ?? [];
+    return this.o.store.conversation(conversation)?.members ?? [];
   }
 
   /**
    * Seals `content` to every known device of `accounts` and to this user's other devices, queues
    * it for each of those accounts' replicas, and forwards it to the devices online now.
    */
-  private async send(accounts: readonly string[], content: ChatContent, onlyDevice?: Uint8Array): Promise<{ id: Uint8Array; sentAt: number }> {
+  private async send(accounts: readonly string[], content: ChatContent, options: { onlyDevice?: Uint8Array; ephemeral?: boolean } = {}): Promise<{ id: Uint8Array; sentAt: number }> {
+    const { onlyDevice } = options;
     const sentAt = this.now();
     const id = this.ids.next(sentAt);
     const targets = [...new Set([...accounts, this.me.accountKey])];
@@ -214,7 +274,8 @@ export class ChatEngine {
     for (const d of devices) byAccount.set(d.account, [...(byAccount.get(d.account) ?? []), d]);
     for (const [account, ds] of byAccount) {
       const envelope = sealEnvelope(sender, id, sentAt, ds.slice(0, ENVELOPE_RECIPIENTS_MAX), content_, this.random);
-      this.o.store.enqueue(id, account, envelope, sentAt);
+      // Ephemeral items (typing) go live only; everything else waits for the replicas too.
+      if (options.ephemeral !== true) this.o.store.enqueue(id, account, envelope, sentAt);
       for (const r of online.get(account) ?? []) {
         if (r.body.presence === 'offline' || r.body.supernodes.length === 0) continue;
         if (!wanted(account, r.body.deviceId)) continue;
@@ -404,9 +465,9 @@ export class ChatEngine {
     const flush = async (): Promise<void> => {
       // The contacts go with the first page (in chunks that keep each page within the decoder's object limit).
       for (let i = 0; first && i < Math.max(1, contacts.length); i += HISTORY_CONTACTS_PER_PAGE) {
-        await this.send([], { kind: 'history', conversation: '', members: [], history: i === 0 ? page : [], contacts: contacts.slice(i, i + HISTORY_CONTACTS_PER_PAGE) }, device);
+        await this.send([], { kind: 'history', conversation: '', members: [], history: i === 0 ? page : [], contacts: contacts.slice(i, i + HISTORY_CONTACTS_PER_PAGE) }, { onlyDevice: device });
       }
-      if (!first) await this.send([], { kind: 'history', conversation: '', members: [], history: page }, device);
+      if (!first) await this.send([], { kind: 'history', conversation: '', members: [], history: page }, { onlyDevice: device });
       first = false;
       page = [];
       bytes = 0;

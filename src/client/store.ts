@@ -176,6 +176,17 @@ export class ClientStore {
     })();
   }
 
+  /** Creates a conversation with no messages yet (a new group), or updates its members and title. */
+  ensureConversation(id: string, members: readonly string[], title?: string): void {
+    this.db.prepare("INSERT INTO conversations (id, title, members) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET title = COALESCE(excluded.title, title), members = CASE WHEN excluded.members = '[]' THEN members ELSE excluded.members END").run(id, title ?? null, JSON.stringify(members));
+  }
+
+  /** A conversation's members and title, or null. */
+  conversation(id: string): { id: string; members: string[]; title: string | null } | null {
+    const r = this.db.prepare('SELECT id, title, members FROM conversations WHERE id = ?').get(id) as { id: string; title: string | null; members: string } | undefined;
+    return r ? { id: r.id, title: r.title, members: JSON.parse(r.members) as string[] } : null;
+  }
+
   /** One message, or null. */
   message(id: Uint8Array): StoredMessage | null {
     const r = this.db.prepare('SELECT * FROM messages WHERE id = ?').get(Buffer.from(id)) as MessageRow | undefined;

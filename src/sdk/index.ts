@@ -113,6 +113,28 @@ export class ParleyClient {
     return this.req('POST', '/v1/messages', { to, text });
   }
 
+  /** Starts a group; its conversation id. */
+  async createGroup(title: string, members: readonly string[]): Promise<string> {
+    return (await this.req<{ id: string }>('POST', '/v1/groups', { title, members })).id;
+  }
+
+  /** Sends a text to a conversation (a group id, or a direct one's id or the other user's name). */
+  sendTo(conversation: string, text: string): Promise<MessageJson> {
+    return this.req('POST', `/v1/conversations/${encodeURIComponent(conversation)}/messages`, { text });
+  }
+
+  edit(id: string, text: string): Promise<MessageJson> {
+    return this.req('PATCH', `/v1/messages/${encodeURIComponent(id)}`, { text });
+  }
+
+  delete(id: string): Promise<MessageJson> {
+    return this.req('DELETE', `/v1/messages/${encodeURIComponent(id)}`);
+  }
+
+  typing(conversation: string): Promise<void> {
+    return this.req('POST', `/v1/conversations/${encodeURIComponent(conversation)}/typing`);
+  }
+
   markRead(conversation: string): Promise<void> {
     return this.req('POST', `/v1/conversations/${encodeURIComponent(conversation)}/read`);
   }

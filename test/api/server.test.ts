@@ -43,6 +43,10 @@ function fakeDevice(): DeviceApi & { sent: StoredMessage[]; emit: (e: DeviceEven
       sent.push(m);
       return Promise.resolve(m);
     },
+    createGroup: () => 'grp:' + 'ab'.repeat(16),
+    sendToConversation: () => Promise.reject(new ChatError('NOT_FOUND', 'no such conversation')),
+    changeMessage: () => Promise.reject(new ChatError('NOT_FOUND', 'no message of yours with that id')),
+    typing: () => Promise.resolve(),
     markRead: () => Promise.resolve(),
     search: () => [],
     subscribe: (l) => {
@@ -108,6 +112,10 @@ test('bad input gets a 400 with a reason; refusals their code; a message sent is
   assert.equal((await app.inject({ method: 'GET', url: '/v1/conversations/dm:alice,bob/messages?before=xyz', headers: auth })).statusCode, 400);
   assert.equal((await post('/v1/contacts/bob/accept', {})).statusCode, 409);
   assert.equal((await post('/v1/messages', { to: 'nobody', text: 'hi' })).json<{ code: string }>().code, 'NO_DEVICES');
+  assert.equal((await app.inject({ method: 'PATCH', url: '/v1/messages/not-an-id', headers: auth, payload: { text: 'x' } })).statusCode, 400);
+  assert.equal((await app.inject({ method: 'DELETE', url: `/v1/messages/${formatMessageId(ids.next(1))}`, headers: auth })).statusCode, 404);
+  assert.equal((await post('/v1/groups', { title: 'trip', members: [] })).statusCode, 400, 'a group needs members');
+  assert.equal((await post('/v1/groups', { title: 'trip', members: ['bob', 'carol'] })).statusCode, 201);
   assert.equal(device.sent.length, 0, 'nothing sent by bad requests');
   const ok = await post('/v1/messages', { to: 'bob', text: 'hello' });
   assert.equal(ok.statusCode, 201);

@@ -216,3 +216,34 @@ test("a user's device added later asks the others for the history: 250 messages 
   const lone = new Overlay().device('zed');
   assert.equal(await lone.engine.requestHistory(), false, 'no other device of this user is known');
 });
+
+test('a group of three: messages reach every member with the group named; edits and deletions reach everyone; typing goes live and is never stored', async () => {
+  const net = new Overlay();
+  const alice = net.device('alice');
+  const bob = net.device('bob');
+  const carol = net.device('carol');
+  const group = alice.engine.createGroup('weekend', ['bob', 'carol']);
+  assert.match(group, /^grp:[0-9a-f]{32}$/);
+  const first = await alice.engine.sendToConversation(group, 'who is in?');
+  await net.settle();
+  for (const d of [bob, carol]) {
+    assert.deepEqual(d.store.history(group).map((m) => m.text), ['who is in?']);
+    assert.deepEqual(d.store.conversation(group), { id: group, title: 'weekend', members: ['alice', 'bob', 'carol'] });
+  }
+  await bob.engine.sendToConversation(group, 'me');
+  await net.settle();
+  assert.deepEqual(carol.store.history(group).map((m) => `${m.sender}: ${m.text}`), ['alice: who is in?', 'bob: me']);
+  await alice.engine.changeMessage(first.id, 'who is in on Saturday?');
+  await net.settle();
+  assert.deepEqual([bob.store.message(first.id)?.text, carol.store.message(first.id)?.text], ['who is in on Saturday?', 'who is in on Saturday?']);
+  await assert.rejects(bob.engine.changeMessage(first.id, 'mine now'), /NOT_FOUND/, "bob cannot edit alice's message");
+  await alice.engine.changeMessage(first.id, null);
+  await net.settle();
+  assert.equal(carol.store.message(first.id)?.deleted, true);
+  const queued = net.mailboxes.get('carol')?.length ?? 0;
+  await bob.engine.typing(group);
+  await net.settle();
+  assert.ok(carol.events.some((e) => e.type === 'typing' && e.from === 'bob' && e.conversation === group));
+  assert.equal(net.mailboxes.get('carol')?.length ?? 0, queued, 'typing is not stored for later');
+  await assert.rejects(alice.engine.sendToConversation('grp:' + '00'.repeat(16), 'x'), /NOT_FOUND/);
+});

@@ -128,6 +128,17 @@ test("parley node runs a device from its profile: a message sent to it lands in 
   assert.equal((await runParley(['api', 'approve', 'my-bot', '--profile', profile])).code, 0);
   assert.equal((await bot.status()).username, 'Bob');
 
+  // A group from the CLI; the SDK edits and deletes.
+  const created = await runParley(['group', 'create', 'plans', '--members', 'alice', '--profile', profile, '--json']);
+  assert.equal(created.code, 0, created.stderr);
+  const groupId = (JSON.parse(created.stdout) as { id: string }).id;
+  assert.equal((await runParley(['msg', groupId, 'to the group', '--profile', profile])).code, 0);
+  await eventually(() => Promise.resolve(aliceStore.history(groupId).some((m) => m.text === 'to the group')), 15_000, 'alice gets the group message');
+  assert.equal(aliceStore.conversation(groupId)?.title, 'plans');
+  const mine = (await sdk.history('alice')).find((m) => m.text === 'hello, Alice') ?? assert.fail('sent');
+  await sdk.edit(mine.id, 'hello again, Alice');
+  await eventually(() => Promise.resolve(aliceStore.history(dm).some((m) => m.text === 'hello again, Alice' && m.editedAt !== null)), 15_000, 'the edit arrives');
+
   // parley logout stops the daemon through its API and removes the certificate.
   const exited = once(child, 'exit');
   const out = await runParley(['logout', '--profile', profile]);

@@ -1,7 +1,8 @@
 /**
  * The CLI's side of the daemon (through `parley/sdk` and the profile's token): `logout`, `whoami`,
  * `status`, `presence set STATE [--mood TEXT]`, `contacts [add|accept|decline|remove|block USER]`,
- * `msg USER TEXT`, `history USER`, `search TEXT`, `api approve|ban NAME`, `api apps`; each with
+ * `msg USER|GROUP TEXT`, `group create TITLE --members A,B`, `history USER`, `search TEXT`,
+ * `api approve|ban NAME`, `api apps`; each with
  * `--profile DIR` and, where it reports, `--json`.
  */
 
@@ -107,10 +108,16 @@ export function addChatCommands(program: Command, io: CliIo): void {
     });
   }
 
-  withProfile(program.command('msg').description('send a text message').argument('<user>').argument('<text>')).action(async (user: string, text: string, opts: Common) => {
+  withProfile(program.command('msg').description('send a text message to a user (or to a group: its grp:… id)').argument('<to>', 'a username or a conversation id').argument('<text>')).action(async (to: string, text: string, opts: Common) => {
     if (text.length === 0) throw new CliError('the message is empty', EXIT_FAILURE);
-    const m = await daemon(opts, (c) => c.send(user, text));
+    const m = await daemon(opts, (c) => (to.startsWith('grp:') || to.startsWith('dm:') ? c.sendTo(to, text) : c.send(to, text)));
     out(opts, m, `sent ${m.id}`);
+  });
+  const group = program.command('group').description('group conversations');
+  withProfile(group.command('create').description('start a group (you are a member); prints its id').argument('<title>').requiredOption('--members <names>', 'the other members, comma-separated')).action(async (title: string, opts: Common & { members: string }) => {
+    const members = opts.members.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+    const id = await daemon(opts, (c) => c.createGroup(title, members));
+    out(opts, { id }, id);
   });
   withProfile(program.command('history').description('the conversation with a user, oldest first').argument('<user>').option('--limit <n>', 'the last n messages (default 50)', positive)).action(async (user: string, opts: Common & { limit?: number }) => {
     const ms = await daemon(opts, (c) => c.history(user, { limit: opts.limit ?? 50 }));
