@@ -100,14 +100,22 @@ export class ChatEngine {
   private readonly random: (n: number) => Uint8Array;
   private flushing: Promise<void> | null = null;
 
+  private identity: ChatIdentity;
+
   constructor(private readonly o: ChatEngineOptions) {
+    this.identity = o.identity;
     this.now = o.now ?? Date.now;
     this.random = o.random ?? ((n) => new Uint8Array(randomBytes(n)));
     this.ids = new MessageIdGenerator(this.random);
   }
 
   private get me(): ChatIdentity {
-    return this.o.identity;
+    return this.identity;
+  }
+
+  /** A renewed certificate for this device (the same keys): what envelopes carry from now on. */
+  setCertificate(certificate: Uint8Array): void {
+    this.identity = { ...this.identity, certificate };
   }
 
   private emit(e: ChatEvent): void {

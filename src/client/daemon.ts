@@ -1,8 +1,8 @@
 /**
  * The client daemon of one device (`parley node`, and each user of `parley dev up`): the device
  * runtime on the profile's keys and certificate, its local store and host cache in the profile,
- * and the local API on a loopback address, whose URL it writes to the profile's `api.json` for
- * the CLI and the SDK (and removes when it stops).
+ * the local API on a loopback address, whose URL it writes to the profile's `api.json` for the
+ * CLI and the SDK (and removes when it stops), and the certificate renewed at half its life.
  */
 
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { loadHostCache, saveHostCache } from '../overlay/host-cache.js';
 import { formatEndpoint } from '../wire/address.js';
 import { deviceApi, EventHub } from './device-api.js';
 import { DeviceRuntime } from './device-runtime.js';
+import { CertificateRenewer } from './renewal.js';
 import { ClientStore } from './store.js';
 
 /** Files the daemon keeps in the profile. */
@@ -93,6 +94,17 @@ export async function startDaemon(o: { network: NetworkFile; profileDir: string;
   const url = `http://${formatEndpoint(o.api.host, bound.port)}`;
   const apiFile = join(dir, API_FILE);
   writeFileSync(apiFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  const renewer = new CertificateRenewer({
+    network,
+    profileDir: dir,
+    signingKey: keys.signing,
+    certificate,
+    onRenewed: (c) => {
+      device.setCertificate(c);
+      log.info({ event: 'certificate-renewed' }, 'certificate renewed');
+    },
+    onError: (e) => log.warn({ event: 'certificate-renewal-failed', err: e instanceof Error ? e.message : String(e) }, 'certificate renewal failed; trying again later'),
+  });
   log.info({ event: 'started', username, attached: device.attached().length, api: url }, 'node started');
   let stopped = false;
   return {
@@ -103,6 +115,7 @@ export async function startDaemon(o: { network: NetworkFile; profileDir: string;
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      renewer.stop();
       await api.close();
       rmSync(apiFile, { force: true });
       await device.stop();

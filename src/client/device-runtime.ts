@@ -87,6 +87,7 @@ export class DeviceRuntime {
   readonly watches: WatchList;
 
   private constructor(private readonly o: DeviceOptions) {
+    this.certificate = o.identity.certificate;
     const emit = (e: DeviceEvent): void => o.onEvent?.(e);
     this.engine = new ChatEngine({
       identity: o.identity,
@@ -132,7 +133,7 @@ export class DeviceRuntime {
         d.watches.attachedChanged(ids);
       },
       onAttach: async (_id, client) => {
-        await client.hello(o.identity.certificate);
+        await client.hello(d.certificate);
         await d.watches.attached(client);
         await d.track(() => d.engine.pullOffline(), 0).catch(() => 0);
         await d.track(() => d.engine.flush(), undefined);
@@ -162,6 +163,16 @@ export class DeviceRuntime {
       () => this.inflight.delete(p),
     );
     return p;
+  }
+
+  /** The device's certificate now (renewed while it runs). */
+  private certificate: Uint8Array;
+
+  /** A renewed certificate: new sessions say hello with it, records and envelopes carry it. */
+  setCertificate(certificate: Uint8Array): void {
+    this.certificate = certificate;
+    this.engine.setCertificate(certificate);
+    this.publisher.setCertificate(certificate);
   }
 
   /** The supernodes attached now. */

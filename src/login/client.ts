@@ -6,12 +6,13 @@
 
 import * as opaque from '@serenity-kit/opaque';
 
+import { ed25519Sign, type SigningKey } from '../crypto/ed25519.js';
 import type { KeyPair } from '../crypto/noise/index.js';
 import { SessionClient, SessionClientError } from '../transport/session-client.js';
 import type { WireMessage } from '../wire/index.js';
-import type { DeviceKeys, LoginRefusal } from './accounts.js';
+import { renewalMessage, type DeviceKeys, type LoginRefusal } from './accounts.js';
 import type { ServerAddress } from './network-file.js';
-import { SupernodeIssued, SupernodeRequest, Devices, ListDevices, LoggedIn, LoginError, LoginFinish, LoginStart, LoginStarted, Registered, RegisterFinish, RegisterStart, RegisterStarted, RevokeDevice } from './protocol.js';
+import { SupernodeIssued, SupernodeRequest, Devices, ListDevices, LoggedIn, LoginError, LoginFinish, LoginStart, LoginStarted, Registered, RegisterFinish, RegisterStart, RegisterStarted, Renew, Renewed, RevokeDevice } from './protocol.js';
 
 /** How long a request waits for its reply. */
 export const LOGIN_REQUEST_TIMEOUT_MS = 10_000;
@@ -123,6 +124,12 @@ export class LoginClient {
     const finished = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: s64(started.response), password, ...this.stretching() });
     if (!finished) throw new LoginClientError('LOGIN_FAILED', 'wrong username or password');
     return LoginClient.expect(await this.request(LoginFinish.toMessage({ proof: b(finished.finishLoginRequest), ...keys })), (m) => LoggedIn.fromMessage(m)).certificate;
+  }
+
+  /** A fresh certificate for this device's current (unexpired) one, proved with its signing key: no password. */
+  async renew(certificate: Uint8Array, signingKey: SigningKey, now: number): Promise<Uint8Array> {
+    const proof = ed25519Sign(signingKey, renewalMessage(certificate, now));
+    return LoginClient.expect(await this.request(Renew.toMessage({ certificate, requestedAt: now, proof })), (m) => Renewed.fromMessage(m)).certificate;
   }
 
   /** This account's devices (after login on this client). */

@@ -80,7 +80,10 @@ export class DevicePublisher {
   private stopped = false;
   private lastPublication: Publication | null = null;
 
+  private identity: DeviceIdentity;
+
   constructor(private readonly o: PublisherOptions) {
+    this.identity = o.identity;
     checkState(o.state);
     this.state = o.state;
     this.ttlMs = o.ttlMs ?? USER_RECORD_TTL_DEFAULT_MS;
@@ -103,6 +106,12 @@ export class DevicePublisher {
     checkState(next);
     this.state = next;
     return this.publishNow();
+  }
+
+  /** A renewed certificate (the same keys): published again at once. */
+  setCertificate(certificate: Uint8Array): void {
+    this.identity = { ...this.identity, certificate };
+    this.publishNow().catch(() => undefined);
   }
 
   /** The attached supernodes changed: the record names them, so publish it again (unless it names these already). */
@@ -151,7 +160,7 @@ export class DevicePublisher {
     this.seq = Math.max(this.seq + 1, now);
     const state = this.state;
     const supernodes = clients.slice(0, USER_RECORD_SUPERNODES_MAX).map((c) => c.id);
-    const { identity } = this.o;
+    const { identity } = this;
     const record = signUserRecord(identity.signingKey, {
       network: identity.network,
       accountKey: identity.accountKey,
