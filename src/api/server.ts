@@ -16,6 +16,7 @@ import type { DeviceEvent } from '../client/device-runtime.js';
 import type { Contact, ConversationSummary, SearchHit, StoredMessage } from '../client/store.js';
 import { PRESENCE_VALUES, type Presence } from '../overlay/user-record.js';
 import { ApiAccessError, type ApiAccess, type ApiCaller } from './access.js';
+import { answerTextCommand, notificationLines } from './text-commands.js';
 
 /** What the API serves: the running device. */
 export interface DeviceApi {
@@ -36,6 +37,10 @@ export interface DeviceApi {
   search(query: string, limit: number): SearchHit[];
   /** Hears every event until the returned function is called. */
   subscribe(listener: (e: DeviceEvent) => void): () => void;
+  /** One message, or null. */
+  message(id: Uint8Array): StoredMessage | null;
+  /** A user's presence (the most available of their devices), or null when none is published. */
+  presenceOf(username: string): Promise<{ presence: Presence; mood: string | null } | null>;
   /** Stops the daemon (logout); absent where the daemon cannot be stopped from its API. */
   shutdown?: () => void;
 }
@@ -251,6 +256,28 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
   });
 
   let listeners = 0;
+  app.get('/v1/commands', { websocket: true, schema: { summary: 'WebSocket: Skype Desktop API style text commands (GET USER bob ONLINESTATUS, CHATMESSAGE bob hello, ...) and notifications, one per text frame' } }, (socket) => {
+    if (listeners >= API_EVENT_LISTENERS_MAX) {
+      socket.close(1013, 'too many listeners');
+      return;
+    }
+    listeners++;
+    const send = (lines: string[]): void => {
+      for (const l of lines) if (socket.readyState === socket.OPEN) socket.send(l);
+    };
+    const off = device.subscribe((e) => send(notificationLines(e)));
+    // Answers go out in the order the commands came.
+    let queue = Promise.resolve();
+    socket.on('message', (data: Buffer) => {
+      const line = data.toString('utf8');
+      queue = queue.then(async () => send(await answerTextCommand(line, device)));
+    });
+    socket.on('close', () => {
+      listeners--;
+      off();
+    });
+  });
+
   app.get('/v1/events', { websocket: true, schema: { summary: 'WebSocket: one JSON event per message (message, edited, deleted, state, typing, contact, presence)' } }, (socket) => {
     if (listeners >= API_EVENT_LISTENERS_MAX) {
       socket.close(1013, 'too many listeners');

@@ -9,6 +9,7 @@ import type { DeviceEvent, DeviceRuntime } from './device-runtime.js';
 import type { ClientStore } from './store.js';
 import type { ChatIdentity } from './chat-engine.js';
 import { checkUsername } from '../login/username.js';
+import type { Presence } from '../overlay/user-record.js';
 
 /** Listeners of a device's events. */
 export class EventHub {
@@ -53,6 +54,12 @@ export function deviceApi(device: DeviceRuntime, store: ClientStore, identity: C
     markRead: (conversation) => device.engine.markRead(conversationOf(conversation)),
     search: (query, limit) => store.search(query, limit),
     subscribe: (listener) => hub.subscribe(listener),
+    message: (id) => store.message(id),
+    presenceOf: async (username) => {
+      const rank: Record<Presence, number> = { online: 3, busy: 2, away: 1, offline: 0 };
+      const best = (await device.lookup(username)).sort((a, b) => rank[b.body.presence] - rank[a.body.presence])[0];
+      return best ? { presence: best.body.presence, mood: best.body.mood ?? null } : null;
+    },
     ...(shutdown ? { shutdown } : {}),
   };
 }

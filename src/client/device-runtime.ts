@@ -175,6 +175,13 @@ export class DeviceRuntime {
     this.publisher.setCertificate(certificate);
   }
 
+  /** A user's published device records (verified), through the attached supernodes. */
+  async lookup(username: string): Promise<VerifiedUserRecord[]> {
+    const overlay = this.attachment ? overlayOver(this.attachment) : null;
+    if (!overlay) throw new Error('no supernode is attached');
+    return overlay.lookup(username);
+  }
+
   /** The supernodes attached now. */
   attached(): string[] {
     return this.attachment?.ids() ?? [];

@@ -48,6 +48,8 @@ function fakeDevice(): DeviceApi & { sent: StoredMessage[]; emit: (e: DeviceEven
     changeMessage: () => Promise.reject(new ChatError('NOT_FOUND', 'no message of yours with that id')),
     typing: () => Promise.resolve(),
     markRead: () => Promise.resolve(),
+    message: (id) => sent.find((m) => Buffer.from(m.id).equals(id)) ?? null,
+    presenceOf: (username) => Promise.resolve(username === 'bob' ? { presence: 'busy' as const, mood: 'in a meeting' } : null),
     search: () => [],
     subscribe: (l) => {
       listeners.add(l);
@@ -144,6 +146,42 @@ test('the WebSocket stream sends each event as JSON; without a token it is refus
   const got = new Promise<string>((resolve) => ws.on('message', (d: Buffer) => resolve(d.toString())));
   device.emit({ type: 'typing', conversation: 'dm:alice,bob', from: 'bob' });
   assert.deepEqual(JSON.parse(await got), { type: 'typing', conversation: 'dm:alice,bob', from: 'bob' });
+  ws.close();
+  await app.close();
+});
+
+test('the Skype-style text channel: commands answered line by line in order, notifications pushed, bad lines get ERROR', async () => {
+  const dir = join(root, 'p4');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dir);
+  const device = fakeDevice();
+  const app = await buildApi(device, ApiAccess.load(dir));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/commands?token=${ApiAccess.cliToken(dir) ?? ''}`);
+  await new Promise((resolve) => ws.on('open', resolve));
+  const lines: string[] = [];
+  ws.on('message', (d: Buffer) => lines.push(d.toString()));
+  const commands = ['PING', 'GET CURRENTUSERHANDLE', 'GET USER bob ONLINESTATUS', 'get user bob moodtext', 'GET USER zed ONLINESTATUS', 'SET USERSTATUS DND', 'SET USERSTATUS SLEEPING', 'CHATMESSAGE bob hello   there', 'FROBNICATE', 'GET CHATMESSAGE nope BODY', ''];
+  for (const c of commands) ws.send(c);
+  const until = async (n: number): Promise<void> => {
+    for (let i = 0; i < 200 && lines.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  await until(commands.length);
+  const sent = device.sent[0] ?? assert.fail('the chat message was sent');
+  const id = formatMessageId(sent.id);
+  assert.deepEqual(lines.slice(0, 8), ['PONG', 'CURRENTUSERHANDLE Alice', 'USER bob ONLINESTATUS DND', 'USER bob MOODTEXT in a meeting', 'USER zed ONLINESTATUS UNKNOWN', 'USERSTATUS DND', 'ERROR 3 unknown status "SLEEPING": ONLINE, AWAY, DND, INVISIBLE or OFFLINE', `CHATMESSAGE ${id} STATUS SENDING`]);
+  assert.equal(sent.text, 'hello   there', 'the text as typed');
+  assert.match(lines[8] ?? '', /^ERROR 2 unknown command/);
+  assert.match(lines[9] ?? '', /^ERROR 5 /);
+  assert.match(lines[10] ?? '', /^ERROR 2 /);
+  assert.equal((await app.inject({ method: 'GET', url: '/v1/status', headers: { authorization: `Bearer ${ApiAccess.cliToken(dir) ?? ''}` } })).json<{ presence: string }>().presence, 'busy');
+  ws.send(`GET CHATMESSAGE ${id} BODY`);
+  await until(12);
+  assert.equal(lines[11], `CHATMESSAGE ${id} BODY hello   there`);
+  device.emit({ type: 'presence', account: 'bob', username: 'Bob', deviceId: new Uint8Array(16), presence: 'away', mood: null });
+  await until(13);
+  assert.equal(lines[12], 'USER Bob ONLINESTATUS AWAY');
   ws.close();
   await app.close();
 });
