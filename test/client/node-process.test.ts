@@ -128,6 +128,13 @@ test("parley node runs a device from its profile: a message sent to it lands in 
   assert.equal((await runParley(['api', 'approve', 'my-bot', '--profile', profile])).code, 0);
   assert.equal((await bot.status()).username, 'Bob');
 
+  // parley chat: history first, then each line is sent; /quit leaves.
+  const chat = await runParley(['chat', 'alice', '--profile', profile], 'from the chat\nand more\n/quit\nnot sent\n');
+  assert.equal(chat.code, 0, chat.stderr);
+  assert.match(chat.stdout, /alice: hello, daemon/);
+  await eventually(() => Promise.resolve(aliceStore.history(dm).filter((m) => m.text === 'from the chat' || m.text === 'and more').length === 2), 15_000, 'the chat lines arrive');
+  assert.ok(!aliceStore.history(dm).some((m) => m.text === 'not sent'));
+
   // A group from the CLI; the SDK edits and deletes.
   const created = await runParley(['group', 'create', 'plans', '--members', 'alice', '--profile', profile, '--json']);
   assert.equal(created.code, 0, created.stderr);

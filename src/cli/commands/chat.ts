@@ -1,7 +1,7 @@
 /**
  * The CLI's side of the daemon (through `parley/sdk` and the profile's token): `logout`, `whoami`,
  * `status`, `presence set STATE [--mood TEXT]`, `contacts [add|accept|decline|remove|block USER]`,
- * `msg USER|GROUP TEXT`, `group create TITLE --members A,B`, `history USER`, `search TEXT`,
+ * `msg USER|GROUP TEXT`, `chat USER` (interactive), `group create TITLE --members A,B`, `history USER`, `search TEXT`,
  * `api approve|ban NAME`, `api apps`; each with
  * `--profile DIR` and, where it reports, `--json`.
  */
@@ -112,6 +112,44 @@ export function addChatCommands(program: Command, io: CliIo): void {
     if (text.length === 0) throw new CliError('the message is empty', EXIT_FAILURE);
     const m = await daemon(opts, (c) => (to.startsWith('grp:') || to.startsWith('dm:') ? c.sendTo(to, text) : c.send(to, text)));
     out(opts, m, `sent ${m.id}`);
+  });
+  withProfile(program.command('chat').description('chat with a user: recent history, then each line you type is sent and their messages appear as they come; /quit or end of input to leave').argument('<user>').option('--history <n>', 'messages of history to show first (default 20)', positive)).action(async (user: string, opts: Common & { history?: number }) => {
+    const stdin = io.stdin;
+    if (!stdin) throw new CliError('parley chat needs standard input', EXIT_FAILURE);
+    await daemon(opts, async (c) => {
+      const me = (await c.status()).accountKey;
+      const past = await c.history(user, { limit: opts.history ?? 20 });
+      for (const m of past) io.stdout.write(`${line(m)}\n`);
+      const conversation = past[0]?.conversation ?? `dm:${[me, user.toLowerCase()].sort().join(',')}`;
+      const shown = new Set(past.map((m) => m.id));
+      const stream = c.events((e) => {
+        if (e.type === 'message' && e.message.conversation === conversation && !e.message.outgoing && !shown.has(e.message.id)) {
+          shown.add(e.message.id);
+          io.stdout.write(`${line(e.message)}\n`);
+        } else if (e.type === 'typing' && e.conversation === conversation) {
+          io.stdout.write(`(${e.from} is typing)\n`);
+        }
+      });
+      await stream.opened;
+      let buffered = '';
+      try {
+        for await (const chunk of stdin) {
+          buffered += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+          let nl: number;
+          while ((nl = buffered.indexOf('\n')) >= 0) {
+            const text = buffered.slice(0, nl).replace(/\r$/, '');
+            buffered = buffered.slice(nl + 1);
+            if (text === '/quit') return;
+            if (text.trim().length === 0) continue;
+            const m = await c.send(user, text);
+            shown.add(m.id);
+          }
+        }
+        if (buffered.trim().length > 0 && buffered.trim() !== '/quit') await c.send(user, buffered.trim());
+      } finally {
+        stream.close();
+      }
+    });
   });
   const group = program.command('group').description('group conversations');
   withProfile(group.command('create').description('start a group (you are a member); prints its id').argument('<title>').requiredOption('--members <names>', 'the other members, comma-separated')).action(async (title: string, opts: Common & { members: string }) => {
