@@ -6,23 +6,14 @@
  * attached to two live supernodes again is taken.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
-import { signingKeyFromSeed } from '../src/crypto/ed25519.js';
 import { DH_25519 } from '../src/crypto/noise/index.js';
-import { CA_KEY_FILE, readSecretKey } from '../src/login/key-files.js';
-import { initNetwork } from '../src/login/network-init.js';
-import { issueSupernodeCertificate } from '../src/login/supernode-certificate.js';
 import { SupernodeAttachment } from '../src/overlay/attachment.js';
 import { HostCache } from '../src/overlay/host-cache.js';
-import { initSupernodeKey, SUPERNODE_CERT_FILE } from '../src/supernode/identity.js';
-import { freePort } from './free-port.js';
+import { startSupernodeProcesses } from './supernode-processes.js';
 
 /** What the failover measurement reports. */
 export interface FailoverFigures {
@@ -39,7 +30,6 @@ const KILLS = 3;
 const TARGET_MS = 5_000;
 /** A round that has not recovered after this long is reported as this long. */
 const GIVE_UP_MS = 30_000;
-const PARLEY_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 const until = async (check: () => boolean, ms: number): Promise<boolean> => {
   const end = Date.now() + ms;
@@ -53,29 +43,15 @@ const until = async (check: () => boolean, ms: number): Promise<boolean> => {
 /** Runs the measurement (about 20 s). */
 export async function measureFailover(progress: (line: string) => void): Promise<FailoverFigures> {
   const root = mkdtempSync(join(tmpdir(), 'parley-bench-failover-'));
-  const children = new Map<string, ChildProcess>();
+  let stopSupernodes: () => Promise<void> = () => Promise.resolve();
   let attachment: SupernodeAttachment | null = null;
   try {
-    const { network, directory } = initNetwork(join(root, 'net'), 'failover');
-    const ca = signingKeyFromSeed(readSecretKey(join(directory, CA_KEY_FILE), 'parley-ca-key'));
-    const cache = new HostCache();
-    let first: string | null = null;
     progress(`failover: starting ${SUPERNODES} supernode processes`);
-    for (let i = 0; i < SUPERNODES; i++) {
-      const keyDir = join(root, `sn${i}`);
-      const { publicKey } = initSupernodeKey(keyDir);
-      const id = Buffer.from(publicKey).toString('hex');
-      const port = await freePort();
-      const endpoint = `udp:127.0.0.1:${port}`;
-      writeFileSync(join(keyDir, SUPERNODE_CERT_FILE), issueSupernodeCertificate(ca, { network: network.name, noiseKey: publicKey, endpoints: [endpoint], notBefore: Date.now() }));
-      const args = [PARLEY_MAIN, 'supernode', '--network', join(directory, 'network.json'), '--key', keyDir, '--listen', `127.0.0.1:${port}`, '--no-tcp', '--log-level', 'warn'];
-      if (first) args.push('--bootstrap', first);
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-      await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line');
-      children.set(id, child);
-      first ??= `${id}@${endpoint}`;
-      cache.add(id, [endpoint], Date.now());
-    }
+    const { network, supernodes, stop } = await startSupernodeProcesses(root, 'failover', SUPERNODES);
+    stopSupernodes = stop;
+    const children = new Map(supernodes.map((s) => [s.id, s.child]));
+    const cache = new HostCache();
+    for (const s of supernodes) cache.add(s.id, [s.endpoint], Date.now());
     const trust = { caPublicKey: new Uint8Array(Buffer.from(network.ca.publicKey, 'hex')), network: network.name };
     const a = await SupernodeAttachment.start({ cache, trust, staticKey: DH_25519.keyPairFrom(new Uint8Array(32).fill(7)), count: 2 });
     attachment = a;
@@ -95,12 +71,7 @@ export async function measureFailover(progress: (line: string) => void): Promise
     return { supernodes: SUPERNODES, ms, maxMs: Math.max(...ms), targetMs: TARGET_MS };
   } finally {
     await attachment?.stop();
-    for (const child of children.values()) {
-      if (child.exitCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
-    }
+    await stopSupernodes();
     rmSync(root, { recursive: true, force: true });
   }
 }

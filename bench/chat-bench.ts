@@ -6,13 +6,9 @@
  * sends to another with all of them arriving.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
 import { directConversation } from '../src/chat/content.js';
 import { formatMessageId } from '../src/chat/message-id.js';
@@ -21,13 +17,9 @@ import { ClientStore } from '../src/client/store.js';
 import { signingKeyFromSeed } from '../src/crypto/ed25519.js';
 import { DH_25519 } from '../src/crypto/noise/index.js';
 import { issueCertificate } from '../src/login/certificate.js';
-import { initNetwork } from '../src/login/network-init.js';
-import { CA_KEY_FILE, readSecretKey } from '../src/login/key-files.js';
-import { issueSupernodeCertificate } from '../src/login/supernode-certificate.js';
 import { HostCache } from '../src/overlay/host-cache.js';
-import { initSupernodeKey, SUPERNODE_CERT_FILE } from '../src/supernode/identity.js';
 import { Prng } from '../src/util/prng.js';
-import { freePort } from './free-port.js';
+import { startSupernodeProcesses } from './supernode-processes.js';
 
 /** What `runChatBench` resolves to. */
 export interface ChatBenchReport {
@@ -42,7 +34,6 @@ export interface ChatBenchReport {
 }
 
 const SUPERNODES = 3;
-const PARLEY_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 const until = async (check: () => boolean, ms: number): Promise<boolean> => {
   const end = performance.now() + ms;
@@ -57,31 +48,16 @@ const until = async (check: () => boolean, ms: number): Promise<boolean> => {
 export async function runChatBench(options: { presenceChanges?: number; messages?: number; burst?: number; onProgress?: (line: string) => void } = {}): Promise<ChatBenchReport> {
   const progress = options.onProgress ?? (() => {});
   const root = mkdtempSync(join(tmpdir(), 'parley-bench-chat-'));
-  const children: ChildProcess[] = [];
+  let stopSupernodes: () => Promise<void> = () => Promise.resolve();
   const devices: DeviceRuntime[] = [];
   const stores: ClientStore[] = [];
   try {
-    const { network, directory } = initNetwork(join(root, 'net'), 'chatbench');
-    const ca = signingKeyFromSeed(readSecretKey(join(directory, CA_KEY_FILE), 'parley-ca-key'));
+    progress(`starting ${SUPERNODES} supernode processes`);
+    const { network, ca, supernodes, stop } = await startSupernodeProcesses(root, 'chatbench', SUPERNODES);
+    stopSupernodes = stop;
     const caPublicKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));
     const cache = new HostCache();
-    let first: string | null = null;
-    progress(`starting ${SUPERNODES} supernode processes`);
-    for (let i = 0; i < SUPERNODES; i++) {
-      const keyDir = join(root, `sn${i}`);
-      const { publicKey } = initSupernodeKey(keyDir);
-      const id = Buffer.from(publicKey).toString('hex');
-      const port = await freePort();
-      const endpoint = `udp:127.0.0.1:${port}`;
-      writeFileSync(join(keyDir, SUPERNODE_CERT_FILE), issueSupernodeCertificate(ca, { network: network.name, noiseKey: publicKey, endpoints: [endpoint], notBefore: Date.now() }));
-      const args = [PARLEY_MAIN, 'supernode', '--network', join(directory, 'network.json'), '--key', keyDir, '--listen', `127.0.0.1:${port}`, '--no-tcp', '--log-level', 'warn'];
-      if (first) args.push('--bootstrap', first);
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-      children.push(child);
-      await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line');
-      first ??= `${id}@${endpoint}`;
-      cache.add(id, [endpoint], Date.now());
-    }
+    for (const s of supernodes) cache.add(s.id, [s.endpoint], Date.now());
     const rng = new Prng(5);
     const device = async (username: string, onEvent: (e: DeviceEvent) => void): Promise<{ d: DeviceRuntime; store: ClientStore }> => {
       const signingKey = signingKeyFromSeed(rng.bytes(32));
@@ -107,8 +83,13 @@ export async function runChatBench(options: { presenceChanges?: number; messages
     await until(() => bob.store.contact('alice')?.state === 'pending', 15_000);
     await bob.d.engine.answerContact('alice', 'accept');
     await until(() => alice.store.contact('bob')?.state === 'accepted', 15_000);
-    // Alice watches bob from her accepted contact on; wait for the first notice to know it is in place.
-    await until(() => false, 500);
+    // Alice watches bob from her accepted contact on; her watch is in place once she hears a change
+    // (bob publishes again until she has, so that the measured changes do not wait for it).
+    for (let i = 0; !aliceEvents.some((e) => e.type === 'presence' && e.mood === 'warm-up'); i++) {
+      if (i >= 100) throw new Error("alice never heard bob's presence");
+      await bob.d.setPresence('online', 'warm-up');
+      await until(() => aliceEvents.some((e) => e.type === 'presence' && e.mood === 'warm-up'), 100);
+    }
 
     const changes = options.presenceChanges ?? 10;
     progress(`${changes} presence changes`);
@@ -156,12 +137,7 @@ export async function runChatBench(options: { presenceChanges?: number; messages
   } finally {
     for (const d of devices) await d.stop();
     for (const s of stores) s.close();
-    for (const c of children) {
-      if (c.exitCode === null) {
-        c.kill('SIGKILL');
-        await once(c, 'exit');
-      }
-    }
+    await stopSupernodes();
     rmSync(root, { recursive: true, force: true });
   }
 }

@@ -17,25 +17,17 @@
  * off a killed supernode (attach-failover.ts).
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
 import { signingKeyFromSeed } from '../src/crypto/ed25519.js';
 import { issueCertificate } from '../src/login/certificate.js';
-import { CA_KEY_FILE, readSecretKey } from '../src/login/key-files.js';
-import { initNetwork } from '../src/login/network-init.js';
-import { issueSupernodeCertificate } from '../src/login/supernode-certificate.js';
 import { DirectoryClient } from '../src/overlay/directory/client.js';
 import { signUserRecord } from '../src/overlay/user-record.js';
 import { MembershipSim, type SimSupernode } from '../src/sim/membership-sim.js';
-import { initSupernodeKey, SUPERNODE_CERT_FILE } from '../src/supernode/identity.js';
 import { measureFailover, type FailoverFigures } from './attach-failover.js';
-import { freePort } from './free-port.js';
+import { startSupernodeProcesses, type BenchSupernode } from './supernode-processes.js';
 import { OverlaySim, type LookupOutcome, type SimClient } from '../src/sim/overlay-sim.js';
 import { Prng } from '../src/util/prng.js';
 
@@ -108,8 +100,6 @@ const EMPTY_FIGURES: LookupFigures = { lookups: 0, success: 0, p50Ms: 0, p99Ms: 
 const MINUTE_MS = 60_000;
 /** Users published before the process lookups. */
 const PROCESS_USERS = 1000;
-/** The built program, dist/src/cli/main.js, seen from dist/bench/. */
-const PARLEY_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 /** Virtual time run before measuring (probes and timers settle after the warm start). */
 const WARMUP_MS = MINUTE_MS;
 /** Virtual time after churn stops for the tables to agree. */
@@ -169,17 +159,14 @@ function measureLookups(seed: number, progress: (line: string) => void): Directo
  */
 async function measureProcessLookups(seconds: number, concurrency: number, progress: (line: string) => void): Promise<DirectoryBenchReport['process']> {
   const root = mkdtempSync(join(tmpdir(), 'parley-bench-directory-'));
-  let child: ChildProcess | null = null;
+  let stopSupernodes: () => Promise<void> = () => Promise.resolve();
   const clients: DirectoryClient[] = [];
   try {
-    const { network, directory } = initNetwork(join(root, 'net'), 'bench');
-    const ca = signingKeyFromSeed(readSecretKey(join(directory, CA_KEY_FILE), 'parley-ca-key'));
-    const keyDir = join(root, 'sn');
-    const { publicKey } = initSupernodeKey(keyDir);
-    const port = await freePort();
-    writeFileSync(join(keyDir, SUPERNODE_CERT_FILE), issueSupernodeCertificate(ca, { network: network.name, noiseKey: publicKey, endpoints: [`udp:127.0.0.1:${port}`], notBefore: Date.now() }));
-    child = spawn(process.execPath, [PARLEY_MAIN, 'supernode', '--network', join(directory, 'network.json'), '--key', keyDir, '--listen', `127.0.0.1:${port}`, '--no-tcp', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line');
+    const { network, ca, supernodes, stop } = await startSupernodeProcesses(root, 'bench', 1);
+    stopSupernodes = stop;
+    const sn = supernodes[0] as BenchSupernode;
+    const publicKey = new Uint8Array(Buffer.from(sn.id, 'hex'));
+    const port = Number(sn.endpoint.split(':').at(-1));
     const trust = { caPublicKey: new Uint8Array(Buffer.from(network.ca.publicKey, 'hex')), network: network.name };
     const connect = async (): Promise<DirectoryClient> => {
       const c = await DirectoryClient.connect(publicKey, [{ transport: 'udp', host: '127.0.0.1', port }], trust);
@@ -217,10 +204,7 @@ async function measureProcessLookups(seconds: number, concurrency: number, progr
     return { lookupsPerSecond: Math.round(times.length / elapsed), p50Ms: Math.round(quantile(times, 0.5) * 100) / 100, p99Ms: Math.round(quantile(times, 0.99) * 100) / 100, failed, concurrency, seconds };
   } finally {
     for (const c of clients) await c.close();
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await stopSupernodes();
     rmSync(root, { recursive: true, force: true });
   }
 }

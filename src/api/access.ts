@@ -13,6 +13,8 @@ import { join } from 'node:path';
 
 /** The file in the profile. */
 export const API_ACCESS_FILE = 'api-access.json';
+/** Where the running daemon's API is, in the profile (written at start, removed at stop). */
+export const API_FILE = 'api.json';
 /** Programs remembered at most (asked, approved or not). */
 export const API_APPS_MAX = 100;
 const NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;

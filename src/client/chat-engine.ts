@@ -127,14 +127,31 @@ export class ChatEngine {
     const peer = checkUsername(username);
     if (!peer.ok) throw new ChatError('USERNAME_INVALID', peer.reason);
     if (peer.key === this.me.accountKey) throw new ChatError('BAD_REQUEST', 'a message to yourself goes nowhere');
+    return this.sendTextIn(directConversation(this.me.accountKey, peer.key), [this.me.accountKey, peer.key].sort(), text);
+  }
+
+  /**
+   * Sends a text in a conversation of `members`: stored here as outgoing (before its envelopes are
+   * queued, so that the outbox finds it to mark sent) and announced.
+   */
+  private async sendTextIn(conversation: string, members: readonly string[], text: string, title?: string): Promise<StoredMessage> {
     if (text.length === 0) throw new ChatError('BAD_REQUEST', 'an empty message');
-    const conversation = directConversation(this.me.accountKey, peer.key);
-    const { id, sentAt } = await this.send([peer.key], { kind: 'text', conversation, text, members: [] });
-    const m: StoredMessage = { id, conversation, sender: this.me.accountKey, senderDevice: this.me.deviceId, sentAt, receivedAt: sentAt, text, editedAt: null, deleted: false, outgoing: true, state: 'sending' };
-    this.o.store.addMessage(m, [this.me.accountKey, peer.key].sort());
-    this.emit({ type: 'message', message: m });
-    void this.flush();
-    return m;
+    const group = directMembers(conversation) ? [] : members;
+    const sent: { message?: StoredMessage } = {};
+    await this.send(
+      members.filter((a) => a !== this.me.accountKey),
+      { kind: 'text', conversation, text, members: group, ...(title !== undefined ? { title } : {}) },
+      {
+        beforeQueue: (id, sentAt) => {
+          const m: StoredMessage = { id, conversation, sender: this.me.accountKey, senderDevice: this.me.deviceId, sentAt, receivedAt: sentAt, text, editedAt: null, deleted: false, outgoing: true, state: 'sending' };
+          this.o.store.addMessage(m, members, title);
+          this.emit({ type: 'message', message: m });
+          sent.message = m;
+        },
+      },
+    );
+    // send() resolves only after beforeQueue ran.
+    return sent.message as StoredMessage;
   }
 
   /** Starts a group with `members` (usernames; this user is added) and a title; its conversation id. */
@@ -162,13 +179,7 @@ export class ChatEngine {
     }
     const conv = this.o.store.conversation(conversation);
     if (!conv) throw new ChatError('NOT_FOUND', `no conversation ${conversation}`);
-    if (text.length === 0) throw new ChatError('BAD_REQUEST', 'an empty message');
-    const others = conv.members.filter((a) => a !== this.me.accountKey);
-    const { id, sentAt } = await this.send(others, { kind: 'text', conversation, text, members: conv.members, ...(conv.title !== null ? { title: conv.title } : {}) });
-    const m: StoredMessage = { id, conversation, sender: this.me.accountKey, senderDevice: this.me.deviceId, sentAt, receivedAt: sentAt, text, editedAt: null, deleted: false, outgoing: true, state: 'sending' };
-    this.o.store.addMessage(m, conv.members, conv.title ?? undefined);
-    this.emit({ type: 'message', message: m });
-    return m;
+    return this.sendTextIn(conversation, conv.members, text, conv.title ?? undefined);
   }
 
   /** Edits (new text) or deletes (null) one of this user's messages, here and on every device that has it. */
@@ -255,11 +266,24 @@ export class ChatEngine {
    * Seals `content` to every known device of `accounts` and to this user's other devices, queues
    * it for each of those accounts' replicas, and forwards it to the devices online now.
    */
-  private async send(accounts: readonly string[], content: ChatContent, options: { onlyDevice?: Uint8Array; ephemeral?: boolean } = {}): Promise<{ id: Uint8Array; sentAt: number }> {
+  private async send(
+    accounts: readonly string[],
+    content: ChatContent,
+    options: {
+      /** Only this device (of this user's own). */
+      onlyDevice?: Uint8Array;
+      /** Live only: not queued for the replicas (typing). */
+      ephemeral?: boolean;
+      /** Not to this user's other devices (what they would ignore: delivery receipts). */
+      notMine?: boolean;
+      /** Called with the id and time once there is somewhere to send it, before anything is queued. */
+      beforeQueue?: (id: Uint8Array, sentAt: number) => void;
+    } = {},
+  ): Promise<{ id: Uint8Array; sentAt: number }> {
     const { onlyDevice } = options;
     const sentAt = this.now();
     const id = this.ids.next(sentAt);
-    const targets = [...new Set([...accounts, this.me.accountKey])];
+    const targets = options.notMine === true ? [...new Set(accounts)] : [...new Set([...accounts, this.me.accountKey])];
     const online = new Map<string, VerifiedUserRecord[]>();
     const overlay = this.o.overlay();
     for (const account of targets) {
@@ -275,6 +299,7 @@ export class ChatEngine {
     const wanted = (account: string, deviceId: Uint8Array): boolean => !(account === this.me.accountKey && Buffer.from(deviceId).equals(this.me.deviceId)) && (onlyDevice === undefined || Buffer.from(deviceId).equals(onlyDevice));
     const devices = targets.flatMap((account) => this.o.store.devicesOf(account, sentAt - DEVICE_FORGET_MS).filter((d) => wanted(account, d.deviceId)).map((d) => ({ account, ...d })));
     if (devices.length === 0) throw new ChatError('NO_DEVICES', `no device of ${accounts.join(', ')} is known yet: they have never been online`);
+    options.beforeQueue?.(id, sentAt);
     const sender: EnvelopeSender = { network: this.me.network, certificate: this.me.certificate, signingKey: this.me.signingKey };
     const content_ = writeContent(content);
     // At most ENVELOPE_RECIPIENTS_MAX devices per envelope; the rest (a large group) go in more, each for its accounts.
@@ -368,7 +393,7 @@ export class ChatEngine {
         const m: StoredMessage = { id: e.id, conversation: c.conversation, sender: e.senderAccount, senderDevice: e.senderDevice, sentAt: e.sentAt, receivedAt: now, text: c.text ?? '', editedAt: null, deleted: false, outgoing: mine, state: mine ? 'sent' : 'received' };
         const members = directMembers(c.conversation) ?? c.members;
         if (this.o.store.addMessage(m, members, c.title)) this.emit({ type: 'message', message: m });
-        if (!mine) await this.send([e.senderAccount], { kind: 'receipt', conversation: c.conversation, target: e.id, receipt: 'delivered', members: c.members }).catch(() => undefined);
+        if (!mine) await this.send([e.senderAccount], { kind: 'receipt', conversation: c.conversation, target: e.id, receipt: 'delivered', members: c.members }, { notMine: true }).catch(() => undefined);
         break;
       }
       case 'edit':

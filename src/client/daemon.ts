@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
-import { ApiAccess } from '../api/access.js';
+import { ApiAccess, API_FILE } from '../api/access.js';
 import { buildApi } from '../api/server.js';
 import { verifyCertificate } from '../login/certificate.js';
 import type { NetworkFile } from '../login/network-file.js';
@@ -25,8 +25,6 @@ import { ClientStore } from './store.js';
 /** Files the daemon keeps in the profile. */
 export const STORE_FILE = 'store.db';
 export const HOST_CACHE_FILE = 'hostcache.json';
-/** Where the running daemon's API is (written at start, removed at stop). */
-export const API_FILE = 'api.json';
 
 /** The daemon cannot start; the message says why and what to do. */
 export class DaemonError extends Error {

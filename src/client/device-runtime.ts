@@ -21,8 +21,10 @@ import type { ClientStore } from './store.js';
 const HISTORY_ASKED = 'history-asked-at';
 /** The offline store is fetched this often even without a reason (a lost forward is found). */
 export const OFFLINE_POLL_MS = 30_000;
-/** The outbox timer never sleeps longer than this (it also wakes when something is queued). */
+/** The outbox timer never sleeps longer than this (it also wakes when something is queued)... */
 const OUTBOX_TICK_MAX_MS = 5_000;
+/** ... nor shorter than this (an item due now is tried at once by the pass that just ran). */
+const OUTBOX_TICK_MIN_MS = 50;
 
 /** A contact's device changed presence. */
 export interface PresenceEvent {
@@ -122,7 +124,7 @@ export class DeviceRuntime {
   static async start(o: DeviceOptions): Promise<DeviceRuntime> {
     const d = new DeviceRuntime(o);
     const trust = { caPublicKey: o.identity.caPublicKey, network: o.identity.network };
-    d.attachment = await SupernodeAttachment.start({
+    d.attachment = new SupernodeAttachment({
       cache: o.cache,
       trust,
       staticKey: o.identity.noiseKey,
@@ -141,14 +143,18 @@ export class DeviceRuntime {
       onRecord: (r) => d.watches.received(r),
       onForwarded: (f) => void d.track(() => d.engine.receive(f.blob), false).catch(() => false),
     });
-    // The sessions made while starting said hello before `attachment` was set: fetch and send now.
-    await d.track(() => d.engine.pullOffline(), 0).catch(() => 0);
+    await d.attachment.run();
     // A new device asks the user's other devices for the history and contacts, once.
     if (o.store.setting(HISTORY_ASKED) === null && o.store.conversations().length === 0) {
       if (await d.track(() => d.engine.requestHistory(), false).catch(() => false)) o.store.setSetting(HISTORY_ASKED, String(Date.now()));
     }
-    d.publisher.publishNow().catch(() => undefined);
-    d.poller = setInterval(() => void d.track(() => d.engine.pullOffline(), 0).catch(() => 0), OFFLINE_POLL_MS);
+    // (The record is published by the attachment's onChange, on the first session.)
+    o.store.pruneSeen(Date.now());
+    d.poller = setInterval(() => {
+      // Handled envelope ids older than anything the replicas still keep are forgotten.
+      o.store.pruneSeen(Date.now());
+      void d.track(() => d.engine.pullOffline(), 0).catch(() => 0);
+    }, OFFLINE_POLL_MS);
     d.wake();
     return d;
   }
@@ -199,7 +205,7 @@ export class DeviceRuntime {
     void this.track(() => this.engine.flush(), undefined).finally(() => {
       if (this.stopped) return;
       const due = this.engine.nextDue();
-      const wait = due === null ? OUTBOX_TICK_MAX_MS : Math.max(50, Math.min(OUTBOX_TICK_MAX_MS, due - Date.now()));
+      const wait = due === null ? OUTBOX_TICK_MAX_MS : Math.max(OUTBOX_TICK_MIN_MS, Math.min(OUTBOX_TICK_MAX_MS, due - Date.now()));
       this.timer = setTimeout(() => this.wake(), wait);
       this.timer.unref();
     });

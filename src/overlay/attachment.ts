@@ -52,15 +52,22 @@ export class SupernodeAttachment {
   private stopped = false;
   private probing = false;
 
-  private constructor(private readonly o: AttachmentOptions) {}
+  /** An attachment not started yet (its callbacks may refer to it before the first session). */
+  constructor(private readonly o: AttachmentOptions) {}
 
-  /** Attaches to the best supernodes of the cache and keeps at it until stop(). */
+  /** A started attachment. */
   static async start(o: AttachmentOptions): Promise<SupernodeAttachment> {
     const a = new SupernodeAttachment(o);
-    await a.fill();
-    a.probeTimer = setInterval(() => void a.probe(), ATTACH_PROBE_MS);
-    a.refreshTimer = setInterval(() => void a.refresh(), ATTACH_REFRESH_MS);
+    await a.run();
     return a;
+  }
+
+  /** Attaches to the best supernodes of the cache and keeps at it until stop(). */
+  async run(): Promise<void> {
+    await this.fill();
+    if (this.stopped) return;
+    this.probeTimer = setInterval(() => void this.probe(), ATTACH_PROBE_MS);
+    this.refreshTimer = setInterval(() => void this.refresh(), ATTACH_REFRESH_MS);
   }
 
   /** The supernodes attached now, best first. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import WebSocket from 'ws';
 
-import { API_ACCESS_FILE } from '../api/access.js';
+import { ApiAccess, API_FILE } from '../api/access.js';
 import type { MessageJson } from '../api/server.js';
 import type { Contact } from '../client/store.js';
 import { defaultProfileDir } from '../login/profile.js';
@@ -45,8 +45,6 @@ export class ParleyApiError extends Error {
   }
 }
 
-/** The profile file naming the running daemon's API. */
-const API_FILE = 'api.json';
 
 /** A client of one daemon. */
 export class ParleyClient {
@@ -60,9 +58,8 @@ export class ParleyClient {
     const apiPath = join(profileDir, API_FILE);
     if (!existsSync(apiPath)) throw new ParleyApiError(0, 'NOT_RUNNING', `no daemon is running for ${profileDir} (start it: parley node --network FILE --profile ${profileDir})`);
     const { url } = JSON.parse(readFileSync(apiPath, 'utf8')) as { url?: string };
-    const access = join(profileDir, API_ACCESS_FILE);
-    const token = existsSync(access) ? (JSON.parse(readFileSync(access, 'utf8')) as { cliToken?: string }).cliToken : undefined;
-    if (typeof url !== 'string' || typeof token !== 'string') throw new ParleyApiError(0, 'NOT_RUNNING', `${profileDir} has no usable api.json or api-access.json`);
+    const token = ApiAccess.cliToken(profileDir);
+    if (typeof url !== 'string' || token === null) throw new ParleyApiError(0, 'NOT_RUNNING', `${profileDir} has no usable api.json or api-access.json`);
     return new ParleyClient(url, token);
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -58,14 +58,18 @@ function fakeDevice(): DeviceApi & { sent: StoredMessage[]; emit: (e: DeviceEven
   };
 }
 
-test('the CLI token works; no token, an unknown one or an unapproved program get 401 with a reason; approval by the CLI lets the program in; the access file is 0600', async () => {
-  const dir = join(root, 'p1');
-  const { mkdirSync } = await import('node:fs');
+/** A profile directory of its own, a fake device, and the API over them (not listening yet). */
+async function setup(name: string): Promise<{ dir: string; device: ReturnType<typeof fakeDevice>; app: Awaited<ReturnType<typeof buildApi>> }> {
+  const dir = join(root, name);
   mkdirSync(dir);
-  const access = ApiAccess.load(dir);
+  const device = fakeDevice();
+  return { dir, device, app: await buildApi(device, ApiAccess.load(dir)) };
+}
+
+test('the CLI token works; no token, an unknown one or an unapproved program get 401 with a reason; approval by the CLI lets the program in; the access file is 0600', async () => {
+  const { dir, app } = await setup('p1');
   const cli = ApiAccess.cliToken(dir) ?? assert.fail('a CLI token');
   assert.equal(statSync(join(dir, 'api-access.json')).mode & 0o777, 0o600);
-  const app = await buildApi(fakeDevice(), access);
   const get = (token?: string) => app.inject({ method: 'GET', url: '/v1/status', headers: token ? { authorization: `Bearer ${token}` } : {} });
   assert.equal((await get(cli)).statusCode, 200);
   assert.equal((await get()).statusCode, 401);
@@ -91,11 +95,7 @@ test('the CLI token works; no token, an unknown one or an unapproved program get
 });
 
 test('bad input gets a 400 with a reason; refusals their code; a message sent is returned as JSON; /openapi.json is OpenAPI 3.1 with the routes', async () => {
-  const dir = join(root, 'p2');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(dir);
-  const device = fakeDevice();
-  const app = await buildApi(device, ApiAccess.load(dir));
+  const { dir, device, app } = await setup('p2');
   const auth = { authorization: `Bearer ${ApiAccess.cliToken(dir) ?? ''}` };
   const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: auth, payload: payload as Record<string, unknown> });
   for (const [payload, what] of [
@@ -131,11 +131,7 @@ test('bad input gets a 400 with a reason; refusals their code; a message sent is
 });
 
 test('the WebSocket stream sends each event as JSON; without a token it is refused', async () => {
-  const dir = join(root, 'p3');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(dir);
-  const device = fakeDevice();
-  const app = await buildApi(device, ApiAccess.load(dir));
+  const { dir, device, app } = await setup('p3');
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   const refused = new WebSocket(`ws://127.0.0.1:${port}/v1/events`);
@@ -150,23 +146,29 @@ test('the WebSocket stream sends each event as JSON; without a token it is refus
   await app.close();
 });
 
-test('the Skype-style text channel: commands answered line by line in order, notifications pushed, bad lines get ERROR', async () => {
-  const dir = join(root, 'p4');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(dir);
-  const device = fakeDevice();
-  const app = await buildApi(device, ApiAccess.load(dir));
+test('the Skype-style text channel: commands answered line by line in order, notifications pushed, bad lines get ERROR', { timeout: 30_000 }, async () => {
+  const { dir, device, app } = await setup('p4');
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/commands?token=${ApiAccess.cliToken(dir) ?? ''}`);
   await new Promise((resolve) => ws.on('open', resolve));
   const lines: string[] = [];
-  ws.on('message', (d: Buffer) => lines.push(d.toString()));
+  const waiting: (() => void)[] = [];
+  ws.on('message', (d: Buffer) => {
+    lines.push(d.toString());
+    for (const w of waiting.splice(0)) w();
+  });
+  /** Resolves once `n` lines have come (the test's timeout catches a line that never comes). */
+  const until = (n: number): Promise<void> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (lines.length >= n) resolve();
+        else waiting.push(check);
+      };
+      check();
+    });
   const commands = ['PING', 'GET CURRENTUSERHANDLE', 'GET USER bob ONLINESTATUS', 'get user bob moodtext', 'GET USER zed ONLINESTATUS', 'SET USERSTATUS DND', 'SET USERSTATUS SLEEPING', 'CHATMESSAGE bob hello   there', 'FROBNICATE', 'GET CHATMESSAGE nope BODY', ''];
   for (const c of commands) ws.send(c);
-  const until = async (n: number): Promise<void> => {
-    for (let i = 0; i < 200 && lines.length < n; i++) await new Promise((r) => setTimeout(r, 10));
-  };
   await until(commands.length);
   const sent = device.sent[0] ?? assert.fail('the chat message was sent');
   const id = formatMessageId(sent.id);

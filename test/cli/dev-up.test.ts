@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 
+import { eventually } from '../supernode/processes.js';
 import { PARLEY_MAIN, runParley } from './parley-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-devup-'));
@@ -24,11 +25,11 @@ test('parley dev up starts a network with a daemon per user; parley msg works ag
     const sent = await runParley(['msg', 'bob', 'hello from the README', '--profile', alice.profile]);
     assert.equal(sent.code, 0, sent.stderr);
     let history: { sender: string; text: string }[] = [];
-    for (let i = 0; i < 100 && !history.some((m) => m.text === 'hello from the README'); i++) {
+    await eventually(async () => {
       const h = await runParley(['history', 'alice', '--profile', bob.profile, '--json']);
       history = h.code === 0 ? (JSON.parse(h.stdout) as typeof history) : [];
-      if (!history.some((m) => m.text === 'hello from the README')) await new Promise((r) => setTimeout(r, 100));
-    }
+      return history.some((m) => m.text === 'hello from the README');
+    }, 20_000, 'bob has the message');
     assert.deepEqual(history.map((m) => `${m.sender}: ${m.text}`), ['alice: hello from the README']);
     assert.ok(existsSync(join(alice.profile, 'api.json')));
     child.kill('SIGINT');

@@ -72,10 +72,12 @@ test('alice and bob as parley node processes: accounts at the login server, cont
   await bob.sdk.answerContact('alice', 'accept');
   await eventually(async () => (await alice.sdk.contacts()).some((c) => c.account === 'bob' && c.state === 'accepted'), 20_000, 'alice sees the acceptance');
   for (const [who, watcher, presence] of [[bob, alice, 'away'], [alice, bob, 'busy']] as const) {
+    // The watch may reach the replicas after the first change: publish again on each poll until one is heard.
+    const seen = (): boolean => watcher.events.some((e) => e.type === 'presence' && e.presence === presence);
     await eventually(async () => {
+      if (seen()) return true;
       await who.sdk.setPresence(presence, 'testing');
-      await new Promise((r) => setTimeout(r, 300));
-      return watcher.events.some((e) => e.type === 'presence' && e.presence === presence);
+      return seen();
     }, 30_000, `presence ${presence} seen`);
   }
 

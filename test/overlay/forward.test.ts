@@ -33,7 +33,7 @@ test("a blob forwarded through alice's supernode reaches bob's device at its own
 });
 
 test('a device not attached where its record said: counted undeliverable, nothing pushed; a client that has not said hello, or names only dead supernodes, is refused', () => {
-  const { sim, sns, alice, bob, bobTablet, carol } = world(2);
+  const { sim, alice, bob, bobTablet, carol } = world(2);
   // bob's tablet is not at bob's phone's supernode.
   alice.forwardTo('bob', bobTablet.deviceId, [bob.supernode], Buffer.from('x'));
   sim.flush(alice);
@@ -52,7 +52,6 @@ test('a device not attached where its record said: counted undeliverable, nothin
   sim.flush(alice);
   sim.runFor(1_000);
   assert.equal(alice.forwardResults.at(-1), 'NOT_ATTACHED');
-  assert.ok(sns.length === 30);
 });
 
 test('a client may forward 200 at once and 50 a second after: beyond it RATE_LIMITED', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { formatEndpoint } from '../../src/wire/address.js';
-import { freePort } from '../../bench/free-port.js';
+import { freePort } from '../../src/util/free-port.js';
 import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
 
 export { freePort };

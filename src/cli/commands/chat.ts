@@ -10,6 +10,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 
+import { API_FILE } from '../../api/access.js';
 import { CERTIFICATE_FILE, defaultProfileDir } from '../../login/profile.js';
 import { ParleyApiError, ParleyClient, type MessageJson } from '../../sdk/index.js';
 import { CliError } from '../errors.js';
@@ -62,7 +63,7 @@ export function addChatCommands(program: Command, io: CliIo): void {
   withProfile(program.command('logout').description("log this device out: stop its daemon (published offline) and remove its certificate")).action(async (opts: Common) => {
     const dir = opts.profile ?? defaultProfileDir();
     const cert = join(dir, CERTIFICATE_FILE);
-    const apiFile = join(dir, 'api.json');
+    const apiFile = join(dir, API_FILE);
     let stopped = false;
     if (existsSync(apiFile)) {
       try {

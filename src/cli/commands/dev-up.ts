@@ -19,7 +19,7 @@ import { signingKeyFromSeed } from '../../crypto/ed25519.js';
 import { LoginClient } from '../../login/client.js';
 import { CA_KEY_FILE, NETWORK_FILE, readSecretKey } from '../../login/key-files.js';
 import { initNetwork } from '../../login/network-init.js';
-import { readNetworkFile, type NetworkFile } from '../../login/network-file.js';
+import { parseServerEndpoint, readNetworkFile, type NetworkFile, type ServerAddress } from '../../login/network-file.js';
 import { deviceIdentity, saveCertificate } from '../../login/profile.js';
 import { startLoginServer } from '../../login/server.js';
 import { SqliteLoginStore } from '../../login/store/sqlite-store.js';
@@ -28,6 +28,7 @@ import { checkUsername } from '../../login/username.js';
 import { initSupernodeKey, loadSupernodeIdentity, SUPERNODE_CERT_FILE } from '../../supernode/identity.js';
 import { startSupernode, type RunningSupernode } from '../../supernode/runtime.js';
 import { CliError } from '../errors.js';
+import { logLevelHelp, readLogLevel } from '../log-level.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
 import { type CliIo, writeJson } from '../io.js';
 import { commandPath } from '../usage.js';
@@ -65,13 +66,14 @@ export function addDevCommands(program: Command, io: CliIo): void {
     .option('--supernodes <n>', `supernodes (default 3, at most ${DEV_SUPERNODES_MAX})`, supernodeCount)
     .option('--users <names>', 'users, comma-separated, each with an account and a daemon (default alice,bob)', userList)
     .option('--dir <dir>', 'where the network, the supernodes and the profiles go (default: a new directory under the system temp directory)')
-    .option('--log-level <level>', 'log level on standard error (default warn)')
+    .option('--log-level <level>', logLevelHelp('warn'))
     .option('--json', 'print one JSON document when everything runs')
     .action(async (opts: { supernodes?: number; users?: string[]; dir?: string; logLevel?: string; json?: boolean }) => {
+      const level = readLogLevel(opts.logLevel, 'warn', commandPath(up));
       const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'parley-dev-'));
       if (opts.dir !== undefined && existsSync(dir) && readdirSync(dir).length > 0) throw new CliError(`${dir} is not empty: give a new or empty directory`, EXIT_USAGE, commandPath(up));
       mkdirSync(dir, { recursive: true });
-      const log = pino({ level: opts.logLevel ?? 'warn', base: { role: 'dev' } }, destination(2));
+      const log = pino({ level, base: { role: 'dev' } }, destination(2));
       const say = (line: string): void => {
         if (opts.json !== true) io.stdout.write(`${line}\n`);
       };
@@ -155,9 +157,8 @@ async function registerAndLogin(network: NetworkFile, username: string, password
   const entry = network.loginServers[0];
   if (!entry) throw new Error('network.json names no login server');
   const keys = deviceIdentity(profile);
-  const address = entry.endpoints.map((e) => /^udp:([^:]+):([0-9]+)$/.exec(e)).find((m) => m !== null);
-  if (!address) throw new Error('the login server has no UDP endpoint');
-  const client = await LoginClient.connect(new Uint8Array(Buffer.from(entry.staticKey, 'hex')), [{ transport: 'udp', host: address[1] as string, port: Number(address[2]) }]);
+  const addresses = entry.endpoints.map(parseServerEndpoint).filter((e): e is ServerAddress => e !== null);
+  const client = await LoginClient.connect(new Uint8Array(Buffer.from(entry.staticKey, 'hex')), addresses);
   try {
     await client.register(username, password);
     saveCertificate(profile, await client.login(username, password, { deviceId: keys.deviceId, noiseKey: keys.noise.publicKey, signingKey: keys.signing.publicKey }));

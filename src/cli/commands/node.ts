@@ -14,6 +14,7 @@ import { destination, pino } from 'pino';
 import { DaemonError, startDaemon } from '../../client/daemon.js';
 import { defaultProfileDir } from '../../login/profile.js';
 import { CliError } from '../errors.js';
+import { logLevelHelp, readLogLevel } from '../log-level.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { readNetworkOption } from '../network-option.js';
@@ -21,7 +22,6 @@ import { parseEndpoint } from '../../wire/address.js';
 import { commandPath } from '../usage.js';
 
 export const DEFAULT_API_LISTEN = '127.0.0.1:0';
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Adds `node`. */
 export function addNodeCommand(program: Command, io: CliIo): void {
@@ -31,13 +31,12 @@ export function addNodeCommand(program: Command, io: CliIo): void {
     .option('--network <file>', 'the network.json of the network')
     .option('--profile <dir>', `this device's profile (default ${defaultProfileDir()})`)
     .option('--api <host:port>', `the local API's address, loopback only (default ${DEFAULT_API_LISTEN}: any free port)`)
-    .option('--log-level <level>', `log level on standard error: ${LOG_LEVELS.join(', ')} (default info)`)
+    .option('--log-level <level>', logLevelHelp('info'))
     .action(async (opts: { network?: string; profile?: string; api?: string; logLevel?: string }) => {
       if (!opts.network) throw new CliError('--network is required', EXIT_USAGE, commandPath(cmd));
       const apiListen = parseEndpoint(opts.api ?? DEFAULT_API_LISTEN);
       if (!apiListen || !['127.0.0.1', '::1'].includes(apiListen.host)) throw new CliError(`--api ${JSON.stringify(opts.api)} is not a loopback host:port (127.0.0.1 or [::1]): the API is for this machine only`, EXIT_USAGE, commandPath(cmd));
-      const level = opts.logLevel ?? 'info';
-      if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`, EXIT_USAGE, commandPath(cmd));
+      const level = readLogLevel(opts.logLevel, 'info', commandPath(cmd));
       const network = readNetworkOption(opts.network, commandPath(cmd));
       const log = pino({ level, base: { role: 'node' } }, destination(2));
       let daemon;

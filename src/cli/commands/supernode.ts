@@ -14,6 +14,7 @@ import { obtainOpenCertificate } from '../../supernode/open-mode.js';
 import { startSupernode } from '../../supernode/runtime.js';
 import { formatEndpoint, parseEndpoint } from '../../wire/address.js';
 import { CliError } from '../errors.js';
+import { logLevelHelp, readLogLevel } from '../log-level.js';
 import { readNetworkOption } from '../network-option.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
 import { type CliIo, writeJson } from '../io.js';
@@ -23,7 +24,6 @@ import { commandPath } from '../usage.js';
 const OPEN_RENEW_BEFORE_MS = 60 * 60 * 1000;
 /** Where a supernode listens unless told: every address, UDP and TCP. */
 export const DEFAULT_SUPERNODE_LISTEN = '[::]:33034';
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function endpointOption(what: string) {
   return (text: string): { host: string; port: number } => {
@@ -55,11 +55,10 @@ export function addSupernodeCommands(program: Command, io: CliIo): void {
     .option('--bootstrap <key@udp:host:port>', 'a supernode to join through, beyond network.json (repeatable)', bootstrapOption, [])
     .option('--open', "open mode: get the certificate from the network's login server, which first checks that --endpoint is reachable")
     .option('--endpoint <udp:host:port>', 'the public endpoint to certify in open mode (default: --listen, if it names one address)')
-    .option('--log-level <level>', `log level on standard error: ${LOG_LEVELS.join(', ')} (default info)`)
+    .option('--log-level <level>', logLevelHelp('info'))
     .action(async (opts: { network?: string; key?: string; listen?: { host: string; port: number }; tcpListen?: { host: string; port: number }; tcp: boolean; data?: string; admin?: { host: string; port: number }; bootstrap: { id: string; host: string; port: number }[]; logLevel?: string; open?: boolean; endpoint?: string }) => {
       if (!opts.network || !opts.key) throw new CliError('--network and --key are required', EXIT_USAGE, commandPath(cmd));
-      const level = opts.logLevel ?? 'info';
-      if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`, EXIT_USAGE, commandPath(cmd));
+      const level = readLogLevel(opts.logLevel, 'info', commandPath(cmd));
       const network = readNetworkOption(opts.network, commandPath(cmd));
       const listen = opts.listen ?? (parseEndpoint(DEFAULT_SUPERNODE_LISTEN) as { host: string; port: number });
       const caKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));

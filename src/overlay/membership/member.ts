@@ -438,11 +438,19 @@ export class MembershipMember {
     this.askBuckets([...this.joinFill.buckets], bootstrap);
   }
 
-  /** Asks for the summaries of `buckets`, each bucket from another alive member (`fallback` when none is known). */
-  private askBuckets(buckets: readonly number[], fallback: MemberId): void {
+  /** Sends each message to another alive member, in turn from a random one (`fallback` when none is known). */
+  private sendAround(messages: readonly WireMessage[], fallback: MemberId): void {
     const sources = this.table.alive().filter((x) => x !== this.id);
     const first = this.random.below(Math.max(1, sources.length));
-    buckets.forEach((b, k) => this.send(sources[(first + k) % sources.length] ?? fallback, Summary.toMessage({ items: [], reply: 1, buckets: [b], entries: [] })));
+    messages.forEach((m, k) => this.send(sources[(first + k) % sources.length] ?? fallback, m));
+  }
+
+  /** Asks for the summaries of `buckets`, each bucket from another member. */
+  private askBuckets(buckets: readonly number[], fallback: MemberId): void {
+    this.sendAround(
+      buckets.map((b) => Summary.toMessage({ items: [], reply: 1, buckets: [b], entries: [] })),
+      fallback,
+    );
   }
 
   /** After a join: asks again, elsewhere, for buckets and entries that did not come (at most JOIN_FILL_ATTEMPTS rounds; anti-entropy repairs the rest). */
@@ -457,10 +465,10 @@ export class MembershipMember {
     f.retryAt = now + this.limits.joinRetryMs;
     const fallback = this.bootstrap[0] ?? this.id;
     this.askBuckets([...f.buckets], fallback);
-    const sources = this.table.alive().filter((x) => x !== this.id);
     const ids = [...f.want.keys()].map(unhex);
-    const first = this.random.below(Math.max(1, sources.length));
-    for (let i = 0, k = first; i < ids.length; i += EVENTS_PER_MESSAGE_MAX, k++) this.send(sources[k % sources.length] ?? fallback, Pull.toMessage({ ids: ids.slice(i, i + EVENTS_PER_MESSAGE_MAX) }));
+    const pulls: WireMessage[] = [];
+    for (let i = 0; i < ids.length; i += EVENTS_PER_MESSAGE_MAX) pulls.push(Pull.toMessage({ ids: ids.slice(i, i + EVENTS_PER_MESSAGE_MAX) }));
+    this.sendAround(pulls, fallback);
   }
 
   private sendSummary(to: MemberId, buckets: number[], reply: 0 | 1): void {
