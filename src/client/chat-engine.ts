@@ -47,6 +47,22 @@ export interface ChatOverlay {
   ackOffline(ids: readonly Uint8Array[]): void;
 }
 
+/** Direct sessions to other devices (peer-links.ts), as the engine uses them. */
+export interface DirectPath {
+  /** Whether a checked session to this device is up now. */
+  linked(record: VerifiedUserRecord): boolean;
+  /** Sends on that session; true once the device has taken the envelope (stored, or had it). */
+  send(record: VerifiedUserRecord, blob: Uint8Array): Promise<boolean>;
+  /** Starts a session to this device in the background, for the envelopes after this one. */
+  prepare(record: VerifiedUserRecord): void;
+}
+
+/**
+ * How long an envelope every one of whose devices is linked waits in the outbox for their answers
+ * before it goes to the replicas anyway (longer than a link waits for an answer, PEER_ACK_WAIT_MS).
+ */
+export const DIRECT_GRACE_MS = 5_000;
+
 /** This device. */
 export interface ChatIdentity {
   readonly network: string;
@@ -73,6 +89,8 @@ export interface ChatEngineOptions {
   readonly store: ClientStore;
   /** The overlay now, or null while no supernode is attached. */
   readonly overlay: () => ChatOverlay | null;
+  /** Direct sessions to other devices, when this device has them. */
+  readonly direct?: DirectPath;
   readonly onEvent?: (e: ChatEvent) => void;
   readonly now?: () => number;
   readonly random?: (n: number) => Uint8Array;
@@ -99,6 +117,8 @@ export class ChatEngine {
   private readonly now: () => number;
   private readonly random: (n: number) => Uint8Array;
   private flushing: Promise<void> | null = null;
+  /** Direct sends whose outcome still moves an outbox item (settled() waits for them). */
+  private readonly directSends = new Set<Promise<void>>();
 
   private identity: ChatIdentity;
 
@@ -306,17 +326,52 @@ export class ChatEngine {
     const byAccount = new Map<string, typeof devices>();
     for (const d of devices) byAccount.set(d.account, [...(byAccount.get(d.account) ?? []), d]);
     for (const [account, ds] of byAccount) {
-      const envelope = sealEnvelope(sender, id, sentAt, ds.slice(0, ENVELOPE_RECIPIENTS_MAX), content_, this.random);
+      const sealedTo = ds.slice(0, ENVELOPE_RECIPIENTS_MAX);
+      const envelope = sealEnvelope(sender, id, sentAt, sealedTo, content_, this.random);
+      const live = (online.get(account) ?? []).filter((r) => r.body.presence !== 'offline' && wanted(account, r.body.deviceId));
+      const direct = this.o.direct;
+      const linked = direct ? live.filter((r) => direct.linked(r)) : [];
+      // When every device it is sealed to is linked, the replicas are asked only if one of them does not take it.
+      const allLinked = linked.length > 0 && sealedTo.every((d) => linked.some((r) => Buffer.from(r.body.deviceId).equals(d.deviceId)));
+      const queued = options.ephemeral !== true;
       // Ephemeral items (typing) go live only; everything else waits for the replicas too.
-      if (options.ephemeral !== true) this.o.store.enqueue(id, account, envelope, sentAt);
-      for (const r of online.get(account) ?? []) {
-        if (r.body.presence === 'offline' || r.body.supernodes.length === 0) continue;
-        if (!wanted(account, r.body.deviceId)) continue;
-        overlay?.forward(account, r.body.deviceId, r.body.supernodes.map(hex), envelope).catch(() => undefined);
+      if (queued) this.o.store.enqueue(id, account, envelope, allLinked ? sentAt + DIRECT_GRACE_MS : sentAt);
+      const viaSupernodes = (r: VerifiedUserRecord): void => {
+        if (r.body.supernodes.length > 0) overlay?.forward(account, r.body.deviceId, r.body.supernodes.map(hex), envelope).catch(() => undefined);
+      };
+      const outcomes: Promise<boolean>[] = [];
+      for (const r of live) {
+        if (direct && linked.includes(r)) {
+          outcomes.push(
+            direct.send(r, envelope).then((taken) => {
+              if (!taken) viaSupernodes(r);
+              return taken;
+            }),
+          );
+        } else {
+          viaSupernodes(r);
+          direct?.prepare(r);
+        }
       }
+      if (queued && allLinked) this.settleDirect(id, account, outcomes);
     }
     void this.flush();
     return { id, sentAt };
+  }
+
+  /** Once every linked device answered: out of the outbox if all took it, due at once otherwise. */
+  private settleDirect(id: Uint8Array, account: string, outcomes: readonly Promise<boolean>[]): void {
+    const p = Promise.all(outcomes).then((taken) => {
+      if (taken.every(Boolean)) {
+        this.o.store.sent(id, account);
+        if (account !== this.me.accountKey && this.o.store.advance(id, 'sent')) this.stateChanged(id);
+      } else {
+        this.o.store.retry(id, account, this.now());
+        void this.flush();
+      }
+    });
+    this.directSends.add(p);
+    void p.finally(() => this.directSends.delete(p));
   }
 
   /** Sends what is due in the outbox to the recipients' replicas (one pass at a time). */
@@ -342,7 +397,10 @@ export class ChatEngine {
 
   /** Resolves when no outbox pass is under way (before the store closes). */
   async settled(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.flushing || this.directSends.size > 0) {
+      await Promise.allSettled([...this.directSends]);
+      if (this.flushing) await this.flushing;
+    }
   }
 
   /** When the outbox next has something due (for the daemon's timer), or null. */

@@ -5,16 +5,24 @@
  * contacts there, fetches what waits in the offline store and sends its outbox; forwarded
  * envelopes go straight to the engine; a timer sends the outbox when it is due and fetches the
  * offline store now and then (a forward can be lost on the way).
+ *
+ * Direct sessions (peer-links.ts): the device publishes its address candidates (host addresses
+ * and the reflexive address its supernodes' STUN binding reports) while it is visible, and the
+ * engine sends to a device on a direct session when one is up, through supernodes otherwise,
+ * dialing that device's candidates in the background for the next envelope.
  */
 
 import type { NetworkFile } from '../login/network-file.js';
+import { parseServerEndpoint } from '../login/network-file.js';
 import { SupernodeAttachment } from '../overlay/attachment.js';
 import { DevicePublisher } from '../overlay/device-publisher.js';
 import type { DirectoryClient } from '../overlay/directory/client.js';
 import type { HostCache } from '../overlay/host-cache.js';
 import type { Presence, VerifiedUserRecord } from '../overlay/user-record.js';
 import { WatchList } from '../overlay/watch-list.js';
-import { ChatEngine, type ChatEvent, type ChatIdentity, type ChatOverlay } from './chat-engine.js';
+import { allCandidates, dialOrder, isLoopback, REFLEXIVE_CANDIDATES_MAX } from './candidates.js';
+import { ChatEngine, type ChatEvent, type ChatIdentity, type ChatOverlay, type DirectPath } from './chat-engine.js';
+import { PeerLinks } from './peer-links.js';
 import type { ClientStore } from './store.js';
 
 /** The setting that records that this device has asked for its user's history. */
@@ -50,6 +58,8 @@ export interface DeviceOptions {
   readonly recordTtlMs?: number;
   readonly onEvent?: (e: DeviceEvent) => void;
   readonly saveCache?: (cache: HostCache) => void;
+  /** UDP port of direct sessions (0, the default, lets the system choose); null: no direct sessions. */
+  readonly peerPort?: number | null;
 }
 
 /** The supernode sessions as the chat engine sees them: the best attached one, the next when it fails. */
@@ -76,6 +86,15 @@ function overlayOver(attachment: SupernodeAttachment): ChatOverlay | null {
   };
 }
 
+/** Direct sessions as the chat engine sees them: a record's device by its Noise key and candidates. */
+function directOver(links: PeerLinks): DirectPath {
+  return {
+    linked: (r) => links.isLinked(r.noiseKey),
+    send: (r, blob) => links.send(r.noiseKey, blob),
+    prepare: (r) => void links.link(r.noiseKey, dialOrder(r.body.candidates, { ipv6: links.ipv6 })),
+  };
+}
+
 /** A running device. */
 export class DeviceRuntime {
   private attachment: SupernodeAttachment | null = null;
@@ -88,13 +107,18 @@ export class DeviceRuntime {
   readonly publisher: DevicePublisher;
   readonly watches: WatchList;
 
-  private constructor(private readonly o: DeviceOptions) {
+  private constructor(
+    private readonly o: DeviceOptions,
+    /** Direct sessions to other devices, or null when they are off. */
+    readonly links: PeerLinks | null,
+  ) {
     this.certificate = o.identity.certificate;
     const emit = (e: DeviceEvent): void => o.onEvent?.(e);
     this.engine = new ChatEngine({
       identity: o.identity,
       store: o.store,
       overlay: () => (this.attachment ? overlayOver(this.attachment) : null),
+      ...(links ? { direct: directOver(links) } : {}),
       onEvent: (e) => {
         if (e.type === 'contact') {
           if (e.contact.state === 'accepted') this.watches.add(e.contact.account);
@@ -122,7 +146,18 @@ export class DeviceRuntime {
 
   /** Starts the device: attaches, publishes, and keeps at it until stop(). */
   static async start(o: DeviceOptions): Promise<DeviceRuntime> {
-    const d = new DeviceRuntime(o);
+    const links: PeerLinks | null =
+      o.peerPort === null
+        ? null
+        : await PeerLinks.open({
+            noiseKey: o.identity.noiseKey,
+            certificate: o.identity.certificate,
+            caPublicKey: o.identity.caPublicKey,
+            network: o.identity.network,
+            port: o.peerPort ?? 0,
+            onEnvelope: (blob): Promise<boolean> => d.track(() => d.engine.receive(blob).then(() => true), false),
+          });
+    const d: DeviceRuntime = new DeviceRuntime(o, links);
     const trust = { caPublicKey: o.identity.caPublicKey, network: o.identity.network };
     d.attachment = new SupernodeAttachment({
       cache: o.cache,
@@ -136,6 +171,7 @@ export class DeviceRuntime {
       },
       onAttach: async (_id, client) => {
         await client.hello(d.certificate);
+        void d.refreshCandidates();
         await d.watches.attached(client);
         await d.track(() => d.engine.pullOffline(), 0).catch(() => 0);
         await d.track(() => d.engine.flush(), undefined);
@@ -171,6 +207,29 @@ export class DeviceRuntime {
     return p;
   }
 
+  /**
+   * Publishes this device's candidates: its host addresses (loopback ones only when its supernodes
+   * are on loopback, a local network) and the reflexive addresses its attached supernodes report.
+   * None while it is invisible (candidates would say it is online).
+   */
+  private async refreshCandidates(): Promise<void> {
+    const links = this.links;
+    if (!links || this.stopped || this.attachment === null) return;
+    const servers = this.attachment
+      .ids()
+      .slice(0, REFLEXIVE_CANDIDATES_MAX)
+      .flatMap((id) => (this.o.cache.get(id)?.endpoints ?? []).map(parseServerEndpoint).filter((e) => e?.transport === 'udp').slice(0, 1))
+      .flatMap((e) => (e ? [{ host: e.host, port: e.port }] : []));
+    const loopback = servers.some((s) => isLoopback(s.host));
+    const reflexive = (await Promise.all(servers.map((s) => links.reflexive(s)))).flatMap((a) => (a ? [a] : []));
+    this.candidates = allCandidates(links.hostCandidates({ loopback }), reflexive);
+    if (this.stopped || this.publisher.current.presence === 'offline') return;
+    await this.publisher.update({ candidates: this.candidates }).catch(() => undefined);
+  }
+
+  /** The candidates found last (published while visible). */
+  private candidates: string[] = [];
+
   /** The device's certificate now (renewed while it runs). */
   private certificate: Uint8Array;
 
@@ -179,6 +238,7 @@ export class DeviceRuntime {
     this.certificate = certificate;
     this.engine.setCertificate(certificate);
     this.publisher.setCertificate(certificate);
+    this.links?.setCertificate(certificate);
   }
 
   /** A user's published device records (verified), through the attached supernodes. */
@@ -195,7 +255,7 @@ export class DeviceRuntime {
 
   /** Sets this device's presence (and mood) and publishes it. */
   async setPresence(presence: Presence, mood?: string): Promise<void> {
-    await this.publisher.update({ presence, ...(mood !== undefined ? { mood } : {}) });
+    await this.publisher.update({ presence, ...(mood !== undefined ? { mood } : {}), candidates: presence === 'offline' ? [] : this.candidates });
   }
 
   /** Sends the outbox now and sets the timer for what is due next. */
@@ -220,6 +280,7 @@ export class DeviceRuntime {
     await this.publisher.stop({ withdraw: true });
     await this.attachment?.stop();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.links?.close();
     await this.engine.settled();
   }
 }

@@ -87,6 +87,11 @@ export class HostCache {
       .slice(0, k);
   }
 
+  /** One supernode's entry, or null. */
+  get(id: string): HostEntry | null {
+    return this.hosts.get(id) ?? null;
+  }
+
   get size(): number {
     return this.hosts.size;
   }

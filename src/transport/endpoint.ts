@@ -47,7 +47,7 @@ export const QUEUED_PAYLOADS_MAX = 64;
 export const TIMESTAMPS_MAX = 200_000;
 
 /** Why a session ended. */
-export type CloseReason = 'closed' | 'idle' | 'handshake-timeout' | 'expired';
+export type CloseReason = 'closed' | 'idle' | 'handshake-timeout' | 'expired' | 'refused';
 
 /** What the endpoint tells its user. */
 export type SessionEvent =
@@ -89,6 +89,12 @@ export interface EndpointOptions {
    * packet sizes say less about their content; ascending. Default: none.
    */
   readonly paddingBuckets?: readonly number[];
+  /**
+   * Whether to accept a peer by its static key and the application data of its handshake message
+   * (for example: a certificate that must name that key). A refused initiation is dropped with no
+   * answer; a refused response ends the session ('refused'). Default: every peer.
+   */
+  readonly accept?: (remoteStatic: Uint8Array, application: Uint8Array, now: number) => boolean;
 }
 
 /** One set of transport keys (a session has its current and, after a rekey, its previous). */
@@ -144,7 +150,7 @@ export class SessionEndpoint {
   private readonly ownObfuscationKey: Uint8Array;
   private readonly ownMac1Key: Uint8Array;
   private readonly ownCookieKey: Uint8Array;
-  private readonly application: Uint8Array;
+  private application: Uint8Array;
   private readonly paddingBuckets: readonly number[];
   private readonly sessions = new Map<number, Session>();
   private readonly byRemote = new Map<string, Session>();
@@ -175,6 +181,11 @@ export class SessionEndpoint {
     this.application = options.application ?? new Uint8Array(0);
     this.paddingBuckets = [...(options.paddingBuckets ?? [])].sort((a, b) => a - b);
     this.cookieSecret = options.random(32);
+  }
+
+  /** New application data for the handshakes from now on (a renewed certificate); sessions made before keep theirs. */
+  setApplication(application: Uint8Array): void {
+    this.application = Uint8Array.from(application);
   }
 
   /** Number of sessions held. */
@@ -496,6 +507,7 @@ export class SessionEndpoint {
     const p = decodeHandshakePayload(payload);
     const rs = hs.remoteStatic;
     if (!p || !rs) return false;
+    if (this.options.accept?.(rs, p.application, now) === false) return false;
     const key = hex(rs);
     if (p.timestamp <= (this.timestamps.get(key) ?? -1)) return false; // a replayed initiation
     let s = this.byRemote.get(key);
@@ -535,6 +547,10 @@ export class SessionEndpoint {
     const p = decodeHandshakePayload(payload);
     const result = pending.hs.result;
     if (!p || !result) return false;
+    if (this.options.accept?.(s.remoteStatic, p.application, now) === false) {
+      this.endSession(s, 'refused');
+      return true;
+    }
     s.pending = null;
     this.pendingSessions.delete(s);
     s.address = from;

@@ -21,6 +21,11 @@ class Overlay {
   readonly devices = new Map<string, Device>();
   readonly mailboxes = new Map<string, { id: Uint8Array; sender: string; blob: Uint8Array; ackedBy: Set<string> }[]>();
   now = 1_800_000_000_000;
+  /** Forwards passed on (counted). */
+  forwards = 0;
+  /** Devices (hex ids) with a direct session to every other device; `directRefuses`: they refuse what comes on it. */
+  readonly linked = new Set<string>();
+  directRefuses = false;
   /** Forwards in flight (delivered when the test lets them). */
   private inFlight: Promise<unknown>[] = [];
 
@@ -42,6 +47,7 @@ class Overlay {
     return {
       lookup: (username) => Promise.resolve([...this.devices.values()].filter((x) => x.online && x.account === username.toLowerCase()).map((x) => x.record())),
       forward: (_recipient, deviceId, _supernodes, blob) => {
+        this.forwards++;
         const target = this.devices.get(hex(deviceId));
         if (!target?.online) return Promise.resolve(0);
         this.inFlight.push(target.engine.receive(blob));
@@ -84,6 +90,16 @@ class Device {
       store: this.store,
       overlay: () => (this.online ? net.overlayOf(this) : null),
       onEvent: (e) => this.events.push(e),
+      direct: {
+        linked: (r) => net.linked.has(hex(this.deviceId)) && net.linked.has(hex(r.body.deviceId)),
+        send: async (r, blob) => {
+          const target = net.devices.get(hex(r.body.deviceId));
+          if (!target?.online || net.directRefuses) return false;
+          await target.engine.receive(blob);
+          return true;
+        },
+        prepare: () => undefined,
+      },
       now: () => ++net.now,
       random: (n) => rng.bytes(n),
     });
@@ -147,6 +163,39 @@ test('bob offline: alice sends 50 (sealed to the device she saw before); bob com
   assert.equal(await bob.engine.pullOffline(), 51, 'everything not acknowledged, the first message too (its copy)');
   assert.deepEqual(bob.texts('alice'), ['alice: before', ...Array.from({ length: 50 }, (_, i) => `alice: while away ${i}`)]);
   assert.equal(await bob.engine.pullOffline(), 0, 'acknowledged');
+});
+
+test('linked devices: messages go on the direct sessions only (no forward, no copy at the replicas) and reach "delivered"; a refusal falls back to forwarding and the replicas at once', async () => {
+  const net = new Overlay();
+  const alice = net.device('alice');
+  const bob = net.device('bob');
+  await alice.engine.sendText('bob', 'hello');
+  await net.settle();
+  await alice.engine.flush();
+  const forwardsBefore = net.forwards;
+  const storedBefore = net.mailboxes.get('bob')?.length ?? 0;
+  net.linked.add(hex(alice.deviceId)).add(hex(bob.deviceId));
+  for (let i = 0; i < 20; i++) {
+    await alice.engine.sendText('bob', `direct ${i}`);
+    await bob.engine.sendText('alice', `back ${i}`);
+  }
+  await alice.engine.settled();
+  await bob.engine.settled();
+  await net.settle();
+  assert.equal(net.forwards, forwardsBefore, 'nothing through the supernodes');
+  assert.equal(net.mailboxes.get('bob')?.length ?? 0, storedBefore, 'nothing new at the replicas');
+  assert.equal(alice.store.outboxSize + bob.store.outboxSize, 0, 'the outboxes are empty');
+  assert.equal(bob.texts('alice').length, 41);
+  const states = alice.store.history(directConversation('alice', 'bob'), 1000).filter((m) => m.outgoing && m.text.startsWith('direct')).map((m) => m.state);
+  assert.ok(states.length === 20 && states.every((s) => s === 'delivered'), states.join());
+
+  net.directRefuses = true;
+  await alice.engine.sendText('bob', 'refused on the link');
+  await alice.engine.settled();
+  await net.settle();
+  assert.ok(net.forwards > forwardsBefore, 'forwarded after the refusal');
+  assert.ok((net.mailboxes.get('bob') ?? []).some((m) => bob.store.message(m.id)?.text === 'refused on the link'), 'and stored at the replicas without waiting');
+  assert.equal(bob.texts('alice').at(-1), 'alice: refused on the link');
 });
 
 test("a user's second device sees what the first sent and received, the contacts, and read marks", async () => {

@@ -8,6 +8,7 @@
  */
 
 import { BoundedQueue } from '../../util/bounded-queue.js';
+import { TokenBuckets } from '../../util/token-buckets.js';
 import { checkUsername } from '../../login/username.js';
 import { decodeMessage, encodeMessage, type WireMessage } from '../../wire/index.js';
 import { DirectoryError } from '../directory/messages.js';
@@ -60,7 +61,7 @@ export class ForwardNode {
   readonly stats: ForwardStats = { forwarded: 0, delivered: 0, undeliverable: 0, refused: 0, malformed: 0, outboxDropped: 0 };
   private readonly limits: ForwardLimits;
   private readonly outbox: BoundedQueue<{ to: ForwardDestination; bytes: Uint8Array }>;
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets: TokenBuckets;
 
   /** `sessionsOf(account, device)`: this supernode's client sessions identified as that device. */
   constructor(
@@ -71,24 +72,12 @@ export class ForwardNode {
   ) {
     this.limits = { ...DEFAULT_FORWARD_LIMITS, ...limits };
     this.outbox = new BoundedQueue(this.limits.outboxMax);
+    this.buckets = new TokenBuckets({ perSecond: this.limits.perClientPerSecond, burst: this.limits.perClientBurst, keysMax: this.limits.bucketsMax });
   }
 
   private send(to: ForwardDestination, m: WireMessage): void {
     this.outbox.push({ to, bytes: encode(m) });
     this.stats.outboxDropped = this.outbox.dropped;
-  }
-
-  /** Whether `client` may forward one more now (token bucket). */
-  private take(client: string, now: number): boolean {
-    const b = this.buckets.get(client) ?? { tokens: this.limits.perClientBurst, at: now };
-    b.tokens = Math.min(this.limits.perClientBurst, b.tokens + ((now - b.at) * this.limits.perClientPerSecond) / 1000);
-    b.at = now;
-    this.buckets.delete(client);
-    if (this.buckets.size >= this.limits.bucketsMax) this.buckets.delete(this.buckets.keys().next().value as string);
-    this.buckets.set(client, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
   }
 
   /** A message from one of this supernode's clients (`identity`: who it said hello as, or null). */
@@ -110,7 +99,7 @@ export class ForwardNode {
     const name = checkUsername(m.recipient);
     if (!name.ok) return refuse('USERNAME_INVALID', name.reason);
     if (m.supernodes.length > FORWARD_TARGETS_MAX) return refuse('BAD_REQUEST', `at most ${FORWARD_TARGETS_MAX} supernodes`);
-    if (!this.take(client, now)) return refuse('RATE_LIMITED', `at most ${this.limits.perClientPerSecond} forwards a second`);
+    if (!this.buckets.take(client, now)) return refuse('RATE_LIMITED', `at most ${this.limits.perClientPerSecond} forwards a second`);
     const targets = [...new Set(m.supernodes.map(hex))].filter((id) => id === this.self || this.table.isAlive(id));
     if (targets.length === 0) return refuse('NOT_ATTACHED', 'none of those supernodes is alive: the device is offline (use the offline store)');
     const peer = { recipient: name.key, deviceId: m.deviceId, sender: identity.accountKey, senderDevice: identity.deviceId, blob: m.blob };
@@ -145,7 +134,7 @@ export class ForwardNode {
 
   /** A client's session closed. */
   clientClosed(client: string): void {
-    this.buckets.delete(client);
+    this.buckets.forget(client);
   }
 
   /** The next message to send, or null. */

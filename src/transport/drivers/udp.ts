@@ -110,6 +110,13 @@ export class UdpDriver {
     return ok;
   }
 
+  /** Sends a datagram outside any session (a STUN request on the shared port); false while closed. */
+  sendRaw(bytes: Uint8Array, host: string, port: number): boolean {
+    if (!this.socket) return false;
+    this.socket.send(bytes, port, host);
+    return true;
+  }
+
   /** Moves to a new local port (as a NAT rebinding would): the sessions follow. */
   async rebind(port = 0): Promise<void> {
     await this.closeSocket();
