@@ -19,8 +19,21 @@ import { ApiAccessError, type ApiAccess, type ApiCaller } from './access.js';
 import { answerTextCommand, notificationLines } from './text-commands.js';
 
 /** What the API serves: the running device. */
+/** This device's direct sessions (null when they are off). */
+export interface DirectStatus {
+  /** The UDP port they use. */
+  readonly port: number;
+  /** The candidates the device publishes. */
+  readonly candidates: readonly string[];
+  /** Devices with a session up now. */
+  readonly linked: number;
+  /** Envelopes sent and taken, received and taken. */
+  readonly sent: number;
+  readonly received: number;
+}
+
 export interface DeviceApi {
-  status(): { username: string; accountKey: string; deviceId: string; attached: string[]; presence: Presence; mood: string | null };
+  status(): { username: string; accountKey: string; deviceId: string; attached: string[]; presence: Presence; mood: string | null; direct: DirectStatus | null };
   setPresence(presence: Presence, mood?: string): Promise<void>;
   contacts(): Contact[];
   requestContact(username: string, greeting: string): Promise<Contact>;
@@ -146,7 +159,7 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  app.get('/v1/status', { schema: { summary: "This device: who it is, where it is attached, its presence", response: { 200: { type: 'object', properties: { username: { type: 'string' }, accountKey: { type: 'string' }, deviceId: { type: 'string' }, attached: { type: 'array', items: { type: 'string' } }, presence: { type: 'string' }, mood: { type: ['string', 'null'] } } } } } }, () => device.status());
+  app.get('/v1/status', { schema: { summary: "This device: who it is, where it is attached, its presence", response: { 200: { type: 'object', properties: { username: { type: 'string' }, accountKey: { type: 'string' }, deviceId: { type: 'string' }, attached: { type: 'array', items: { type: 'string' } }, presence: { type: 'string' }, mood: { type: ['string', 'null'] }, direct: { type: ['object', 'null'], properties: { port: { type: 'integer' }, candidates: { type: 'array', items: { type: 'string' } }, linked: { type: 'integer' }, sent: { type: 'integer' }, received: { type: 'integer' } } } } } } } }, () => device.status());
 
   app.put<{ Body: { presence: Presence; mood?: string } }>(
     '/v1/presence',

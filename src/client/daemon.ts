@@ -41,7 +41,7 @@ export interface RunningDaemon {
 }
 
 /** Starts the daemon of the profile in `profileDir`. */
-export async function startDaemon(o: { network: NetworkFile; profileDir: string; api: { host: string; port: number }; log: Logger; loginHint?: string; onShutdown?: () => void }): Promise<RunningDaemon> {
+export async function startDaemon(o: { network: NetworkFile; profileDir: string; api: { host: string; port: number }; log: Logger; loginHint?: string; onShutdown?: () => void; peerPort?: number | null }): Promise<RunningDaemon> {
   const { network, profileDir: dir, log } = o;
   const certPath = join(dir, CERTIFICATE_FILE);
   if (!existsSync(certPath)) throw new DaemonError(`no certificate in ${dir}: log in first (${o.loginHint ?? `parley account login USER --network network.json --profile ${dir}`})`);
@@ -75,6 +75,7 @@ export async function startDaemon(o: { network: NetworkFile; profileDir: string;
     store,
     cache: loaded.cache,
     saveCache: (c) => saveHostCache(cachePath, c),
+    ...(o.peerPort !== undefined ? { peerPort: o.peerPort } : {}),
     onEvent: (e) => {
       log.debug({ event: e.type }, `event ${e.type}`);
       hub.emit(e);

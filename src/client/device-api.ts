@@ -39,7 +39,7 @@ export function deviceApi(device: DeviceRuntime, store: ClientStore, identity: C
     return u.ok ? directConversation(identity.accountKey, u.key) : idOrUser;
   };
   return {
-    status: () => ({ username: identity.username, accountKey: identity.accountKey, deviceId: Buffer.from(identity.deviceId).toString('hex'), attached: device.attached(), presence: device.publisher.current.presence, mood: device.publisher.current.mood ?? null }),
+    status: () => ({ username: identity.username, accountKey: identity.accountKey, deviceId: Buffer.from(identity.deviceId).toString('hex'), attached: device.attached(), presence: device.publisher.current.presence, mood: device.publisher.current.mood ?? null, direct: device.directStatus() }),
     setPresence: (presence, mood) => device.setPresence(presence, mood),
     contacts: () => store.contacts(),
     requestContact: (username, greeting) => device.engine.requestContact(username, greeting),

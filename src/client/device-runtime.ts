@@ -248,6 +248,12 @@ export class DeviceRuntime {
     return overlay.lookup(username);
   }
 
+  /** Direct sessions: port, published candidates, sessions up, envelopes sent and received; null when off. */
+  directStatus(): { port: number; candidates: string[]; linked: number; sent: number; received: number } | null {
+    const l = this.links;
+    return l ? { port: l.port, candidates: [...this.candidates], linked: l.linkedCount, sent: l.stats.sent, received: l.stats.received } : null;
+  }
+
   /** The supernodes attached now. */
   attached(): string[] {
     return this.attachment?.ids() ?? [];

@@ -202,6 +202,13 @@ export class PeerLinks {
     });
   }
 
+  /** Devices with a checked session up. */
+  get linkedCount(): number {
+    let n = 0;
+    for (const s of this.links.values()) if (s.peer !== null) n++;
+    return n;
+  }
+
   /** Whether a checked session to the device with this Noise key is up. */
   isLinked(noiseKey: Uint8Array): boolean {
     const session = this.byKey.get(hex(noiseKey));
@@ -273,7 +280,11 @@ export class PeerLinks {
     if (session === undefined || !driver || !this.isLinked(noiseKey) || this.waiting.size >= PEER_WAITING_MAX) return Promise.resolve(false);
     const requestId = this.nextRequest++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done(false), PEER_ACK_WAIT_MS);
+      // No answer at all: the other device is likely gone, and the session with it (dialed again on need).
+      const timer = setTimeout(() => {
+        done(false);
+        if (this.byKey.get(hex(noiseKey)) === session) this.drop(session);
+      }, PEER_ACK_WAIT_MS);
       timer.unref();
       const done = (accepted: boolean): void => {
         clearTimeout(timer);

@@ -27,7 +27,7 @@ function fakeDevice(): DeviceApi & { sent: StoredMessage[]; emit: (e: DeviceEven
   return {
     sent,
     emit: (e) => listeners.forEach((l) => l(e)),
-    status: () => ({ username: 'Alice', accountKey: 'alice', deviceId: 'ab'.repeat(16), attached: ['cd'.repeat(32)], presence, mood: null }),
+    status: () => ({ username: 'Alice', accountKey: 'alice', deviceId: 'ab'.repeat(16), attached: ['cd'.repeat(32)], presence, mood: null, direct: { port: 4000, candidates: ['udp:192.0.2.1:4000'], linked: 1, sent: 2, received: 3 } }),
     setPresence: (p) => {
       presence = p;
       return Promise.resolve();
@@ -72,6 +72,7 @@ test('the CLI token works; no token, an unknown one or an unapproved program get
   assert.equal(statSync(join(dir, 'api-access.json')).mode & 0o777, 0o600);
   const get = (token?: string) => app.inject({ method: 'GET', url: '/v1/status', headers: token ? { authorization: `Bearer ${token}` } : {} });
   assert.equal((await get(cli)).statusCode, 200);
+  assert.deepEqual((await get(cli)).json<{ direct: unknown }>().direct, { port: 4000, candidates: ['udp:192.0.2.1:4000'], linked: 1, sent: 2, received: 3 }, 'the direct sessions, through the response schema');
   assert.equal((await get()).statusCode, 401);
   assert.match((await get()).json<{ message: string }>().message, /no token/);
   assert.equal((await get('nonsense')).statusCode, 401);

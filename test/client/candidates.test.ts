@@ -6,7 +6,7 @@ import { allCandidates, dialOrder, HOST_CANDIDATES_MAX, hostCandidates, isLoopba
 import { USER_RECORD_CANDIDATES_MAX } from '../../src/overlay/user-record.js';
 
 const info = (address: string, internal = false): NetworkInterfaceInfo =>
-  (address.includes(':') ? { address, netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '00:00:00:00:00:00', internal, cidr: null, scopeid: 0 } : { address, netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal, cidr: null }) as NetworkInterfaceInfo;
+  (address.includes(':') ? { address, netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '00:00:00:00:00:00', internal, cidr: null, scopeid: 0 } : { address, netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal, cidr: null });
 
 const interfaces = { lo: [info('127.0.0.1', true), info('::1', true)], eth0: [info('192.0.2.10'), info('fe80::1'), info('2001:db8::10')], wlan0: [info('198.51.100.4')] };
 

@@ -93,6 +93,8 @@ test('two devices on four supernode processes: contacts, presence, 20 messages e
   assert.deepEqual(texts(aliceStore), expected);
   assert.deepEqual(texts(bobStore), expected);
   await eventually(() => Promise.resolve(aliceStore.history(dm, 1000).filter((m) => m.outgoing).every((m) => m.state === 'delivered')), 30_000, "alice's messages delivered");
+  // After the first messages (forwarded while the devices dial each other) the rest go on the direct session.
+  assert.ok((alice.links?.stats.sent ?? 0) >= 10 && (bob.links?.stats.received ?? 0) >= 10, `direct: ${JSON.stringify(alice.links?.stats)} / ${JSON.stringify(bob.links?.stats)}`);
 
   // Bob goes away; alice writes 30; one of the supernodes holding bob's offline messages is killed.
   await bob.stop();

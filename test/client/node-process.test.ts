@@ -33,7 +33,7 @@ after(async () => {
 });
 const rng = new Prng(99);
 
-test('parley node: without --network a usage error (2); a profile without a certificate says to log in (1)', async () => {
+test('parley node: without --network, or with a --peer-port that is no port, a usage error (2); a profile without a certificate says to log in (1)', async () => {
   const a = await runParley(['node']);
   assert.equal(a.code, 2);
   assert.match(a.stderr, /--network is required/);
@@ -41,6 +41,11 @@ test('parley node: without --network a usage error (2); a profile without a cert
   const b = await runParley(['node', '--network', join(made.net, 'network.json'), '--profile', join(root, 'nobody')]);
   assert.equal(b.code, 1);
   assert.match(b.stderr, /no certificate in .*log in first/);
+  for (const bad of ['nonsense', '70000', '-1']) {
+    const c = await runParley(['node', '--network', join(made.net, 'network.json'), '--profile', join(root, 'nobody'), '--peer-port', bad]);
+    assert.equal(c.code, 2, bad);
+    assert.match(c.stderr, /--peer-port .* is not a port \(0-65535\) or 'off'/);
+  }
 });
 
 test("parley node runs a device from its profile: a message sent to it lands in its store and on the API's event stream; the CLI answers, shows history, searches; a program needs approval; parley logout stops it (published offline, exit 0) and removes the certificate", { timeout: 120_000 }, async () => {

@@ -94,6 +94,11 @@ test('alice and bob as parley node processes: accounts at the login server, cont
   assert.deepEqual(await texts(alice.sdk, 'bob'), expected);
   assert.deepEqual(await texts(bob.sdk, 'alice'), expected);
   assert.equal(bob.events.filter((e) => e.type === 'message' && e.message.sender === 'alice').length, 100, 'each shown once');
+  // The two daemons reach each other on loopback: after the first envelopes, the rest go directly.
+  for (const who of [alice, bob]) {
+    const direct = (await who.sdk.status()).direct;
+    assert.ok(direct !== null && direct.linked >= 1 && direct.sent >= 100 && direct.received >= 100, `direct sessions: ${JSON.stringify(direct)}`);
+  }
 
   // Bob's daemon stops; alice sends 50; the first replica of bob's slot is killed; bob comes back.
   bob.child.kill('SIGTERM');

@@ -83,9 +83,9 @@ export function addChatCommands(program: Command, io: CliIo): void {
     }
     out(opts, { loggedOut: true, daemonStopped: stopped }, `logged out${stopped ? '; the daemon stopped' : ''}`);
   });
-  withProfile(program.command('status').description("the daemon's state: user, presence, attached supernodes")).action(async (opts: Common) => {
+  withProfile(program.command('status').description("the daemon's state: user, presence, attached supernodes, direct sessions")).action(async (opts: Common) => {
     const s = await daemon(opts, (c) => c.status());
-    out(opts, s, `${s.username}: ${s.presence}${s.mood ? ` (${s.mood})` : ''}; attached to ${s.attached.length} supernode(s)`);
+    out(opts, s, `${s.username}: ${s.presence}${s.mood ? ` (${s.mood})` : ''}; attached to ${s.attached.length} supernode(s); ${s.direct ? `direct sessions on UDP ${s.direct.port}: ${s.direct.linked} up, ${s.direct.sent} sent, ${s.direct.received} received` : 'direct sessions off'}`);
   });
   const presence = program.command('presence').description('presence');
   withProfile(presence.command('set').description('set presence (online, away, busy, invisible, offline) and mood').argument('<state>', 'online, away, busy, invisible or offline', presenceArg).option('--mood <text>', 'a mood text (up to 300 characters)')).action(async (state: (typeof PRESENCES)[number], opts: Common & { mood?: string }) => {

@@ -1,7 +1,7 @@
 /**
- * `parley node --network FILE [--profile DIR] [--api HOST:PORT] [--log-level LEVEL]`: the client
- * daemon for one device (issue #6): runs the device (attachment, published presence, contacts'
- * presence, chat with the offline store) on the profile's keys and certificate (from `parley
+ * `parley node --network FILE [--profile DIR] [--api HOST:PORT] [--peer-port PORT|off] [--log-level
+ * LEVEL]`: the client daemon for one device (issue #6): runs the device (attachment, published
+ * presence, contacts' presence, chat on direct sessions and through supernodes, the offline store) on the profile's keys and certificate (from `parley
  * account login`), keeps its host cache and local store in the profile, serves the local API on
  * a loopback address (its URL in the profile's `api.json`, for the CLI and the SDK), and prints
  * one JSON line when it runs. SIGINT or SIGTERM stop it cleanly (the device is published offline
@@ -31,11 +31,14 @@ export function addNodeCommand(program: Command, io: CliIo): void {
     .option('--network <file>', 'the network.json of the network')
     .option('--profile <dir>', `this device's profile (default ${defaultProfileDir()})`)
     .option('--api <host:port>', `the local API's address, loopback only (default ${DEFAULT_API_LISTEN}: any free port)`)
+    .option('--peer-port <port>', "UDP port of direct sessions with other devices (default 0: any free port; 'off': none, everything through supernodes)")
     .option('--log-level <level>', logLevelHelp('info'))
-    .action(async (opts: { network?: string; profile?: string; api?: string; logLevel?: string }) => {
+    .action(async (opts: { network?: string; profile?: string; api?: string; peerPort?: string; logLevel?: string }) => {
       if (!opts.network) throw new CliError('--network is required', EXIT_USAGE, commandPath(cmd));
       const apiListen = parseEndpoint(opts.api ?? DEFAULT_API_LISTEN);
       if (!apiListen || !['127.0.0.1', '::1'].includes(apiListen.host)) throw new CliError(`--api ${JSON.stringify(opts.api)} is not a loopback host:port (127.0.0.1 or [::1]): the API is for this machine only`, EXIT_USAGE, commandPath(cmd));
+      const peerPort = opts.peerPort === undefined ? 0 : opts.peerPort === 'off' ? null : /^\d{1,5}$/.test(opts.peerPort) && Number(opts.peerPort) <= 0xffff ? Number(opts.peerPort) : null;
+      if (peerPort === null && opts.peerPort !== 'off' && opts.peerPort !== undefined) throw new CliError(`--peer-port ${JSON.stringify(opts.peerPort)} is not a port (0-65535) or 'off'`, EXIT_USAGE, commandPath(cmd));
       const level = readLogLevel(opts.logLevel, 'info', commandPath(cmd));
       const network = readNetworkOption(opts.network, commandPath(cmd));
       const log = pino({ level, base: { role: 'node' } }, destination(2));
@@ -47,7 +50,7 @@ export function addNodeCommand(program: Command, io: CliIo): void {
         process.once('SIGTERM', resolve);
       });
       try {
-        daemon = await startDaemon({ network, profileDir: opts.profile ?? defaultProfileDir(), api: apiListen, log, loginHint: `parley login USER --network ${opts.network} --profile ${opts.profile ?? defaultProfileDir()}`, onShutdown: () => shutdown() });
+        daemon = await startDaemon({ network, profileDir: opts.profile ?? defaultProfileDir(), api: apiListen, log, loginHint: `parley login USER --network ${opts.network} --profile ${opts.profile ?? defaultProfileDir()}`, onShutdown: () => shutdown(), peerPort });
       } catch (e) {
         if (e instanceof DaemonError) throw new CliError(e.message, EXIT_FAILURE);
         throw e;
