@@ -2,9 +2,9 @@
  * A device's own directory record, kept published (the client side of "publish and refresh the
  * user's record"): signed with the device key, sent through the best attached supernode (the
  * next one when that fails), refreshed at half its TTL, and published again at once when the
- * device's state or its attached supernodes change. Sequence numbers come from the clock and
- * never go back (max(last + 1, now)), so a restarted device supersedes its older record without
- * a saved counter. A driver with timers; what it signs is user-record.ts.
+ * device's state or its attached supernodes change. Sequence numbers come from the clock, in
+ * microseconds, and never go back (max(last + 1, now)), so a restarted device supersedes its
+ * older record without a saved counter. A driver with timers; what it signs is user-record.ts.
  */
 
 import type { SigningKey } from '../crypto/ed25519.js';
@@ -157,7 +157,8 @@ export class DevicePublisher {
     const clients = this.o.clients();
     if (clients.length === 0) throw new DirectoryClientError('NOT_ATTACHED', 'no supernode is attached');
     const now = Date.now();
-    this.seq = Math.max(this.seq + 1, now);
+    // Microseconds (within 2^53 until the year 2255): a burst of publications stays below a restarted device's first.
+    this.seq = Math.max(this.seq + 1, Math.floor((performance.timeOrigin + performance.now()) * 1000));
     const state = this.state;
     const supernodes = clients.slice(0, USER_RECORD_SUPERNODES_MAX).map((c) => c.id);
     const { identity } = this;
