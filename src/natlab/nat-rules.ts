@@ -1,0 +1,104 @@
+/**
+ * The NAT behaviours of the lab's routers (../shared/NATLAB.md; RFC 4787's terms), as nftables
+ * scripts for a router whose WAN interface is `wan` with IPv4 address `wan` and whose LAN is
+ * behind `lan`. Pure: the lab (lab.ts) loads each script into its router's namespace with
+ * `nft -f -`. Every script starts from an empty ruleset.
+ */
+
+/** What stands between a site's hosts and the lab's internet. */
+export const NAT_KINDS = ['public', 'full-cone', 'address-restricted', 'port-restricted', 'symmetric', 'udp-blocked'] as const;
+export type NatKind = (typeof NAT_KINDS)[number];
+
+/** How long the full-cone map and the contacted set remember an entry (seconds). */
+export const NAT_MAPPING_TIMEOUT_S = 300;
+export const NAT_CONTACTED_TIMEOUT_S = 120;
+
+/**
+ * The full-cone NAT table (endpoint-independent mapping and filtering): every UDP packet out
+ * records internal address and port under its source port, and a packet in to that port goes
+ * back to them, whoever sends it; the source address becomes the WAN address (Linux keeps the
+ * port when it is free).
+ */
+function fullConeNat(wan: string): string {
+  return `table ip nat {
+  map fullcone { type inet_service : ipv4_addr . inet_service; flags dynamic,timeout; timeout ${NAT_MAPPING_TIMEOUT_S}s; }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "wan" meta l4proto udp dnat ip addr . port to udp dport map @fullcone
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan" meta l4proto udp update @fullcone { udp sport timeout ${NAT_MAPPING_TIMEOUT_S}s : ip saddr . udp sport }
+    oifname "wan" snat to ${wan}
+  }
+}
+`;
+}
+
+/** A NAT that masquerades (`random`: a new external port for every destination, endpoint-dependent mapping). */
+function masquerade(random: boolean): string {
+  return `table ip nat {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan" masquerade${random ? ' random' : ''}
+  }
+}
+`;
+}
+
+/** Inbound from the WAN only for connections the inside started (port-restricted filtering). */
+const establishedOnly = `table ip filter {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "wan" ct state established,related accept
+    iifname "wan" drop
+  }
+}
+`;
+
+/** The nftables script of a router of this kind (none for `public`: its hosts sit on the internet). */
+export function routerRules(kind: NatKind, wan: string): string | null {
+  const head = 'flush ruleset\n';
+  switch (kind) {
+    case 'public':
+      return null;
+    case 'full-cone':
+      return head + fullConeNat(wan);
+    case 'address-restricted':
+      // Full-cone mapping; inbound only from addresses the inside has sent to.
+      return `${head}${fullConeNat(wan)}table ip filter {
+  set contacted { type ipv4_addr; flags dynamic,timeout; timeout ${NAT_CONTACTED_TIMEOUT_S}s; }
+  chain postrouting {
+    type filter hook postrouting priority filter; policy accept;
+    oifname "wan" update @contacted { ip daddr }
+  }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "wan" ct state established,related accept
+    iifname "wan" ip saddr @contacted accept
+    iifname "wan" drop
+  }
+}
+`;
+    case 'port-restricted':
+      // Endpoint-independent mapping (the full-cone table), inbound only on flows the inside began.
+      return head + fullConeNat(wan) + establishedOnly;
+    case 'symmetric':
+      return head + masquerade(true) + establishedOnly;
+    case 'udp-blocked':
+      // Only TCP to port 443 goes out; nothing comes in unasked.
+      return `${head}${masquerade(false)}table inet filter {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    ct state established,related accept
+    iifname "wan" drop
+    tcp dport 443 accept
+    meta l4proto { tcp, udp } drop
+  }
+}
+`;
+  }
+}
