@@ -8,6 +8,7 @@ import { addBenchCodecCommand } from './commands/bench-codec.js';
 import { addLoginServerCommand } from './commands/login-server.js';
 import { addChatCommands } from './commands/chat.js';
 import { addDevCommands } from './commands/dev-up.js';
+import { addNatProbeCommand } from './commands/nat-probe.js';
 import { addNodeCommand } from './commands/node.js';
 import { addSupernodeCommands } from './commands/supernode.js';
 import { addCertVerifyCommand } from './commands/cert-verify.js';
@@ -50,6 +51,8 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   addChatCommands(program, io);
   addDevCommands(program, io);
   addAccountCommands(program, io);
+  const nat = program.command('nat').description('NAT traversal tools');
+  addNatProbeCommand(nat, io);
 
   const cert = program.command('cert').description('inspect and verify certificates');
   addCertVerifyCommand(cert, io);

@@ -26,7 +26,7 @@ import { networkInterfaces } from 'node:os';
 import type { KeyPair } from '../crypto/noise/index.js';
 import { verifyCertificate } from '../login/certificate.js';
 import { checkUsername } from '../login/username.js';
-import { bindingRequest, readBindingResponse, STUN_BINDING_RTO_MS, STUN_BINDING_TRIES, type BindingRequest } from '../stun/binding-client.js';
+import { exchangeBinding, type BindingExchange } from '../stun/binding-exchange.js';
 import { looksLikeStun } from '../stun/message.js';
 import { UdpDriver } from '../transport/drivers/udp.js';
 import { SessionEndpoint, type SessionEvent } from '../transport/endpoint.js';
@@ -110,7 +110,7 @@ export class PeerLinks {
   private readonly connecting = new Map<string, Promise<boolean>>();
   private readonly failed = new Map<string, number>();
   private readonly waiting = new Map<number, (accepted: boolean) => void>();
-  private readonly stun = new Map<string, { request: BindingRequest; done: (a: { host: string; port: number }) => void }>();
+  private readonly stun = new Set<BindingExchange>();
   private readonly buckets = new TokenBuckets({ perSecond: PEER_ENVELOPES_PER_SECOND, burst: PEER_ENVELOPES_BURST, keysMax: PEER_REMEMBERED_MAX });
   private nextRequest = 1;
   private closed = false;
@@ -136,13 +136,7 @@ export class PeerLinks {
     const shared = {
       accepts: looksLikeStun,
       answer: (datagram: Uint8Array): null => {
-        for (const [id, waiting] of links.stun) {
-          const address = readBindingResponse(datagram, waiting.request);
-          if (address) {
-            links.stun.delete(id);
-            waiting.done(address);
-          }
-        }
+        for (const exchange of links.stun) exchange.offer(datagram);
         return null;
       },
     };
@@ -178,28 +172,16 @@ export class PeerLinks {
   }
 
   /** Asks a STUN binding server (a supernode's UDP port) which address this socket is seen from; null when it does not answer. */
-  reflexive(server: { host: string; port: number }): Promise<{ host: string; port: number } | null> {
+  async reflexive(server: { host: string; port: number }): Promise<{ host: string; port: number } | null> {
     const driver = this.driver;
-    if (!driver || this.closed) return Promise.resolve(null);
-    const request = bindingRequest(random);
-    const id = hex(request.transactionId);
-    return new Promise((resolve) => {
-      let tries = 0;
-      let timer: NodeJS.Timeout | null = null;
-      const finish = (a: { host: string; port: number } | null): void => {
-        if (timer) clearTimeout(timer);
-        this.stun.delete(id);
-        resolve(a);
-      };
-      this.stun.set(id, { request, done: finish });
-      const send = (): void => {
-        if (tries >= STUN_BINDING_TRIES || this.closed) return finish(null);
-        driver.sendRaw(request.bytes, dialable(server.host, this.dualStack), server.port);
-        timer = setTimeout(send, STUN_BINDING_RTO_MS * 2 ** tries++);
-        timer.unref();
-      };
-      send();
-    });
+    if (!driver || this.closed) return null;
+    const exchange = exchangeBinding((bytes) => driver.sendRaw(bytes, dialable(server.host, this.dualStack), server.port), random);
+    this.stun.add(exchange);
+    try {
+      return await exchange.result;
+    } finally {
+      this.stun.delete(exchange);
+    }
   }
 
   /** Devices with a checked session up. */
