@@ -12,8 +12,7 @@
  * dialing that device's candidates in the background for the next envelope.
  */
 
-import type { NetworkFile } from '../login/network-file.js';
-import { parseServerEndpoint } from '../login/network-file.js';
+import { firstUdpEndpoint, type NetworkFile } from '../login/network-file.js';
 import { SupernodeAttachment } from '../overlay/attachment.js';
 import { DevicePublisher } from '../overlay/device-publisher.js';
 import type { DirectoryClient } from '../overlay/directory/client.js';
@@ -101,6 +100,8 @@ export class DeviceRuntime {
   private timer: NodeJS.Timeout | null = null;
   private poller: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** The candidates found last (published while visible). */
+  private candidates: string[] = [];
   /** Work under way (handling, fetching, sending): stop() waits for it, so nothing touches the store after. */
   private readonly inflight = new Set<Promise<unknown>>();
   readonly engine: ChatEngine;
@@ -218,17 +219,16 @@ export class DeviceRuntime {
     const servers = this.attachment
       .ids()
       .slice(0, REFLEXIVE_CANDIDATES_MAX)
-      .flatMap((id) => (this.o.cache.get(id)?.endpoints ?? []).map(parseServerEndpoint).filter((e) => e?.transport === 'udp').slice(0, 1))
-      .flatMap((e) => (e ? [{ host: e.host, port: e.port }] : []));
+      .flatMap((id) => {
+        const udp = firstUdpEndpoint(this.o.cache.get(id)?.endpoints ?? []);
+        return udp ? [{ host: udp.host, port: udp.port }] : [];
+      });
     const loopback = servers.some((s) => isLoopback(s.host));
     const reflexive = (await Promise.all(servers.map((s) => links.reflexive(s)))).flatMap((a) => (a ? [a] : []));
     this.candidates = allCandidates(links.hostCandidates({ loopback }), reflexive);
     if (this.stopped || this.publisher.current.presence === 'offline') return;
     await this.publisher.update({ candidates: this.candidates }).catch(() => undefined);
   }
-
-  /** The candidates found last (published while visible). */
-  private candidates: string[] = [];
 
   /** The device's certificate now (renewed while it runs). */
   private certificate: Uint8Array;

@@ -85,10 +85,14 @@ export interface PeerLinksOptions {
   /** An envelope from `from`; resolves true once it is stored or known, false if it is refused. */
   readonly onEnvelope: (blob: Uint8Array, from: PeerDevice) => Promise<boolean>;
   readonly limits?: Partial<SessionLimits>;
+  /** The clock (milliseconds) of rates, retries and certificate checks; Date.now by default. */
+  readonly clock?: () => number;
 }
 
 interface LinkState {
   readonly session: number;
+  /** The other device's Noise key, hex. */
+  readonly key: string;
   peer: PeerDevice | null;
   readonly ready: Array<(ok: boolean) => void>;
 }
@@ -111,20 +115,29 @@ export class PeerLinks {
   private readonly failed = new Map<string, number>();
   private readonly waiting = new Map<number, (accepted: boolean) => void>();
   private readonly stun = new Set<BindingExchange>();
+  /** Devices whose handshake was accepted, by Noise key (hex), until their session is established or forgotten. */
+  private readonly accepted = new Map<string, PeerDevice>();
+  private readonly clock: () => number;
   private readonly buckets = new TokenBuckets({ perSecond: PEER_ENVELOPES_PER_SECOND, burst: PEER_ENVELOPES_BURST, keysMax: PEER_REMEMBERED_MAX });
   private nextRequest = 1;
   private closed = false;
 
   private constructor(private readonly o: PeerLinksOptions) {
+    this.clock = o.clock ?? Date.now;
     this.endpoint = new SessionEndpoint({
       staticKey: o.noiseKey,
       random,
       application: o.certificate,
       // A peer whose certificate does not hold gets no session: its initiation goes unanswered.
       accept: (remoteStatic, application, now) => {
-        if (this.check(application, remoteStatic, now) !== null) return true;
-        this.stats.refusedSessions++;
-        return false;
+        const peer = this.check(application, remoteStatic, now);
+        if (peer === null) {
+          this.stats.refusedSessions++;
+          return false;
+        }
+        // Kept for the `established` event that follows (the certificate is checked once).
+        this.accepted.set(hex(remoteStatic), peer);
+        return true;
       },
       ...(o.limits ? { limits: o.limits } : {}),
     });
@@ -142,10 +155,10 @@ export class PeerLinks {
     };
     const onEvent = (e: SessionEvent): void => links.onEvent(e);
     try {
-      links.driver = await UdpDriver.open({ endpoint: links.endpoint, host: '::', port: o.port ?? 0, onEvent, shared });
+      links.driver = await UdpDriver.open({ endpoint: links.endpoint, host: '::', port: o.port ?? 0, onEvent, shared, clock: links.clock });
       links.dualStack = true;
     } catch {
-      links.driver = await UdpDriver.open({ endpoint: links.endpoint, host: '0.0.0.0', port: o.port ?? 0, onEvent, shared });
+      links.driver = await UdpDriver.open({ endpoint: links.endpoint, host: '0.0.0.0', port: o.port ?? 0, onEvent, shared, clock: links.clock });
     }
     return links;
   }
@@ -208,7 +221,7 @@ export class PeerLinks {
     if (this.isLinked(noiseKey)) return Promise.resolve(true);
     const attempt = `${key} ${candidates.map((c) => `${c.host}/${c.port}`).join(' ')}`;
     const failedAt = this.failed.get(attempt);
-    if (this.closed || candidates.length === 0 || (failedAt !== undefined && Date.now() - failedAt < PEER_RETRY_MS)) return Promise.resolve(false);
+    if (this.closed || candidates.length === 0 || (failedAt !== undefined && this.clock() - failedAt < PEER_RETRY_MS)) return Promise.resolve(false);
     let p = this.connecting.get(key);
     if (!p) {
       p = this.dial(noiseKey, candidates.slice(0, PEER_CANDIDATES_TRIED_MAX)).then((ok) => {
@@ -216,7 +229,7 @@ export class PeerLinks {
         this.failed.delete(attempt);
         if (!ok) {
           this.stats.unreachable++;
-          this.failed.set(attempt, Date.now());
+          this.failed.set(attempt, this.clock());
           if (this.failed.size > PEER_REMEMBERED_MAX) this.failed.delete(this.failed.keys().next().value as string);
         }
         return ok;
@@ -235,7 +248,7 @@ export class PeerLinks {
       const stale = this.byKey.get(hex(noiseKey));
       if (stale !== undefined) this.drop(stale);
       const session = driver.connect(noiseKey, dialable(c.host, this.dualStack), c.port);
-      const state = this.state(session, noiseKey);
+      const state = this.state(session, hex(noiseKey));
       const ok = state.peer !== null || (await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), PEER_CANDIDATE_WAIT_MS);
         timer.unref();
@@ -279,12 +292,12 @@ export class PeerLinks {
     });
   }
 
-  private state(session: number, noiseKey: Uint8Array): LinkState {
+  private state(session: number, key: string): LinkState {
     let s = this.links.get(session);
     if (!s) {
-      s = { session, peer: null, ready: [] };
+      s = { session, key, peer: null, ready: [] };
       this.links.set(session, s);
-      this.byKey.set(hex(noiseKey), session);
+      this.byKey.set(key, session);
     }
     return s;
   }
@@ -298,7 +311,8 @@ export class PeerLinks {
     const s = this.links.get(session);
     if (!s) return;
     this.links.delete(session);
-    for (const [key, id] of this.byKey) if (id === session) this.byKey.delete(key);
+    if (this.byKey.get(s.key) === session) this.byKey.delete(s.key);
+    this.accepted.delete(s.key);
     for (const r of s.ready.splice(0)) r(false);
   }
 
@@ -314,9 +328,11 @@ export class PeerLinks {
 
   private onEvent(e: SessionEvent): void {
     if (e.type === 'established') {
-      // (The endpoint let only sessions whose certificate holds get this far.)
-      const s = this.state(e.session, e.remoteStatic);
-      const peer = this.check(e.application, e.remoteStatic, Date.now());
+      // The endpoint let only sessions whose certificate held get this far (accept, above).
+      const key = hex(e.remoteStatic);
+      const s = this.state(e.session, key);
+      const peer = this.accepted.get(key);
+      this.accepted.delete(key);
       if (!peer) return this.drop(e.session);
       s.peer = peer;
       for (const r of s.ready.splice(0)) r(true);
@@ -347,7 +363,7 @@ export class PeerLinks {
       else this.stats.refusedEnvelopes++;
       this.driver?.send(session, encodeMessage(PeerAck.toMessage({ accepted }, requestId)));
     };
-    if (!this.buckets.take(`${peer.account} ${hex(peer.deviceId)}`, Date.now())) return answer(false);
+    if (!this.buckets.take(`${peer.account} ${hex(peer.deviceId)}`, this.clock())) return answer(false);
     this.o.onEnvelope(m.value.value.blob, peer).then(answer, () => answer(false));
   }
 

@@ -39,6 +39,15 @@ export function parseServerEndpoint(text: string): ServerAddress | null {
   return { transport: m[1] as 'udp' | 'tcp', host, port: Number(m[3]) };
 }
 
+/** The first UDP endpoint among `endpoints` (IPv4 only, when asked), or null. */
+export function firstUdpEndpoint(endpoints: readonly string[], options: { ipv4Only?: boolean } = {}): ServerAddress | null {
+  for (const text of endpoints) {
+    const e = parseServerEndpoint(text);
+    if (e?.transport === 'udp' && !(options.ipv4Only === true && e.host.includes(':'))) return e;
+  }
+  return null;
+}
+
 /** Network names: what people type and see; letters, digits, dots, dashes and underscores. */
 export const NETWORK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const KEY_HEX = /^[0-9a-f]{64}$/;

@@ -507,11 +507,11 @@ export class SessionEndpoint {
     const p = decodeHandshakePayload(payload);
     const rs = hs.remoteStatic;
     if (!p || !rs) return false;
-    if (this.options.accept?.(rs, p.application, now) === false) return false;
     const key = hex(rs);
     if (p.timestamp <= (this.timestamps.get(key) ?? -1)) return false; // a replayed initiation
     let s = this.byRemote.get(key);
     if (!s && this.sessions.size >= this.limits.sessionsMax) return false;
+    if (this.options.accept?.(rs, p.application, now) === false) return false;
     this.timestamps.delete(key);
     this.timestamps.set(key, p.timestamp);
     if (this.timestamps.size > TIMESTAMPS_MAX) this.timestamps.delete(this.timestamps.keys().next().value as string);

@@ -27,7 +27,7 @@ interface Peer {
   answer: boolean;
 }
 
-async function peer(username: string, options: { caKey?: typeof ca; certifiedKey?: Uint8Array } = {}): Promise<Peer> {
+async function peer(username: string, options: { caKey?: typeof ca; certifiedKey?: Uint8Array; clock?: () => number } = {}): Promise<Peer> {
   const noise = DH_25519.keyPairFrom(random(32));
   const now = Date.now();
   const certificate = issueCertificate(options.caKey ?? ca, { kind: 'device', network: NETWORK, username, deviceId: random(16), noiseKey: options.certifiedKey ?? noise.publicKey, signingKey: signingKeyFromSeed(random(32)).publicKey, notBefore: now - 60_000, notAfter: now + 3_600_000, serial: 1, endpoints: [] });
@@ -35,7 +35,7 @@ async function peer(username: string, options: { caKey?: typeof ca; certifiedKey
     noise,
     got: [],
     answer: true,
-    links: await PeerLinks.open({ noiseKey: noise, certificate, caPublicKey: ca.publicKey, network: NETWORK, onEnvelope: (blob, from) => (p.got.push({ blob, from }), Promise.resolve(p.answer)) }),
+    links: await PeerLinks.open({ noiseKey: noise, certificate, caPublicKey: ca.publicKey, network: NETWORK, ...(options.clock ? { clock: options.clock } : {}), onEnvelope: (blob, from) => (p.got.push({ blob, from }), Promise.resolve(p.answer)) }),
   };
   open.push(p.links);
   return p;
@@ -70,7 +70,9 @@ describe('direct sessions between devices', () => {
 
   test('a sender over its rate is refused (it falls back to supernodes); the rest of the burst is taken', { timeout: 20_000 }, async () => {
     const alice = await peer('alice');
-    const bob = await peer('bob');
+    // Bob's clock stands still, so his bucket does not refill however slowly the burst arrives.
+    const frozen = Date.now();
+    const bob = await peer('bob', { clock: () => frozen });
     assert.equal(await alice.links.link(bob.noise.publicKey, dialOrder(bob.links.hostCandidates({ loopback: true }), { ipv6: alice.links.ipv6 })), true);
     const results = await Promise.all(Array.from({ length: PEER_ENVELOPES_BURST + 20 }, (_, i) => alice.links.send(bob.noise.publicKey, Buffer.from(`m${i}`))));
     const taken = results.filter(Boolean).length;

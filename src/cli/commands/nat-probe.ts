@@ -6,7 +6,7 @@
 
 import { type Command, InvalidArgumentError } from 'commander';
 
-import { parseServerEndpoint } from '../../login/network-file.js';
+import { firstUdpEndpoint, parseServerEndpoint } from '../../login/network-file.js';
 import { probeMapping } from '../../nat/probe.js';
 import { formatEndpoint } from '../../wire/address.js';
 import { CliError } from '../errors.js';
@@ -43,7 +43,7 @@ export function addNatProbeCommand(nat: Command, io: CliIo): void {
       if (opts.network !== undefined) {
         const network = readNetworkOption(opts.network, commandPath(cmd));
         for (const s of network.bootstrapSupernodes) {
-          const udp = s.endpoints.map(parseServerEndpoint).find((e) => e?.transport === 'udp' && !e.host.includes(':'));
+          const udp = firstUdpEndpoint(s.endpoints, { ipv4Only: true });
           if (udp) servers.push({ host: udp.host, port: udp.port });
         }
       }
