@@ -18,15 +18,16 @@ import { PRESENCE_VALUES, type Presence } from '../overlay/user-record.js';
 import { ApiAccessError, type ApiAccess, type ApiCaller } from './access.js';
 import { answerTextCommand, notificationLines } from './text-commands.js';
 
-/** What the API serves: the running device. */
-/** This device's direct sessions (null when they are off). */
+/** This device's sessions with other devices (direct, or through supernodes' relays). */
 export interface DirectStatus {
-  /** The UDP port they use. */
-  readonly port: number;
+  /** The UDP port of direct paths; null when there is none (relays only). */
+  readonly port: number | null;
   /** The candidates the device publishes. */
   readonly candidates: readonly string[];
-  /** Devices with a session up now. */
+  /** Devices with a session up now... */
   readonly linked: number;
+  /** ... of which through a relay. */
+  readonly relayed: number;
   /** Envelopes sent and taken, received and taken. */
   readonly sent: number;
   readonly received: number;
@@ -159,7 +160,7 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  app.get('/v1/status', { schema: { summary: "This device: who it is, where it is attached, its presence", response: { 200: { type: 'object', properties: { username: { type: 'string' }, accountKey: { type: 'string' }, deviceId: { type: 'string' }, attached: { type: 'array', items: { type: 'string' } }, presence: { type: 'string' }, mood: { type: ['string', 'null'] }, direct: { type: ['object', 'null'], properties: { port: { type: 'integer' }, candidates: { type: 'array', items: { type: 'string' } }, linked: { type: 'integer' }, sent: { type: 'integer' }, received: { type: 'integer' } } } } } } } }, () => device.status());
+  app.get('/v1/status', { schema: { summary: "This device: who it is, where it is attached, its presence", response: { 200: { type: 'object', properties: { username: { type: 'string' }, accountKey: { type: 'string' }, deviceId: { type: 'string' }, attached: { type: 'array', items: { type: 'string' } }, presence: { type: 'string' }, mood: { type: ['string', 'null'] }, direct: { type: ['object', 'null'], properties: { port: { type: ['integer', 'null'] }, candidates: { type: 'array', items: { type: 'string' } }, linked: { type: 'integer' }, relayed: { type: 'integer' }, sent: { type: 'integer' }, received: { type: 'integer' } } } } } } } }, () => device.status());
 
   app.put<{ Body: { presence: Presence; mood?: string } }>(
     '/v1/presence',

@@ -6,10 +6,12 @@
  * envelopes go straight to the engine; a timer sends the outbox when it is due and fetches the
  * offline store now and then (a forward can be lost on the way).
  *
- * Direct sessions (peer-links.ts): the device publishes its address candidates (host addresses
- * and the reflexive address its supernodes' STUN binding reports) while it is visible, and the
- * engine sends to a device on a direct session when one is up, through supernodes otherwise,
- * dialing that device's candidates in the background for the next envelope.
+ * Sessions with other devices (peer-links.ts): the device publishes its address candidates (host
+ * addresses and the reflexive address its supernodes' STUN binding reports) while it is visible,
+ * and the engine sends to a device on a session when one is up, through supernodes otherwise,
+ * making a session to that device in the background for the next envelope: through a relay at
+ * one of that device's supernodes (supernode-relays.ts), moved to a direct path when the
+ * connectivity checks find one.
  */
 
 import { firstUdpEndpoint, type NetworkFile } from '../login/network-file.js';
@@ -21,7 +23,8 @@ import type { Presence, VerifiedUserRecord } from '../overlay/user-record.js';
 import { WatchList } from '../overlay/watch-list.js';
 import { allCandidates, dialOrder, isLoopback, REFLEXIVE_CANDIDATES_MAX } from './candidates.js';
 import { ChatEngine, type ChatEvent, type ChatIdentity, type ChatOverlay, type DirectPath } from './chat-engine.js';
-import { PeerLinks } from './peer-links.js';
+import { PeerLinks, PEER_REMEMBERED_MAX, type RelayTarget } from './peer-links.js';
+import { SupernodeRelays } from './supernode-relays.js';
 import type { ClientStore } from './store.js';
 
 /** The setting that records that this device has asked for its user's history. */
@@ -57,7 +60,7 @@ export interface DeviceOptions {
   readonly recordTtlMs?: number;
   readonly onEvent?: (e: DeviceEvent) => void;
   readonly saveCache?: (cache: HostCache) => void;
-  /** UDP port of direct sessions (0, the default, lets the system choose); null: no direct sessions. */
+  /** UDP port of direct sessions (0, the default, lets the system choose); null: none (sessions through relays only). */
   readonly peerPort?: number | null;
 }
 
@@ -85,12 +88,18 @@ function overlayOver(attachment: SupernodeAttachment): ChatOverlay | null {
   };
 }
 
-/** Direct sessions as the chat engine sees them: a record's device by its Noise key and candidates. */
-function directOver(links: PeerLinks): DirectPath {
+/** Where a record's device can be relayed to. */
+export const relayTarget = (r: VerifiedUserRecord): RelayTarget => ({ account: r.body.accountKey, deviceId: r.body.deviceId, supernodes: r.body.supernodes.map((k) => Buffer.from(k).toString('hex')) });
+
+/** Sessions with devices as the chat engine sees them: a record's device by its Noise key, candidates and supernodes. */
+function directOver(links: PeerLinks, seen: (r: VerifiedUserRecord) => void): DirectPath {
   return {
     linked: (r) => links.isLinked(r.noiseKey),
     send: (r, blob) => links.send(r.noiseKey, blob),
-    prepare: (r) => void links.link(r.noiseKey, dialOrder(r.body.candidates, { ipv6: links.ipv6 })),
+    prepare: (r) => {
+      seen(r);
+      void links.link(r.noiseKey, dialOrder(r.body.candidates, { ipv6: links.ipv6 }), relayTarget(r));
+    },
   };
 }
 
@@ -100,8 +109,13 @@ export class DeviceRuntime {
   private timer: NodeJS.Timeout | null = null;
   private poller: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** The candidates found last (published while visible). */
+  /** The candidates found last (published while visible): host ones, then reflexive ones. */
   private candidates: string[] = [];
+  private hostFound: string[] = [];
+  private reflexiveFound: string[] = [];
+  /** The newest relay target of each device met (by Noise key, hex), for a session to move to another relay. */
+  private readonly targets = new Map<string, RelayTarget>();
+  private relays: SupernodeRelays | null = null;
   /** Work under way (handling, fetching, sending): stop() waits for it, so nothing touches the store after. */
   private readonly inflight = new Set<Promise<unknown>>();
   readonly engine: ChatEngine;
@@ -110,8 +124,8 @@ export class DeviceRuntime {
 
   private constructor(
     private readonly o: DeviceOptions,
-    /** Direct sessions to other devices, or null when they are off. */
-    readonly links: PeerLinks | null,
+    /** Sessions with other devices. */
+    readonly links: PeerLinks,
   ) {
     this.certificate = o.identity.certificate;
     const emit = (e: DeviceEvent): void => o.onEvent?.(e);
@@ -119,7 +133,7 @@ export class DeviceRuntime {
       identity: o.identity,
       store: o.store,
       overlay: () => (this.attachment ? overlayOver(this.attachment) : null),
-      ...(links ? { direct: directOver(links) } : {}),
+      direct: directOver(links, (r) => this.remember(r)),
       onEvent: (e) => {
         if (e.type === 'contact') {
           if (e.contact.state === 'accepted') this.watches.add(e.contact.account);
@@ -139,6 +153,7 @@ export class DeviceRuntime {
       clients: () => this.attachment?.clients() ?? [],
       onChange: (r: VerifiedUserRecord) => {
         if (Buffer.from(r.body.deviceId).equals(o.identity.deviceId)) return;
+        this.remember(r);
         emit({ type: 'presence', account: r.body.accountKey, username: r.username, deviceId: r.body.deviceId, presence: r.body.presence, mood: r.body.mood ?? null });
       },
     });
@@ -147,19 +162,28 @@ export class DeviceRuntime {
 
   /** Starts the device: attaches, publishes, and keeps at it until stop(). */
   static async start(o: DeviceOptions): Promise<DeviceRuntime> {
-    const links: PeerLinks | null =
-      o.peerPort === null
-        ? null
-        : await PeerLinks.open({
-            noiseKey: o.identity.noiseKey,
-            certificate: o.identity.certificate,
-            caPublicKey: o.identity.caPublicKey,
-            network: o.identity.network,
-            port: o.peerPort ?? 0,
-            onEnvelope: (blob): Promise<boolean> => d.track(() => d.engine.receive(blob).then(() => true), false),
-          });
-    const d: DeviceRuntime = new DeviceRuntime(o, links);
     const trust = { caPublicKey: o.identity.caPublicKey, network: o.identity.network };
+    const relays = new SupernodeRelays({
+      attachment: () => d.attachment,
+      cache: o.cache,
+      trust,
+      staticKey: o.identity.noiseKey,
+      certificate: () => d.certificate,
+      onRelay: (p, supernode) => links.relayed(supernode, p),
+    });
+    const links = await PeerLinks.open({
+      noiseKey: o.identity.noiseKey,
+      certificate: o.identity.certificate,
+      caPublicKey: o.identity.caPublicKey,
+      network: o.identity.network,
+      port: o.peerPort === undefined ? 0 : o.peerPort,
+      relays,
+      candidates: () => ({ host: d.hostFound, reflexive: d.reflexiveFound }),
+      latest: (key) => d.targets.get(Buffer.from(key).toString('hex')) ?? null,
+      onEnvelope: (blob): Promise<boolean> => d.track(() => d.engine.receive(blob).then(() => true), false),
+    });
+    const d: DeviceRuntime = new DeviceRuntime(o, links);
+    d.relays = relays;
     d.attachment = new SupernodeAttachment({
       cache: o.cache,
       trust,
@@ -179,6 +203,7 @@ export class DeviceRuntime {
       },
       onRecord: (r) => d.watches.received(r),
       onForwarded: (f) => void d.track(() => d.engine.receive(f.blob), false).catch(() => false),
+      onRelay: (p, supernode) => links.relayed(supernode, p),
     });
     await d.attachment.run();
     // A new device asks the user's other devices for the history and contacts, once.
@@ -215,7 +240,7 @@ export class DeviceRuntime {
    */
   private async refreshCandidates(): Promise<void> {
     const links = this.links;
-    if (!links || this.stopped || this.attachment === null) return;
+    if (links.port === null || this.stopped || this.attachment === null) return;
     const servers = this.attachment
       .ids()
       .slice(0, REFLEXIVE_CANDIDATES_MAX)
@@ -225,7 +250,9 @@ export class DeviceRuntime {
       });
     const loopback = servers.some((s) => isLoopback(s.host));
     const reflexive = (await Promise.all(servers.map((s) => links.reflexive(s)))).flatMap((a) => (a ? [a] : []));
-    this.candidates = allCandidates(links.hostCandidates({ loopback }), reflexive);
+    this.hostFound = links.hostCandidates({ loopback });
+    this.candidates = allCandidates(this.hostFound, reflexive);
+    this.reflexiveFound = this.candidates.filter((c) => !this.hostFound.includes(c));
     if (this.stopped || this.publisher.current.presence === 'offline') return;
     await this.publisher.update({ candidates: this.candidates }).catch(() => undefined);
   }
@@ -238,7 +265,7 @@ export class DeviceRuntime {
     this.certificate = certificate;
     this.engine.setCertificate(certificate);
     this.publisher.setCertificate(certificate);
-    this.links?.setCertificate(certificate);
+    this.links.setCertificate(certificate);
   }
 
   /** A user's published device records (verified), through the attached supernodes. */
@@ -248,10 +275,22 @@ export class DeviceRuntime {
     return overlay.lookup(username);
   }
 
-  /** Direct sessions: port, published candidates, sessions up, envelopes sent and received; null when off. */
-  directStatus(): { port: number; candidates: string[]; linked: number; sent: number; received: number } | null {
+  /** Keeps a device's newest relay target (bounded: the least recently met forgotten first). */
+  private remember(r: VerifiedUserRecord): void {
+    const key = Buffer.from(r.noiseKey).toString('hex');
+    this.targets.delete(key);
+    if (this.targets.size >= PEER_REMEMBERED_MAX) this.targets.delete(this.targets.keys().next().value as string);
+    this.targets.set(key, relayTarget(r));
+  }
+
+  /**
+   * Sessions with other devices: UDP port (null: none, relays only), published candidates, sessions
+   * up (relayed over UDP or TCP, or direct), envelopes sent and received on them.
+   */
+  directStatus(): { port: number | null; candidates: string[]; linked: number; relayed: number; sent: number; received: number } {
     const l = this.links;
-    return l ? { port: l.port, candidates: [...this.candidates], linked: l.linkedCount, sent: l.stats.sent, received: l.stats.received } : null;
+    const relayed = l.sessions().filter((s) => s.path !== 'direct').length;
+    return { port: l.port, candidates: [...this.candidates], linked: l.linkedCount, relayed, sent: l.stats.sent, received: l.stats.received };
   }
 
   /** The supernodes attached now. */
@@ -286,7 +325,8 @@ export class DeviceRuntime {
     await this.publisher.stop({ withdraw: true });
     await this.attachment?.stop();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-    await this.links?.close();
+    await this.links.close();
+    await this.relays?.stop();
     await this.engine.settled();
   }
 }

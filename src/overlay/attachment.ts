@@ -9,7 +9,7 @@
 
 import type { KeyPair } from '../crypto/noise/index.js';
 import { parseServerEndpoint, type ServerAddress } from '../login/network-file.js';
-import { DirectoryClient, type DirectoryTrust, type ForwardedBlob } from './directory/client.js';
+import { DirectoryClient, type DirectoryTrust, type ForwardedBlob, type RelayPush } from './directory/client.js';
 import { HOST_CACHE_MAX, type HostCache } from './host-cache.js';
 import type { VerifiedUserRecord } from './user-record.js';
 
@@ -41,6 +41,8 @@ export interface AttachmentOptions {
   readonly onRecord?: (record: VerifiedUserRecord, from: string) => void;
   /** Hears blobs other devices forwarded to this one, from any attached supernode. */
   readonly onForwarded?: (f: ForwardedBlob, from: string) => void;
+  /** Hears what attached supernodes push about relay allocations. */
+  readonly onRelay?: (p: RelayPush, from: string) => void;
 }
 
 /** Sessions to the best supernodes of a host cache, kept alive. */
@@ -82,6 +84,11 @@ export class SupernodeAttachment {
     return first === undefined ? null : (this.attached.get(first) ?? null);
   }
 
+  /** The session to this attached supernode, or null. */
+  client(id: string): DirectoryClient | null {
+    return this.attached.get(id) ?? null;
+  }
+
   /** The sessions to the attached supernodes, best first. */
   clients(): { id: string; client: DirectoryClient }[] {
     return this.ids().flatMap((id) => {
@@ -107,13 +114,14 @@ export class SupernodeAttachment {
       const started = Date.now();
       try {
         const id = next.id;
-        const { onRecord, onForwarded } = this.o;
+        const { onRecord, onForwarded, onRelay } = this.o;
         const client = await DirectoryClient.connect(Buffer.from(id, 'hex'), addresses, this.o.trust, {
           staticKey: this.o.staticKey,
           udpWaitMs: 1_000,
           tcpWaitMs: 2_000,
           ...(onRecord ? { onChange: (r: VerifiedUserRecord) => onRecord(r, id) } : {}),
           ...(onForwarded ? { onForwarded: (f: ForwardedBlob) => onForwarded(f, id) } : {}),
+          ...(onRelay ? { onRelay: (p: RelayPush) => onRelay(p, id) } : {}),
         });
         this.o.cache.reached(next.id, Date.now() - started, Date.now());
         if (this.stopped) {

@@ -7,7 +7,7 @@ import { Hello } from './offline/messages.js';
 
 /** The services, and whether their messages come from other supernodes or from clients. */
 /** `probe`: the login server asks this supernode to probe a would-be supernode (open mode). */
-export type SupernodeRoute = 'membership' | 'directory-peer' | 'offline-peer' | 'hello' | 'offline-client' | 'directory-client' | 'probe' | 'forward-peer' | 'forward-client';
+export type SupernodeRoute = 'membership' | 'directory-peer' | 'offline-peer' | 'hello' | 'offline-client' | 'directory-client' | 'probe' | 'forward-peer' | 'forward-client' | 'relay-client';
 
 const ROUTES: readonly (readonly [number, number, SupernodeRoute])[] = [
   [0x0210, 0x021f, 'membership'],
@@ -19,6 +19,7 @@ const ROUTES: readonly (readonly [number, number, SupernodeRoute])[] = [
   [0x0240, 0x0241, 'probe'],
   [0x0250, 0x0257, 'forward-peer'],
   [0x0258, 0x025f, 'forward-client'],
+  [0x0260, 0x0264, 'relay-client'],
 ];
 
 /** The service for `command`, or null for a command no supernode takes. */

@@ -73,7 +73,7 @@ export class ParleyClient {
     return call(this.url, this.token, method, path, body) as Promise<T>;
   }
 
-  status(): Promise<{ username: string; accountKey: string; deviceId: string; attached: string[]; presence: string; mood: string | null; direct: { port: number; candidates: string[]; linked: number; sent: number; received: number } | null }> {
+  status(): Promise<{ username: string; accountKey: string; deviceId: string; attached: string[]; presence: string; mood: string | null; direct: { port: number | null; candidates: string[]; linked: number; relayed: number; sent: number; received: number } | null }> {
     return this.req('GET', '/v1/status');
   }
 

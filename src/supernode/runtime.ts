@@ -25,6 +25,7 @@ import { DirectoryNode, type DirectoryLimits } from '../overlay/directory/direct
 import { MembershipMember, type MembershipLimits } from '../overlay/membership/member.js';
 import { answerHello } from '../overlay/offline/hello.js';
 import { ForwardNode } from '../overlay/forward/forward-node.js';
+import { RelayNode, type RelayLimits } from '../overlay/relay/relay-node.js';
 import { OfflineNode, type ClientIdentity, type OfflineLimits } from '../overlay/offline/offline-node.js';
 import type { MemberId } from '../overlay/ring.js';
 import { routeOf } from '../overlay/routes.js';
@@ -74,6 +75,7 @@ export interface SupernodeOptions {
   readonly membershipLimits?: Partial<MembershipLimits>;
   readonly directoryLimits?: Partial<DirectoryLimits>;
   readonly offlineLimits?: Partial<OfflineLimits>;
+  readonly relayLimits?: Partial<RelayLimits>;
 }
 
 /** A running supernode. */
@@ -85,6 +87,7 @@ export interface RunningSupernode {
   readonly membership: MembershipMember;
   readonly directory: DirectoryNode;
   readonly offline: OfflineNode;
+  readonly relay: RelayNode;
   /** Leaves gracefully (hand-over, leave) and stops. */
   stop(): Promise<void>;
 }
@@ -126,6 +129,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
     sessionsOfDevice.set(k, set);
   };
   const forward = new ForwardNode(id, membership.table, (account, device) => [...(sessionsOfDevice.get(deviceKey(account, device)) ?? [])]);
+  const relay = new RelayNode((account, device) => [...(sessionsOfDevice.get(deviceKey(account, device)) ?? [])], (n) => new Uint8Array(randomBytes(n)), o.relayLimits);
   const drops: Record<string, number> = {};
   const drop = (reason: string): void => {
     drops[reason] = (drops[reason] ?? 0) + 1;
@@ -199,9 +203,10 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       if ('peer' in f.to) sendPeer(f.to.peer, f.bytes);
       else sendClient(f.to.client, f.bytes);
     }
+    for (let r = relay.poll(); r; r = relay.poll()) sendClient(r.client, r.bytes);
     if (stopping) return;
     if (timer) clearTimeout(timer);
-    const deadlines = [membership.nextDeadline(), directory.nextDeadline(), offline.nextDeadline()].filter((d): d is number => d !== null);
+    const deadlines = [membership.nextDeadline(), directory.nextDeadline(), offline.nextDeadline(), relay.nextDeadline()].filter((d): d is number => d !== null);
     const due = deadlines.length > 0 ? Math.min(...deadlines) : null;
     if (due !== null) {
       timer = setTimeout(tick, Math.max(0, due - Date.now()));
@@ -240,6 +245,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       if (strangers.length > 0) replayStrangers(now);
       directory.handleTimeout(now);
       offline.handleTimeout(now);
+      relay.handleTimeout(now);
     } catch (e) {
       log.error({ err: e }, 'timer handling failed');
     }
@@ -260,6 +266,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       identify(`${transport}:${e.session}`, null);
       directory.clientClosed(`${transport}:${e.session}`);
       forward.clientClosed(`${transport}:${e.session}`);
+      relay.clientClosed(`${transport}:${e.session}`);
       if (remote !== undefined && peerSession.get(remote) === e.session) peerSession.delete(remote);
       return;
     }
@@ -292,6 +299,8 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       } else if (route === 'forward-peer' && transport === 'udp') {
         if (membership.table.isAlive(remote)) forward.handlePeer(remote, e.payload);
         else drop('peer_message_from_stranger');
+      } else if (route === 'relay-client') {
+        relay.handleClient(client, identities.get(client) ?? null, e.payload, now);
       } else if (route === 'probe') {
         probe(client, remote, decoded.value);
       } else {
@@ -382,6 +391,9 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
         forward_refused: forward.stats.refused,
         forward_undeliverable: forward.stats.undeliverable,
         forward_malformed: forward.stats.malformed,
+        relay_refused: relay.stats.refused,
+        relay_dropped: relay.stats.dropped,
+        relay_malformed: relay.stats.malformed,
       }),
       stunAnswered: () => stun.stats.answered,
       takeLookupDurationsMs: () => directory.takeLookupDurations(),
@@ -402,7 +414,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
       }
       if (req.method === 'GET' && req.url === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id, joined: membership.joined, incarnation: membership.currentIncarnation, members: membership.table.alive().length, records: directory.size, slots: directory.slotsHeld, offline: offline.size().messages }));
+        res.end(JSON.stringify({ id, joined: membership.joined, incarnation: membership.currentIncarnation, members: membership.table.alive().length, records: directory.size, slots: directory.slotsHeld, offline: offline.size().messages, relays: relay.size }));
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -429,6 +441,7 @@ export async function startSupernode(o: SupernodeOptions): Promise<RunningSupern
     membership,
     directory,
     offline,
+    relay,
     stop: async () => {
       if (stopping) return;
       const at = Date.now();

@@ -52,7 +52,7 @@ export type CloseReason = 'closed' | 'idle' | 'handshake-timeout' | 'expired' | 
 /** What the endpoint tells its user. */
 export type SessionEvent =
   | { readonly type: 'established'; readonly session: number; readonly remoteStatic: Uint8Array; readonly application: Uint8Array; readonly handshakeHash: Uint8Array }
-  | { readonly type: 'message'; readonly session: number; readonly payload: Uint8Array }
+  | { readonly type: 'message'; readonly session: number; readonly payload: Uint8Array; readonly from: PeerAddress }
   | { readonly type: 'roamed'; readonly session: number; readonly address: PeerAddress }
   | { readonly type: 'closed'; readonly session: number; readonly reason: CloseReason };
 
@@ -95,6 +95,12 @@ export interface EndpointOptions {
    * answer; a refused response ends the session ('refused'). Default: every peer.
    */
   readonly accept?: (remoteStatic: Uint8Array, application: Uint8Array, now: number) => boolean;
+  /**
+   * Whether an authenticated packet from a new address moves its session there (roaming, the
+   * default). Off, the session stays where it is and its user decides (`moveTo`) from the
+   * `from` of each message: a connectivity check must not move a session by getting through.
+   */
+  readonly roam?: boolean;
 }
 
 /** One set of transport keys (a session has its current and, after a rekey, its previous). */
@@ -239,6 +245,18 @@ export class SessionEndpoint {
       session.queued.push(Uint8Array.from(payload));
       if (session.initiator && !session.pending) this.startHandshake(session, now, 0);
     }
+    return true;
+  }
+
+  /**
+   * Sends `payload` on a session's keys to `address` instead of the session's own (a connectivity
+   * check on another path); the session stays where it is. False without keys or when too large.
+   */
+  sendTo(sessionId: number, payload: Uint8Array, address: PeerAddress, now: number): boolean {
+    const session = this.sessions.get(sessionId);
+    const keys = session ? this.usableKeys(session, now) : null;
+    if (!session || !keys || payload.length > this.limits.payloadMaxBytes) return false;
+    this.seal(session, keys, payload, now, address);
     return true;
   }
 
@@ -393,11 +411,11 @@ export class SessionEndpoint {
     if (now - k.createdAt >= this.limits.rekeyAfterMs || k.sendCounter >= this.limits.rekeyAfterMessages) this.startHandshake(s, now, 0);
   }
 
-  private seal(s: Session, k: Keypair, payload: Uint8Array, now: number): void {
+  private seal(s: Session, k: Keypair, payload: Uint8Array, now: number, to: PeerAddress = s.address): void {
     const bytes = sealTransport(k.send, k.peerMask, k.remoteIndex, k.sendCounter++, pad(payload, this.paddingBuckets));
-    s.lastSent = now;
+    if (to === s.address) s.lastSent = now;
     this.stats.transportSent++;
-    this.emit({ type: 'datagram', to: s.address, bytes, kind: 'transport' });
+    this.emit({ type: 'datagram', to, bytes, kind: 'transport' });
   }
 
   private startHandshake(s: Session, now: number, attempt: number, startedAt = now): void {
@@ -451,12 +469,12 @@ export class SessionEndpoint {
     k.window.commit(header.counter);
     this.stats.transportReceived++;
     s.lastReceived = now;
-    if (from !== s.address) {
+    if (from !== s.address && this.options.roam !== false) {
       // Roaming: only a packet that authenticated may move a session (issue #3).
       s.address = from;
       this.emit({ type: 'event', event: { type: 'roamed', session: s.id, address: from } });
     }
-    if (payload.length > 0) this.emit({ type: 'event', event: { type: 'message', session: s.id, payload } });
+    if (payload.length > 0) this.emit({ type: 'event', event: { type: 'message', session: s.id, payload, from } });
     return true;
   }
 

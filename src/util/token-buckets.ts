@@ -20,16 +20,16 @@ export class TokenBuckets {
 
   constructor(private readonly limits: TokenBucketLimits) {}
 
-  /** Takes one token from `key`'s bucket if it has one. */
-  take(key: string, now: number): boolean {
+  /** Takes `cost` tokens (one by default: a request; bytes for a byte rate) from `key`'s bucket if it has them. */
+  take(key: string, now: number, cost = 1): boolean {
     const b = this.buckets.get(key) ?? { tokens: this.limits.burst, at: now };
     b.tokens = Math.min(this.limits.burst, b.tokens + ((now - b.at) * this.limits.perSecond) / 1000);
     b.at = now;
     this.buckets.delete(key);
     if (this.buckets.size >= this.limits.keysMax) this.buckets.delete(this.buckets.keys().next().value as string);
     this.buckets.set(key, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
+    if (b.tokens < cost) return false;
+    b.tokens -= cost;
     return true;
   }
 

@@ -27,7 +27,7 @@ function fakeDevice(): DeviceApi & { sent: StoredMessage[]; emit: (e: DeviceEven
   return {
     sent,
     emit: (e) => listeners.forEach((l) => l(e)),
-    status: () => ({ username: 'Alice', accountKey: 'alice', deviceId: 'ab'.repeat(16), attached: ['cd'.repeat(32)], presence, mood: null, direct: { port: 4000, candidates: ['udp:192.0.2.1:4000'], linked: 1, sent: 2, received: 3 } }),
+    status: () => ({ username: 'Alice', accountKey: 'alice', deviceId: 'ab'.repeat(16), attached: ['cd'.repeat(32)], presence, mood: null, direct: { port: 4000, candidates: ['udp:192.0.2.1:4000'], linked: 1, relayed: 0, sent: 2, received: 3 } }),
     setPresence: (p) => {
       presence = p;
       return Promise.resolve();

@@ -85,7 +85,7 @@ export function addChatCommands(program: Command, io: CliIo): void {
   });
   withProfile(program.command('status').description("the daemon's state: user, presence, attached supernodes, direct sessions")).action(async (opts: Common) => {
     const s = await daemon(opts, (c) => c.status());
-    out(opts, s, `${s.username}: ${s.presence}${s.mood ? ` (${s.mood})` : ''}; attached to ${s.attached.length} supernode(s); ${s.direct ? `direct sessions on UDP ${s.direct.port}: ${s.direct.linked} up, ${s.direct.sent} sent, ${s.direct.received} received` : 'direct sessions off'}`);
+    out(opts, s, `${s.username}: ${s.presence}${s.mood ? ` (${s.mood})` : ''}; attached to ${s.attached.length} supernode(s); ${s.direct ? `sessions with devices${s.direct.port === null ? ' (relays only)' : ` on UDP ${s.direct.port}`}: ${s.direct.linked} up (${s.direct.relayed} relayed), ${s.direct.sent} sent, ${s.direct.received} received` : 'no sessions with devices'}`);
   });
   const presence = program.command('presence').description('presence');
   withProfile(presence.command('set').description('set presence (online, away, busy, invisible, offline) and mood').argument('<state>', 'online, away, busy, invisible or offline', presenceArg).option('--mood <text>', 'a mood text (up to 300 characters)')).action(async (state: (typeof PRESENCES)[number], opts: Common & { mood?: string }) => {

@@ -31,7 +31,7 @@ export function addNodeCommand(program: Command, io: CliIo): void {
     .option('--network <file>', 'the network.json of the network')
     .option('--profile <dir>', `this device's profile (default ${defaultProfileDir()})`)
     .option('--api <host:port>', `the local API's address, loopback only (default ${DEFAULT_API_LISTEN}: any free port)`)
-    .option('--peer-port <port>', "UDP port of direct sessions with other devices (default 0: any free port; 'off': none, everything through supernodes)")
+    .option('--peer-port <port>', "UDP port of direct sessions with other devices (default 0: any free port; 'off': none, sessions through supernodes' relays only)")
     .option('--log-level <level>', logLevelHelp('info'))
     .action(async (opts: { network?: string; profile?: string; api?: string; peerPort?: string; logLevel?: string }) => {
       if (!opts.network) throw new CliError('--network is required', EXIT_USAGE, commandPath(cmd));

@@ -11,6 +11,7 @@ import { checkUsername } from '../../login/username.js';
 import { SessionClient, type SessionAddress, type SessionClientOptions } from '../../transport/session-client.js';
 import type { WireMessage } from '../../wire/index.js';
 import { Forward, Forwarded, ForwardResult } from '../forward/messages.js';
+import { RELAY_PUSH_PROTOCOL, RelayClose, RelayOpen, RelayOpened, RelayRefresh, RelaySend } from '../relay/messages.js';
 import { verifyUserRecord, type VerifiedUserRecord } from '../user-record.js';
 import { Hello, OfflineAck, OfflineFetch, OfflineMessages, OfflineSend, OfflineSent, Welcome } from '../offline/messages.js';
 import { DirectoryError, ListSupernodes, Lookup, LookupResult, Publish, Published, RecordChanged, SupernodeList, Unwatch, Watch } from './messages.js';
@@ -36,6 +37,17 @@ export interface ForwardedBlob {
   readonly blob: Uint8Array;
 }
 
+/** What a supernode pushes about a relay allocation: data from its other end, or its end. */
+export type RelayPush = { readonly type: 'data'; readonly allocation: Uint8Array; readonly data: Uint8Array } | { readonly type: 'closed'; readonly allocation: Uint8Array; readonly code: string };
+
+/** An allocation and what is left of it. */
+export interface RelayGrant {
+  readonly allocation: Uint8Array;
+  readonly lifetimeMs: number;
+  readonly bytesLeft: number;
+  readonly bytesPerSecond: number;
+}
+
 /** What the client needs to verify records. */
 export interface DirectoryTrust {
   readonly caPublicKey: Uint8Array;
@@ -55,7 +67,7 @@ export class DirectoryClient {
   ) {}
 
   /** Connects to the supernode with static key `key` at `addresses`; `onChange` hears watched users' new records. */
-  static async connect(key: Uint8Array, addresses: readonly SessionAddress[], trust: DirectoryTrust, options: Omit<SessionClientOptions, 'onPush'> & { onChange?: (r: VerifiedUserRecord) => void; onForwarded?: (f: ForwardedBlob) => void } = {}): Promise<DirectoryClient> {
+  static async connect(key: Uint8Array, addresses: readonly SessionAddress[], trust: DirectoryTrust, options: Omit<SessionClientOptions, 'onPush'> & { onChange?: (r: VerifiedUserRecord) => void; onForwarded?: (f: ForwardedBlob) => void; onRelay?: (p: RelayPush) => void } = {}): Promise<DirectoryClient> {
     let client: DirectoryClient | null = null;
     const session = await SessionClient.connect(key, addresses, {
       what: 'the supernode',
@@ -64,6 +76,12 @@ export class DirectoryClient {
         const f = Forwarded.fromMessage(m);
         if (f.ok) {
           options.onForwarded?.(f.value);
+          return;
+        }
+        const relayed = RELAY_PUSH_PROTOCOL.decode(m);
+        if (relayed.ok) {
+          const v = relayed.value;
+          options.onRelay?.(v.name === 'relay-data' ? { type: 'data', ...v.value } : { type: 'closed', ...v.value });
           return;
         }
         const pushed = RecordChanged.fromMessage(m);
@@ -181,6 +199,38 @@ export class DirectoryClient {
     const r = ForwardResult.fromMessage(reply);
     if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
     return r.value.sent;
+  }
+
+  /** Opens a relay allocation to `recipient`'s device, which must have a session at this supernode. Needs `hello` first. */
+  async relayOpen(recipient: string, deviceId: Uint8Array, timeoutMs?: number): Promise<RelayGrant> {
+    return this.relayGrant(await this.session.request(RelayOpen.toMessage({ recipient, deviceId }), timeoutMs));
+  }
+
+  /** Keeps an allocation open (and shows the supernode alive); what is left of it. */
+  async relayRefresh(allocation: Uint8Array, timeoutMs?: number): Promise<RelayGrant> {
+    return this.relayGrant(await this.session.request(RelayRefresh.toMessage({ allocation }), timeoutMs));
+  }
+
+  private relayGrant(reply: WireMessage): RelayGrant {
+    DirectoryClient.refusal(reply);
+    const r = RelayOpened.fromMessage(reply);
+    if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
+    return r.value;
+  }
+
+  /** Sends a datagram to the other end of an allocation (no answer; dropped if over the allocation's rate). */
+  relaySend(allocation: Uint8Array, data: Uint8Array): void {
+    this.session.tell(RelaySend.toMessage({ allocation, data }));
+  }
+
+  /** Closes an allocation (the other end hears of it). */
+  relayClose(allocation: Uint8Array): void {
+    this.session.tell(RelayClose.toMessage({ allocation }));
+  }
+
+  /** The transport the session runs over: UDP, or TCP where UDP is blocked. */
+  get transport(): 'udp' | 'tcp' {
+    return this.session.via.transport;
   }
 
   /** Asks to hear of `username`'s record changes (through `onChange`). */

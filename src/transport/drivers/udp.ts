@@ -1,6 +1,8 @@
 /**
  * The UDP driver: one socket (IPv4, IPv6, or dual-stack when bound to "::"), the clock and the
- * timer around a sans-I/O SessionEndpoint. Peer addresses are "host:port" / "[v6]:port" text.
+ * timer around a sans-I/O SessionEndpoint. Peer addresses are "host:port" / "[v6]:port" text;
+ * addresses of other paths (a relay) go to `elsewhere`, and what arrives on them comes in through
+ * `deliver`. With no host there is no socket: only the other paths.
  */
 
 import { createSocket, type Socket } from 'node:dgram';
@@ -21,8 +23,8 @@ export interface SharedPortProtocol {
 /** How a UDP driver starts. */
 export interface UdpDriverOptions {
   readonly endpoint: SessionEndpoint;
-  /** Local address to bind: "127.0.0.1", "::1", "::" (dual-stack), "0.0.0.0". */
-  readonly host: string;
+  /** Local address to bind: "127.0.0.1", "::1", "::" (dual-stack), "0.0.0.0"; null: no socket. */
+  readonly host: string | null;
   /** Local port; 0 (default) lets the system choose. */
   readonly port?: number;
   readonly onEvent: (event: SessionEvent) => void;
@@ -34,6 +36,8 @@ export interface UdpDriverOptions {
   readonly clock?: () => number;
   /** A protocol sharing the socket (for example StunBindingServer). */
   readonly shared?: SharedPortProtocol;
+  /** Datagrams to addresses that are not host:port (another path, such as a relay). */
+  readonly elsewhere?: (to: string, bytes: Uint8Array) => void;
 }
 
 /** Runs an endpoint over a UDP socket. */
@@ -50,7 +54,11 @@ export class UdpDriver {
         return;
       }
       const to = parseEndpoint(o.to);
-      if (!to || !this.socket) return;
+      if (!to) {
+        options.elsewhere?.(o.to, o.bytes);
+        return;
+      }
+      if (!this.socket) return;
       options.onSend?.(o.bytes, o.to, o.kind);
       this.socket.send(o.bytes, to.port, to.host);
     });
@@ -59,12 +67,11 @@ export class UdpDriver {
   /** Binds the socket and starts. */
   static async open(options: UdpDriverOptions): Promise<UdpDriver> {
     const driver = new UdpDriver(options);
-    await driver.bind(options.port ?? 0);
+    if (options.host !== null) await driver.bind(options.host, options.port ?? 0);
     return driver;
   }
 
-  private bind(port: number): Promise<void> {
-    const host = this.options.host;
+  private bind(host: string, port: number): Promise<void> {
     const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ipv6Only: false });
     socket.on('message', (msg, rinfo) => {
       const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
@@ -96,6 +103,31 @@ export class UdpDriver {
     return { host: a.address, port: a.port };
   }
 
+  /** A datagram that came on another path (`elsewhere`'s), from that path's address. */
+  deliver(bytes: Uint8Array, from: string): void {
+    this.options.endpoint.handle(bytes, from, this.clock());
+    this.pump();
+  }
+
+  /** Starts a session to a peer at an address of another path (`elsewhere`'s). */
+  connectVia(remoteStatic: Uint8Array, address: string): number {
+    const id = this.options.endpoint.connect(remoteStatic, address, this.clock());
+    this.pump();
+    return id;
+  }
+
+  /** Sends a payload on a session's keys to another of its peer's addresses (a check), without moving the session. */
+  sendTo(session: number, payload: Uint8Array, address: string): boolean {
+    const ok = this.options.endpoint.sendTo(session, payload, address, this.clock());
+    this.pump();
+    return ok;
+  }
+
+  /** Moves a session to another of its peer's addresses. */
+  moveTo(session: number, address: string): boolean {
+    return this.options.endpoint.moveTo(session, address);
+  }
+
   /** Starts a session to a peer with this static key at host:port. */
   connect(remoteStatic: Uint8Array, host: string, port: number): number {
     const id = this.options.endpoint.connect(remoteStatic, formatEndpoint(canonicalHost(host) ?? host, port), this.clock());
@@ -120,7 +152,7 @@ export class UdpDriver {
   /** Moves to a new local port (as a NAT rebinding would): the sessions follow. */
   async rebind(port = 0): Promise<void> {
     await this.closeSocket();
-    await this.bind(port);
+    if (this.options.host !== null) await this.bind(this.options.host, port);
   }
 
   /** Closes the socket and stops the timer. */
