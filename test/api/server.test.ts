@@ -72,7 +72,7 @@ test('the CLI token works; no token, an unknown one or an unapproved program get
   assert.equal(statSync(join(dir, 'api-access.json')).mode & 0o777, 0o600);
   const get = (token?: string) => app.inject({ method: 'GET', url: '/v1/status', headers: token ? { authorization: `Bearer ${token}` } : {} });
   assert.equal((await get(cli)).statusCode, 200);
-  assert.deepEqual((await get(cli)).json<{ direct: unknown }>().direct, { port: 4000, candidates: ['udp:192.0.2.1:4000'], linked: 1, sent: 2, received: 3 }, 'the direct sessions, through the response schema');
+  assert.deepEqual((await get(cli)).json<{ direct: unknown }>().direct, { port: 4000, candidates: ['udp:192.0.2.1:4000'], linked: 1, relayed: 0, sent: 2, received: 3 }, 'the direct sessions, through the response schema');
   assert.equal((await get()).statusCode, 401);
   assert.match((await get()).json<{ message: string }>().message, /no token/);
   assert.equal((await get('nonsense')).statusCode, 401);

@@ -54,7 +54,7 @@ test('relays on supernode processes: a transfer survives the relaying supernode 
   const caPublicKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));
   const trust = { caPublicKey, network: network.name };
 
-  const device = async (username: string, transport: 'udp' | 'tcp'): Promise<Device> => {
+  const device = async (username: string, transport: 'udp' | 'tcp', direct = false): Promise<Device> => {
     const noise = DH_25519.keyPairFrom(rng.bytes(32));
     const deviceId = rng.bytes(16);
     const now = Date.now();
@@ -77,8 +77,9 @@ test('relays on supernode processes: a transfer survives the relaying supernode 
       certificate,
       caPublicKey,
       network: network.name,
-      port: null,
+      port: direct ? 0 : null,
       relays,
+      candidates: () => ({ host: links?.hostCandidates({ loopback: true }) ?? [], reflexive: [] }),
       onEnvelope: (blob) => {
         got.push(Buffer.from(blob).toString());
         return Promise.resolve(true);
@@ -147,4 +148,17 @@ test('relays on supernode processes: a transfer survives the relaying supernode 
   assert.equal(await carol.links.send(bob.noise.publicKey, Buffer.from('over tcp')), true);
   assert.equal(await bob.links.send(carol.noise.publicKey, Buffer.from('and back')), true);
   assert.ok(bob.got.includes('over tcp') && carol.got.includes('and back'));
+
+  // Two devices with UDP sockets: linked through a relay first, then the checks find the direct path.
+  const dave = await device('dave', 'udp', true);
+  const erin = await device('erin', 'udp', true);
+  assert.equal(await dave.links.link(erin.noise.publicKey, [], target(erin)), true);
+  assert.equal(dave.links.path(erin.noise.publicKey), 'relay-udp', 'the first path is the relay');
+  await eventually(() => Promise.resolve(dave.links.path(erin.noise.publicKey) === 'direct' && erin.links.path(dave.noise.publicKey) === 'direct'), 10_000, 'both on the direct path');
+  assert.equal(await dave.links.send(erin.noise.publicKey, Buffer.from('direct now')), true);
+  assert.equal(await erin.links.send(dave.noise.publicKey, Buffer.from('direct too')), true);
+  assert.ok(erin.got.includes('direct now') && dave.got.includes('direct too'));
+  const directAfter = dave.links.sessions().find((x) => x.account === 'erin')?.directAfterMs;
+  assert.ok(typeof directAfter === 'number');
+  console.log(`direct path after ${directAfter} ms on the relay`);
 });
