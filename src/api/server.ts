@@ -12,7 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 
 import { formatMessageId, parseMessageId } from '../chat/message-id.js';
 import { ChatError } from '../client/chat-engine.js';
-import type { DeviceEvent } from '../client/device-runtime.js';
+import { REACH_DIRECT_WAIT_MAX_MS, type DeviceEvent, type ReachResult } from '../client/device-runtime.js';
 import type { Contact, ConversationSummary, SearchHit, StoredMessage } from '../client/store.js';
 import { PRESENCE_VALUES, type Presence } from '../overlay/user-record.js';
 import { ApiAccessError, type ApiAccess, type ApiCaller } from './access.js';
@@ -55,6 +55,8 @@ export interface DeviceApi {
   message(id: Uint8Array): StoredMessage | null;
   /** A user's presence (the most available of their devices), or null when none is published. */
   presenceOf(username: string): Promise<{ presence: Presence; mood: string | null } | null>;
+  /** A session to a device of `username` and a round trip over it (`parley reach`). */
+  reach(username: string, waitDirectMs: number): Promise<ReachResult>;
   /** Stops the daemon (logout); absent where the daemon cannot be stopped from its API. */
   shutdown?: () => void;
 }
@@ -172,6 +174,18 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
     },
   );
 
+  app.post<{ Params: { username: string }; Body: { waitDirectMs?: number } }>(
+    '/v1/reach/:username',
+    {
+      schema: {
+        summary: "Make a session to a device of this user and send bytes there and back: the path (direct, or a supernode's relay over UDP or TCP) and its times",
+        params: { type: 'object', required: ['username'], properties: { username } },
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { waitDirectMs: { type: 'integer', minimum: 0, maximum: REACH_DIRECT_WAIT_MAX_MS } } },
+        response: { 200: { type: 'object', properties: { username: { type: 'string' }, deviceId: { type: 'string' }, connected: { type: 'boolean' }, path: { type: ['string', 'null'] }, firstByteMs: { type: ['integer', 'null'] }, directAfterMs: { type: ['integer', 'null'] } } }, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    (request) => device.reach(request.params.username, request.body?.waitDirectMs ?? 0),
+  );
   app.get('/v1/contacts', { schema: { summary: 'Contacts and requests', response: { 200: { type: 'array', items: contactSchema } } } }, () => device.contacts());
   app.post<{ Body: { username: string; greeting?: string } }>(
     '/v1/contacts',

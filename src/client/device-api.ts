@@ -55,6 +55,7 @@ export function deviceApi(device: DeviceRuntime, store: ClientStore, identity: C
     search: (query, limit) => store.search(query, limit),
     subscribe: (listener) => hub.subscribe(listener),
     message: (id) => store.message(id),
+    reach: (username, waitDirectMs) => device.reach(username, waitDirectMs),
     presenceOf: async (username) => {
       const rank: Record<Presence, number> = { online: 3, busy: 2, away: 1, offline: 0 };
       const best = (await device.lookup(username)).sort((a, b) => rank[b.body.presence] - rank[a.body.presence])[0];

@@ -22,8 +22,10 @@ import type { HostCache } from '../overlay/host-cache.js';
 import type { Presence, VerifiedUserRecord } from '../overlay/user-record.js';
 import { WatchList } from '../overlay/watch-list.js';
 import { allCandidates, dialOrder, isLoopback, REFLEXIVE_CANDIDATES_MAX } from './candidates.js';
-import { ChatEngine, type ChatEvent, type ChatIdentity, type ChatOverlay, type DirectPath } from './chat-engine.js';
-import { PeerLinks, PEER_REMEMBERED_MAX, type RelayTarget } from './peer-links.js';
+import { randomBytes } from 'node:crypto';
+
+import { ChatEngine, ChatError, type ChatEvent, type ChatIdentity, type ChatOverlay, type DirectPath } from './chat-engine.js';
+import { PeerLinks, PEER_REMEMBERED_MAX, type PeerPathKind, type RelayTarget } from './peer-links.js';
 import { SupernodeRelays } from './supernode-relays.js';
 import type { ClientStore } from './store.js';
 
@@ -35,6 +37,21 @@ export const OFFLINE_POLL_MS = 30_000;
 const OUTBOX_TICK_MAX_MS = 5_000;
 /** ... nor shorter than this (an item due now is tried at once by the pass that just ran). */
 const OUTBOX_TICK_MIN_MS = 50;
+
+/** How long `reach` waits at most for a direct path after the first round trip. */
+export const REACH_DIRECT_WAIT_MAX_MS = 60_000;
+
+/** What `reach` found: whether a session came up, its path, and its times (from the start). */
+export interface ReachResult {
+  readonly username: string;
+  readonly deviceId: string;
+  readonly connected: boolean;
+  readonly path: PeerPathKind | null;
+  /** Until the first bytes came back over the session. */
+  readonly firstByteMs: number | null;
+  /** Until the session ran on a direct path (null: it did not within the wait). */
+  readonly directAfterMs: number | null;
+}
 
 /** A contact's device changed presence. */
 export interface PresenceEvent {
@@ -273,6 +290,29 @@ export class DeviceRuntime {
     const overlay = this.attachment ? overlayOver(this.attachment) : null;
     if (!overlay) throw new Error('no supernode is attached');
     return overlay.lookup(username);
+  }
+
+  /**
+   * A session to a device of `username` (the most available one that publishes itself), and a
+   * round trip of bytes over it: the path it takes (through a relay, or direct) and how long the
+   * first bytes and the direct path took; then up to `waitDirectMs` for a direct path.
+   */
+  async reach(username: string, waitDirectMs: number): Promise<ReachResult> {
+    const started = Date.now();
+    const own = Buffer.from(this.o.identity.deviceId);
+    const rank: Record<Presence, number> = { online: 3, busy: 2, away: 1, offline: 0 };
+    const records = (await this.lookup(username)).filter((r) => !Buffer.from(r.body.deviceId).equals(own) && r.body.presence !== 'offline').sort((a, b) => rank[b.body.presence] - rank[a.body.presence]);
+    const r = records[0];
+    if (!r) throw new ChatError('NOT_FOUND', `${username} has no device online`);
+    this.remember(r);
+    const links = this.links;
+    const base = { username: r.username, deviceId: Buffer.from(r.body.deviceId).toString('hex') };
+    const linked = await links.link(r.noiseKey, dialOrder(r.body.candidates, { ipv6: links.ipv6 }), relayTarget(r));
+    const echoed = linked && (await links.echo(r.noiseKey, new Uint8Array(randomBytes(32))));
+    if (!echoed) return { ...base, connected: false, path: null, firstByteMs: null, directAfterMs: null };
+    const firstByteMs = Date.now() - started;
+    const direct = await links.whenDirect(r.noiseKey, Math.min(Math.max(0, waitDirectMs), REACH_DIRECT_WAIT_MAX_MS));
+    return { ...base, connected: true, path: links.path(r.noiseKey), firstByteMs, directAfterMs: direct ? Date.now() - started : null };
   }
 
   /** Keeps a device's newest relay target (bounded: the least recently met forgotten first). */

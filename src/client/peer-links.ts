@@ -45,7 +45,7 @@ import { TokenBuckets } from '../util/token-buckets.js';
 import { decodeMessage, encodeMessage } from '../wire/index.js';
 import { hostCandidates } from './candidates.js';
 import { CheckRun, checkOrder, type CheckCandidate } from './path-checks.js';
-import { PEER_PROTOCOL, PeerAck, PeerCandidates, PeerEnvelope, PeerPath, PeerProbe, PeerProbeAck } from './peer-messages.js';
+import { PEER_PROTOCOL, PeerAck, PeerCandidates, PeerEcho, PeerEchoReply, PeerEnvelope, PeerPath, PeerProbe, PeerProbeAck } from './peer-messages.js';
 
 /** How long one candidate may take to complete the handshake before the next is dialed. */
 export const PEER_CANDIDATE_WAIT_MS = 1_000;
@@ -209,6 +209,9 @@ export class PeerLinks {
   private readonly connecting = new Map<string, Promise<boolean>>();
   private readonly failed = new Map<string, number>();
   private readonly waiting = new Map<number, Waiting>();
+  private readonly echoes = new Map<number, (data: Uint8Array) => void>();
+  /** Callers waiting for a session to run on a direct path, by Noise key (hex). */
+  private readonly directWaiters = new Map<string, Set<() => void>>();
   private readonly stun = new Set<BindingExchange>();
   /** Devices whose handshake was accepted, by Noise key (hex), until their session is established or forgotten. */
   private readonly accepted = new Map<string, PeerDevice>();
@@ -545,6 +548,48 @@ export class PeerLinks {
     });
   }
 
+  /**
+   * Sends `data` to this device on its session and waits for it back: true once the same bytes
+   * returned, false without a session or an answer in `timeoutMs`.
+   */
+  echo(noiseKey: Uint8Array, data: Uint8Array, timeoutMs = PEER_ACK_WAIT_MS): Promise<boolean> {
+    const session = this.byKey.get(hex(noiseKey));
+    const driver = this.driver;
+    if (session === undefined || !driver || !this.isLinked(noiseKey) || this.echoes.size >= PEER_WAITING_MAX) return Promise.resolve(false);
+    const requestId = this.nextRequest++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(null), timeoutMs);
+      timer.unref();
+      const done = (back: Uint8Array | null): void => {
+        clearTimeout(timer);
+        this.echoes.delete(requestId);
+        resolve(back !== null && Buffer.from(back).equals(data));
+      };
+      this.echoes.set(requestId, done);
+      driver.send(session, encodeMessage(PeerEcho.toMessage({ data }, requestId)));
+    });
+  }
+
+  /** Resolves true once the session to this device runs on a direct path, false after `timeoutMs` (or without a session). */
+  whenDirect(noiseKey: Uint8Array, timeoutMs: number): Promise<boolean> {
+    if (this.path(noiseKey) === 'direct') return Promise.resolve(true);
+    if (!this.isLinked(noiseKey) || timeoutMs <= 0) return Promise.resolve(false);
+    const key = hex(noiseKey);
+    return new Promise((resolve) => {
+      const waiters = this.directWaiters.get(key) ?? new Set<() => void>();
+      this.directWaiters.set(key, waiters);
+      const wake = (): void => {
+        clearTimeout(timer);
+        waiters.delete(wake);
+        if (waiters.size === 0) this.directWaiters.delete(key);
+        resolve(this.path(noiseKey) === 'direct');
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      timer.unref();
+      waiters.add(wake);
+    });
+  }
+
   /** No answer at all: the other device is likely gone, and the session with it (dialed again on need). */
   private ackTimer(requestId: number, session: number, noiseKey: Uint8Array): NodeJS.Timeout {
     const timer = setTimeout(() => {
@@ -672,6 +717,14 @@ export class PeerLinks {
     if (m.value.name === 'peer-path') return;
     if (m.value.name === 'peer-candidates') return this.startChecks(s, m.value.value);
     const { requestId } = m.value;
+    if (m.value.name === 'peer-echo') {
+      driver?.send(session, encodeMessage(PeerEchoReply.toMessage({ data: m.value.value.data }, requestId)));
+      return;
+    }
+    if (m.value.name === 'peer-echo-reply') {
+      this.echoes.get(requestId)?.(m.value.value.data);
+      return;
+    }
     if (m.value.name === 'peer-ack') {
       this.waiting.get(requestId)?.done(m.value.value.accepted);
       return;
@@ -699,6 +752,7 @@ export class PeerLinks {
       this.stats.madeDirect++;
     }
     this.dropLeg(s, RELAY_LINGER_MS);
+    for (const wake of [...(this.directWaiters.get(s.key) ?? [])]) wake();
   }
 
   /** Closes every session and the socket; waiting sends answer false. */
@@ -706,6 +760,8 @@ export class PeerLinks {
     if (this.closed) return;
     this.closed = true;
     for (const w of [...this.waiting.values()]) w.done(false);
+    for (const e of [...this.echoes.values()]) e(new Uint8Array(0));
+    for (const waiters of [...this.directWaiters.values()]) for (const wake of [...waiters]) wake();
     for (const session of [...this.links.keys()]) this.forget(session);
     await this.driver?.close();
     this.driver = null;

@@ -9,7 +9,8 @@
  *   (so through the relay, end-to-end encrypted, while there is no direct path), and the probes and
  *   answers sent to those addresses on the session's keys;
  * - `peer-path`: "I send to you on the path this came on" (ICE's nomination), so the other device
- *   moves there too.
+ *   moves there too;
+ * - `peer-echo`, answered with the same bytes: a round trip over the session (`parley reach`).
  */
 
 import { FORWARD_BLOB_MAX_BYTES } from '../overlay/forward/messages.js';
@@ -33,5 +34,11 @@ export const PeerCandidates = defineMessage('peer-candidates', 0x0324, {
 /** The sender now sends on the path this message came on. */
 export const PeerPath = defineMessage('peer-path', 0x0325, {});
 
+/** Bytes an echo carries at most. */
+export const PEER_ECHO_MAX_BYTES = 1024;
+/** Send these bytes back (same request id). */
+export const PeerEcho = defineMessage('peer-echo', 0x0326, { data: field(1, bytes({ maxBytes: PEER_ECHO_MAX_BYTES })) });
+export const PeerEchoReply = defineMessage('peer-echo-reply', 0x0327, { data: field(1, bytes({ maxBytes: PEER_ECHO_MAX_BYTES })) });
+
 /** The peer session protocol. */
-export const PEER_PROTOCOL = defineProtocol('peer', [PeerEnvelope, PeerAck, PeerProbe, PeerProbeAck, PeerCandidates, PeerPath] as const);
+export const PEER_PROTOCOL = defineProtocol('peer', [PeerEnvelope, PeerAck, PeerProbe, PeerProbeAck, PeerCandidates, PeerPath, PeerEcho, PeerEchoReply] as const);

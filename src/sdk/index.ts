@@ -77,6 +77,11 @@ export class ParleyClient {
     return this.req('GET', '/v1/status');
   }
 
+  /** Makes a session to a device of `username` and sends bytes there and back: its path and times (waits up to `waitDirectMs` for a direct path). */
+  reach(username: string, waitDirectMs = 0): Promise<{ username: string; deviceId: string; connected: boolean; path: 'direct' | 'relay-udp' | 'relay-tcp' | null; firstByteMs: number | null; directAfterMs: number | null }> {
+    return this.req('POST', `/v1/reach/${encodeURIComponent(username)}`, { waitDirectMs });
+  }
+
   setPresence(presence: 'online' | 'away' | 'busy' | 'invisible' | 'offline', mood?: string): Promise<void> {
     return this.req('PUT', '/v1/presence', { presence, ...(mood !== undefined ? { mood } : {}) });
   }

@@ -95,6 +95,9 @@ export class SimSupernodeNode implements SimNode {
       case 'forward-client':
         this.forward.handleClient(from, this.identities.get(from) ?? null, bytes, now);
         break;
+      case 'relay-client':
+        // Relays are tested on supernode processes (test/client/relay.test.ts) and in the NAT lab.
+        break;
     }
   }
 

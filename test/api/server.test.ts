@@ -49,6 +49,7 @@ function fakeDevice(): DeviceApi & { sent: StoredMessage[]; emit: (e: DeviceEven
     typing: () => Promise.resolve(),
     markRead: () => Promise.resolve(),
     message: (id) => sent.find((m) => Buffer.from(m.id).equals(id)) ?? null,
+    reach: (username, waitDirectMs) => (username === 'bob' ? Promise.resolve({ username: 'bob', deviceId: 'ab'.repeat(16), connected: true, path: 'relay-udp' as const, firstByteMs: 42, directAfterMs: waitDirectMs > 0 ? 99 : null }) : Promise.reject(new ChatError('NOT_FOUND', `${username} has no device online`))),
     presenceOf: (username) => Promise.resolve(username === 'bob' ? { presence: 'busy' as const, mood: 'in a meeting' } : null),
     search: () => [],
     subscribe: (l) => {
@@ -118,6 +119,10 @@ test('bad input gets a 400 with a reason; refusals their code; a message sent is
   assert.equal((await app.inject({ method: 'PATCH', url: '/v1/messages/not-an-id', headers: auth, payload: { text: 'x' } })).statusCode, 400);
   assert.equal((await app.inject({ method: 'DELETE', url: `/v1/messages/${formatMessageId(ids.next(1))}`, headers: auth })).statusCode, 404);
   assert.equal((await post('/v1/groups', { title: 'trip', members: [] })).statusCode, 400, 'a group needs members');
+  assert.equal((await post('/v1/reach/bob', { waitDirectMs: -1 })).statusCode, 400, 'a negative wait');
+  assert.equal((await post('/v1/reach/bob', { waitDirectMs: 61_000 })).statusCode, 400, 'a wait beyond the limit');
+  assert.equal((await post('/v1/reach/nobody', {})).json<{ code: string }>().code, 'NOT_FOUND');
+  assert.deepEqual((await post('/v1/reach/bob', { waitDirectMs: 5000 })).json(), { username: 'bob', deviceId: 'ab'.repeat(16), connected: true, path: 'relay-udp', firstByteMs: 42, directAfterMs: 99 });
   assert.equal((await post('/v1/groups', { title: 'trip', members: ['bob', 'carol'] })).statusCode, 201);
   assert.equal(device.sent.length, 0, 'nothing sent by bad requests');
   const ok = await post('/v1/messages', { to: 'bob', text: 'hello' });
@@ -127,7 +132,7 @@ test('bad input gets a 400 with a reason; refusals their code; a message sent is
   assert.equal((await app.inject({ method: 'GET', url: '/v1/status', headers: auth })).json<{ presence: string }>().presence, 'offline', 'invisible publishes offline');
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{ openapi: string; paths: Record<string, unknown> }>();
   assert.equal(doc.openapi, '3.1.0');
-  for (const p of ['/v1/status', '/v1/messages', '/v1/contacts', '/v1/conversations/{id}/messages', '/v1/search', '/v1/apps']) assert.ok(p in doc.paths, p);
+  for (const p of ['/v1/status', '/v1/reach/{username}', '/v1/messages', '/v1/contacts', '/v1/conversations/{id}/messages', '/v1/search', '/v1/apps']) assert.ok(p in doc.paths, p);
   await app.close();
 });
 

@@ -71,6 +71,20 @@ test('alice and bob as parley node processes: accounts at the login server, cont
   await eventually(async () => (await bob.sdk.contacts()).some((c) => c.account === 'alice' && c.state === 'pending'), 20_000, 'bob sees the request');
   await bob.sdk.answerContact('alice', 'accept');
   await eventually(async () => (await alice.sdk.contacts()).some((c) => c.account === 'bob' && c.state === 'accepted'), 20_000, 'alice sees the acceptance');
+
+  // parley reach: a session through a relay at one of bob's supernodes, bytes there and back, then the direct path on this host.
+  const reached = await runParley(['reach', 'bob', '--profile', alice.profile, '--wait-direct', '10', '--json']);
+  assert.equal(reached.code, 0, reached.stderr);
+  const r = JSON.parse(reached.stdout) as { connected: boolean; path: string; firstByteMs: number; directAfterMs: number | null };
+  assert.equal(r.connected, true);
+  assert.equal(r.path, 'direct');
+  assert.ok(r.firstByteMs >= 0 && r.directAfterMs !== null && r.directAfterMs >= r.firstByteMs, JSON.stringify(r));
+  const badWait = await runParley(['reach', 'bob', '--profile', alice.profile, '--wait-direct', '99']);
+  assert.equal(badWait.code, 2, 'a wait beyond 60 s is refused');
+  assert.match(badWait.stderr, /seconds from 0 to 60/);
+  const nobody = await runParley(['reach', 'nobody', '--profile', alice.profile]);
+  assert.equal(nobody.code, 1);
+  assert.match(nobody.stderr, /NOT_FOUND: nobody has no device online/);
   for (const [who, watcher, presence] of [[bob, alice, 'away'], [alice, bob, 'busy']] as const) {
     // The watch may reach the replicas after the first change: publish again on each poll until one is heard.
     const seen = (): boolean => watcher.events.some((e) => e.type === 'presence' && e.presence === presence);

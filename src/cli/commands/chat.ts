@@ -1,7 +1,7 @@
 /**
  * The CLI's side of the daemon (through `parley/sdk` and the profile's token): `logout`, `whoami`,
  * `status`, `presence set STATE [--mood TEXT]`, `contacts [add|accept|decline|remove|block USER]`,
- * `msg USER|GROUP TEXT`, `chat USER` (interactive), `group create TITLE --members A,B`, `history USER`, `search TEXT`,
+ * `reach USER [--wait-direct S]`, `msg USER|GROUP TEXT`, `chat USER` (interactive), `group create TITLE --members A,B`, `history USER`, `search TEXT`,
  * `api approve|ban NAME`, `api apps`; each with
  * `--profile DIR` and, where it reports, `--json`.
  */
@@ -32,6 +32,12 @@ async function daemon<T>(opts: Common, f: (c: ParleyClient) => Promise<T>): Prom
     if (e instanceof ParleyApiError) throw new CliError(e.code === 'NOT_RUNNING' || e.code === 'UNREACHABLE' ? e.message : `${e.code}: ${e.message}`, EXIT_FAILURE);
     throw e;
   }
+}
+
+/** --wait-direct: whole seconds, 0-60. */
+function waitArg(v: string): number {
+  if (!/^\d{1,2}$/.test(v) || Number(v) > 60) throw new InvalidArgumentError('seconds from 0 to 60');
+  return Number(v);
 }
 
 const line = (m: MessageJson): string => `${new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19)}  ${m.sender}: ${m.deleted ? '(deleted)' : m.text}${m.editedAt !== null ? ' (edited)' : ''}${m.outgoing ? `  [${m.state}]` : ''}`;
@@ -86,6 +92,11 @@ export function addChatCommands(program: Command, io: CliIo): void {
   withProfile(program.command('status').description("the daemon's state: user, presence, attached supernodes, direct sessions")).action(async (opts: Common) => {
     const s = await daemon(opts, (c) => c.status());
     out(opts, s, `${s.username}: ${s.presence}${s.mood ? ` (${s.mood})` : ''}; attached to ${s.attached.length} supernode(s); ${s.direct ? `sessions with devices${s.direct.port === null ? ' (relays only)' : ` on UDP ${s.direct.port}`}: ${s.direct.linked} up (${s.direct.relayed} relayed), ${s.direct.sent} sent, ${s.direct.received} received` : 'no sessions with devices'}`);
+  });
+  withProfile(program.command('reach').description("make a session to a device of USER and send bytes there and back: the path (direct, or relayed by a supernode over UDP or TCP) and its times").argument('<user>', 'a username').option('--wait-direct <seconds>', 'then wait this long for a direct path (0-60, default 0)', waitArg)).action(async (user: string, opts: Common & { waitDirect?: number }) => {
+    const r = await daemon(opts, (c) => c.reach(user, (opts.waitDirect ?? 0) * 1000));
+    out(opts, r, r.connected ? `${r.username}: ${r.path}, first bytes back after ${r.firstByteMs} ms${r.directAfterMs !== null ? `, direct after ${r.directAfterMs} ms` : ''}` : `${r.username}: not reached`);
+    if (!r.connected) process.exitCode = EXIT_FAILURE;
   });
   const presence = program.command('presence').description('presence');
   withProfile(presence.command('set').description('set presence (online, away, busy, invisible, offline) and mood').argument('<state>', 'online, away, busy, invisible or offline', presenceArg).option('--mood <text>', 'a mood text (up to 300 characters)')).action(async (state: (typeof PRESENCES)[number], opts: Common & { mood?: string }) => {
