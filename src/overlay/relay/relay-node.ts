@@ -135,11 +135,11 @@ export class RelayNode {
       this.close(a, 'CLOSED', client);
     } else {
       const n = m.value.data.length;
-      if (a.bytes + n > this.limits.bytesMax) return this.close(a, 'BYTES');
       if (!this.rates.take(a.id, now, n)) {
         this.stats.dropped++;
         return;
       }
+      if (a.bytes + n > this.limits.bytesMax) return this.close(a, 'BYTES');
       a.bytes += n;
       a.lastActive = now;
       this.stats.relayed++;
