@@ -102,7 +102,7 @@ test('relay: an end whose session closes closes its allocations, and the other e
   node.clientClosed('b');
   const [told] = out();
   assert.equal(told?.client, 'a');
-  const c = RelayClosed.fromMessage(told?.m as WireMessage);
+  const c = RelayClosed.fromMessage(told?.m);
   assert.ok(c.ok && c.value.code === 'GONE' && Buffer.from(c.value.allocation).equals(allocation));
   assert.equal(node.size, 0);
   node.handleClient('a', alice, Uint8Array.of(1, 2, 3), 1);
