@@ -130,6 +130,8 @@ export class DeviceRuntime {
   private candidates: string[] = [];
   private hostFound: string[] = [];
   private reflexiveFound: string[] = [];
+  /** Whether two supernodes saw this device's socket on different ports (its NAT maps each destination anew). */
+  private hardNat = false;
   /** The newest relay target of each device met (by Noise key, hex), for a session to move to another relay. */
   private readonly targets = new Map<string, RelayTarget>();
   private relays: SupernodeRelays | null = null;
@@ -195,7 +197,7 @@ export class DeviceRuntime {
       network: o.identity.network,
       port: o.peerPort === undefined ? 0 : o.peerPort,
       relays,
-      candidates: () => ({ host: d.hostFound, reflexive: d.reflexiveFound }),
+      candidates: () => ({ host: d.hostFound, reflexive: d.reflexiveFound, hard: d.hardNat }),
       latest: (key) => d.targets.get(Buffer.from(key).toString('hex')) ?? null,
       onEnvelope: (blob): Promise<boolean> => d.track(() => d.engine.receive(blob).then(() => true), false),
     });
@@ -270,6 +272,7 @@ export class DeviceRuntime {
     this.hostFound = links.hostCandidates({ loopback });
     this.candidates = allCandidates(this.hostFound, reflexive);
     this.reflexiveFound = this.candidates.filter((c) => !this.hostFound.includes(c));
+    this.hardNat = new Set(reflexive.map((r) => `${r.host}/${r.port}`)).size > 1;
     if (this.stopped || this.publisher.current.presence === 'offline') return;
     await this.publisher.update({ candidates: this.candidates }).catch(() => undefined);
   }

@@ -43,7 +43,8 @@ import { SessionEndpoint, type SessionEvent } from '../transport/endpoint.js';
 import type { SessionLimits } from '../transport/session-limits.js';
 import { TokenBuckets } from '../util/token-buckets.js';
 import { decodeMessage, encodeMessage } from '../wire/index.js';
-import { hostCandidates } from './candidates.js';
+import { BIRTHDAY_DURATION_MS, BIRTHDAY_SOCKETS, BirthdaySockets, parseSocketAddress, socketAddress, spray } from './birthday.js';
+import { dialOrder, hostCandidates } from './candidates.js';
 import { CheckRun, checkOrder, type CheckCandidate } from './path-checks.js';
 import { PEER_PROTOCOL, PeerAck, PeerCandidates, PeerEcho, PeerEchoReply, PeerEnvelope, PeerPath, PeerProbe, PeerProbeAck } from './peer-messages.js';
 
@@ -134,8 +135,8 @@ export interface PeerLinksOptions {
   readonly port?: number | null;
   /** Relays through the device's supernodes; none by default (direct sessions only). */
   readonly relays?: RelayAccess;
-  /** This device's candidates now, offered on each session for checks ("udp:host:port"). */
-  readonly candidates?: () => { readonly host: readonly string[]; readonly reflexive: readonly string[] };
+  /** This device's candidates now, offered on each session for checks ("udp:host:port"); `hard`: its NAT maps each destination anew. */
+  readonly candidates?: () => PeerOffer;
   /** The other device's relay target now (its newest record), for moving to another relay. */
   readonly latest?: (noiseKey: Uint8Array) => RelayTarget | null;
   /** An envelope from `from`; resolves true once it is stored or known, false if it is refused. */
@@ -143,6 +144,13 @@ export interface PeerLinksOptions {
   readonly limits?: Partial<SessionLimits>;
   /** The clock (milliseconds) of rates, retries and certificate checks; Date.now by default. */
   readonly clock?: () => number;
+}
+
+/** A device's candidates as it offers them on a session. */
+export interface PeerOffer {
+  readonly host: readonly string[];
+  readonly reflexive: readonly string[];
+  readonly hard?: boolean;
 }
 
 /** An allocation this device opened for a session. */
@@ -168,7 +176,10 @@ interface LinkState {
   /** A direct address a probe was answered from. */
   direct: string | null;
   checks: CheckRun | null;
-  offer: { host: readonly string[]; reflexive: readonly string[] } | null;
+  offer: PeerOffer | null;
+  /** Many-socket probing (birthday.ts): this side's sockets, or its spray's stop. */
+  birthday: BirthdaySockets | null;
+  stopSpray: (() => void) | null;
   checkAgain: NodeJS.Timeout | null;
   /** When the session was made (ms), and when it first ran on a direct path (ms after), for status. */
   readonly since: number;
@@ -219,6 +230,10 @@ export class PeerLinks {
   private readonly buckets = new TokenBuckets({ perSecond: PEER_ENVELOPES_PER_SECOND, burst: PEER_ENVELOPES_BURST, keysMax: PEER_REMEMBERED_MAX });
   private nextRequest = 1;
   private closed = false;
+  /** Birthday runs whose sockets are open (one probing at a time), by run id. */
+  private readonly birthdays = new Map<number, BirthdaySockets>();
+  private birthdayProbing = false;
+  private nextBirthday = 1;
 
   private constructor(private readonly o: PeerLinksOptions) {
     this.clock = o.clock ?? Date.now;
@@ -253,7 +268,7 @@ export class PeerLinks {
         return null;
       },
     };
-    const common = { endpoint: links.endpoint, onEvent: (e: SessionEvent): void => links.onEvent(e), shared, clock: links.clock, elsewhere: (to: string, bytes: Uint8Array): void => links.toRelay(to, bytes) };
+    const common = { endpoint: links.endpoint, onEvent: (e: SessionEvent): void => links.onEvent(e), shared, clock: links.clock, elsewhere: (to: string, bytes: Uint8Array): void => links.elsewhere(to, bytes) };
     if (o.port === null) {
       links.driver = await UdpDriver.open({ ...common, host: null });
       return links;
@@ -504,10 +519,15 @@ export class PeerLinks {
     }
   }
 
-  /** A datagram the endpoint sends to a relay address. */
-  private toRelay(to: string, bytes: Uint8Array): void {
+  /** A datagram the endpoint sends to a relay address, or from one of a birthday run's sockets. */
+  private elsewhere(to: string, bytes: Uint8Array): void {
     const r = parseRelayAddress(to);
-    if (r) this.o.relays?.send(r.supernode, Buffer.from(r.allocation, 'hex'), bytes);
+    if (r) {
+      this.o.relays?.send(r.supernode, Buffer.from(r.allocation, 'hex'), bytes);
+      return;
+    }
+    const b = parseSocketAddress(to);
+    if (b) this.birthdays.get(b.run)?.send(b.index, bytes, b.host, b.port);
   }
 
   /** What a supernode pushed about an allocation (device-runtime.ts hands it here). */
@@ -603,7 +623,7 @@ export class PeerLinks {
   private state(session: number, key: string): LinkState {
     let s = this.links.get(session);
     if (!s) {
-      s = { session, key, peer: null, ready: [], target: null, relay: null, lingering: new Set(), direct: null, checks: null, offer: null, checkAgain: null, since: this.clock(), directAfterMs: null };
+      s = { session, key, peer: null, ready: [], target: null, relay: null, lingering: new Set(), direct: null, checks: null, offer: null, birthday: null, stopSpray: null, checkAgain: null, since: this.clock(), directAfterMs: null };
       this.links.set(session, s);
       this.byKey.set(key, session);
     }
@@ -625,6 +645,11 @@ export class PeerLinks {
     for (const t of s.lingering) clearTimeout(t);
     s.checks?.stop();
     if (s.checkAgain) clearInterval(s.checkAgain);
+    s.stopSpray?.();
+    if (s.birthday) {
+      s.birthday.close();
+      this.birthdays.delete(s.birthday.run);
+    }
     for (const r of s.ready.splice(0)) r(false);
   }
 
@@ -661,7 +686,7 @@ export class PeerLinks {
   private offerCandidates(s: LinkState): void {
     const offer = this.o.candidates?.();
     if (!this.hasSocket || !offer || !isRelay(this.endpoint.addressOf(s.session))) return;
-    this.driver?.send(s.session, encodeMessage(PeerCandidates.toMessage({ host: [...offer.host], reflexive: [...offer.reflexive] }, 0)));
+    this.driver?.send(s.session, encodeMessage(PeerCandidates.toMessage({ host: [...offer.host], reflexive: [...offer.reflexive], ...(offer.hard ? { hard: true } : {}) }, 0)));
     if (!s.checkAgain) {
       s.checkAgain = setInterval(() => {
         if (!isRelay(this.endpoint.addressOf(s.session))) return;
@@ -672,14 +697,34 @@ export class PeerLinks {
     }
   }
 
-  /** Probes the other device's candidates (path-checks.ts). */
-  private startChecks(s: LinkState, offer: { host: readonly string[]; reflexive: readonly string[] }): void {
+  /** Probes the other device's candidates (path-checks.ts), and many-socket probing where one side's NAT maps every destination anew (birthday.ts). */
+  private startChecks(s: LinkState, offer: PeerOffer): void {
     s.offer = offer;
     if (!this.hasSocket || s.checks) return;
-    const probe = (c: CheckCandidate): void => {
-      this.driver?.sendTo(s.session, encodeMessage(PeerProbe.toMessage({ nonce: random(8) }, 0)), formatEndpoint(dialable(c.host, this.dualStack), c.port));
-    };
-    s.checks = new CheckRun(checkOrder(offer, { ipv6: this.dualStack }), probe, () => (s.checks = null), this.clock);
+    const probeTo = (address: string): void => void this.driver?.sendTo(s.session, encodeMessage(PeerProbe.toMessage({ nonce: random(8) }, 0)), address);
+    s.checks = new CheckRun(checkOrder(offer, { ipv6: this.dualStack }), (c: CheckCandidate) => probeTo(formatEndpoint(dialable(c.host, this.dualStack), c.port)), () => (s.checks = null), this.clock);
+    const hard = this.o.candidates?.().hard === true;
+    const theirs = dialOrder(offer.reflexive, { ipv6: false })[0];
+    if (!theirs || hard === (offer.hard === true)) return;
+    if (!hard && !s.stopSpray) {
+      s.stopSpray = spray((port) => probeTo(formatEndpoint(dialable(theirs.host, this.dualStack), port)), () => s.direct !== null || !this.links.has(s.session));
+      return;
+    }
+    if (hard && !this.birthdayProbing && !s.birthday) {
+      this.birthdayProbing = true;
+      const runId = this.nextBirthday++;
+      const ended = setTimeout(() => (this.birthdayProbing = false), BIRTHDAY_DURATION_MS);
+      ended.unref();
+      void BirthdaySockets.open(runId, BIRTHDAY_SOCKETS, (bytes, from) => this.driver?.deliver(bytes, from)).then(
+        (run) => {
+          if (!this.links.has(s.session) || this.closed) return run.close();
+          s.birthday = run;
+          this.birthdays.set(runId, run);
+          run.start((i) => probeTo(socketAddress(runId, i, theirs.host, theirs.port)));
+        },
+        () => (this.birthdayProbing = false),
+      );
+    }
   }
 
   private onMessage(session: number, payload: Uint8Array, from: string): void {
@@ -747,6 +792,11 @@ export class PeerLinks {
 
   private nowDirect(s: LinkState, address: string): void {
     s.direct = address;
+    const landed = parseSocketAddress(address);
+    if (landed && landed.run === s.birthday?.run) {
+      s.birthday.keep(landed.index);
+      this.birthdayProbing = false;
+    }
     if (s.directAfterMs === null) {
       s.directAfterMs = this.clock() - s.since;
       this.stats.madeDirect++;
@@ -763,6 +813,7 @@ export class PeerLinks {
     for (const e of [...this.echoes.values()]) e(new Uint8Array(0));
     for (const waiters of [...this.directWaiters.values()]) for (const wake of [...waiters]) wake();
     for (const session of [...this.links.keys()]) this.forget(session);
+    for (const run of this.birthdays.values()) run.close();
     await this.driver?.close();
     this.driver = null;
   }

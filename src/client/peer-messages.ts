@@ -14,7 +14,7 @@
  */
 
 import { FORWARD_BLOB_MAX_BYTES } from '../overlay/forward/messages.js';
-import { bool, bytes, defineMessage, defineProtocol, field, repeated, string } from '../wire/schema.js';
+import { bool, bytes, defineMessage, defineProtocol, field, optional, repeated, string } from '../wire/schema.js';
 
 /** Candidates a device offers at most, of each kind. */
 export const PEER_CANDIDATES_OFFERED_MAX = 16;
@@ -26,10 +26,15 @@ export const PeerAck = defineMessage('peer-ack', 0x0321, { accepted: field(1, bo
 /** A connectivity check sent to one address of the other device; answered there by peer-probe-ack with the same nonce. */
 export const PeerProbe = defineMessage('peer-probe', 0x0322, { nonce: field(1, bytes(8)) });
 export const PeerProbeAck = defineMessage('peer-probe-ack', 0x0323, { nonce: field(1, bytes(8)) });
-/** This device's address candidates ("udp:host:port"): its host addresses and those its supernodes see (server-reflexive). */
+/**
+ * This device's address candidates ("udp:host:port"): its host addresses and those its supernodes
+ * see (server-reflexive); `hard` when two supernodes saw different ports (its NAT maps every
+ * destination anew: birthday.ts).
+ */
 export const PeerCandidates = defineMessage('peer-candidates', 0x0324, {
   host: repeated(1, string({ maxBytes: 64 })),
   reflexive: repeated(2, string({ maxBytes: 64 })),
+  hard: optional(3, bool()),
 });
 /** The sender now sends on the path this message came on. */
 export const PeerPath = defineMessage('peer-path', 0x0325, {});

@@ -183,21 +183,55 @@ export async function runNatLab(log: LabLog, kinds: readonly NatKind[] = NAT_KIN
   }
 }
 
+/** Runs of the lab at most in one command. */
+export const LAB_RUNS_MAX = 100;
+const USAGE = 'usage: npm run natlab [-- [--json] [--kinds KIND,KIND...] [--runs N]]';
+
+/** The command line: --json, --kinds (a subset of the kinds), --runs (the whole lab again, for rates). */
+export function parseLabArgs(argv: readonly string[]): { json: boolean; kinds: NatKind[]; runs: number } | { error: string } {
+  let json = false;
+  let kinds: NatKind[] = [...NAT_KINDS];
+  let runs = 1;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--json') json = true;
+    else if (a === '--kinds' || a === '--runs') {
+      const v = argv[++i];
+      if (v === undefined) return { error: `${a} needs a value` };
+      if (a === '--runs') {
+        if (!/^\d{1,3}$/.test(v) || Number(v) < 1 || Number(v) > LAB_RUNS_MAX) return { error: `--runs ${JSON.stringify(v)} is not 1 to ${LAB_RUNS_MAX}` };
+        runs = Number(v);
+      } else {
+        const named = v.split(',');
+        const bad = named.find((k) => !(NAT_KINDS as readonly string[]).includes(k));
+        if (bad !== undefined) return { error: `--kinds: ${JSON.stringify(bad)} is not one of ${NAT_KINDS.join(', ')}` };
+        kinds = NAT_KINDS.filter((k) => named.includes(k));
+      }
+    } else return { error: `unknown argument ${JSON.stringify(a)}` };
+  }
+  return { json, kinds, runs };
+}
+
 /** `npm run natlab [-- --json]`: the run, or why it cannot run here (exit 0, nothing run). */
 export async function natLabMain(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
-  const json = argv.includes('--json');
-  const unknown = argv.filter((a) => a !== '--json');
-  if (unknown.length > 0) {
-    err(`natlab: unknown argument ${JSON.stringify(unknown[0])} (usage: npm run natlab [-- --json])\n`);
+  const args = parseLabArgs(argv);
+  if ('error' in args) {
+    err(`natlab: ${args.error} (${USAGE})\n`);
     return 2;
   }
+  const { json } = args;
   const unavailable = await labUnavailable();
   if (unavailable) {
     if (json) out(`${JSON.stringify({ skipped: unavailable })}\n`);
     else out(`natlab: not run: ${unavailable}\n`);
     return 0;
   }
-  const report = await runNatLab((line) => err(`natlab: ${line}\n`));
+  const rows: LabRow[] = [];
+  for (let run = 1; run <= args.runs; run++) {
+    if (args.runs > 1) err(`natlab: run ${run} of ${args.runs}\n`);
+    rows.push(...(await runNatLab((line) => err(`natlab: ${line}\n`), args.kinds)).rows);
+  }
+  const report: LabReport = { rows, summary: summarize(rows) };
   const s = report.summary;
   if (json) out(`${JSON.stringify(report, null, 2)}\n`);
   else out(`natlab: ${s.connected}/${s.pairs} pairs connected, ${s.met}/${s.pairs} on target; first byte p50 ${s.firstByteP50Ms ?? '-'} ms, max ${s.firstByteMaxMs ?? '-'} ms\n`);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 
-import { LAB_RUN_PREFIX, natLabMain, runNatLab } from '../../src/natlab/lab-run.js';
+import { LAB_RUN_PREFIX, natLabMain, parseLabArgs, runNatLab } from '../../src/natlab/lab-run.js';
 import { labUnavailable } from '../../src/natlab/lab.js';
 
 const unavailable = await labUnavailable();
@@ -30,6 +30,10 @@ test('npm run natlab refuses unknown arguments (exit 2) and, without root, says 
   const err: string[] = [];
   assert.equal(await natLabMain(['--jsn'], (t) => out.push(t), (t) => err.push(t)), 2);
   assert.match(err.join(''), /unknown argument "--jsn"/);
+  assert.deepEqual(parseLabArgs(['--kinds', 'symmetric,port-restricted', '--runs', '10', '--json']), { json: true, kinds: ['port-restricted', 'symmetric'], runs: 10 });
+  assert.deepEqual(parseLabArgs(['--kinds', 'cone']), { error: '--kinds: "cone" is not one of public, full-cone, address-restricted, port-restricted, symmetric, udp-blocked' });
+  assert.deepEqual(parseLabArgs(['--runs', '0']), { error: '--runs "0" is not 1 to 100' });
+  assert.deepEqual(parseLabArgs(['--runs']), { error: '--runs needs a value' });
   if (unavailable) {
     assert.equal(await natLabMain(['--json'], (t) => out.push(t), (t) => err.push(t)), 0);
     assert.deepEqual(JSON.parse(out.join('')), { skipped: unavailable });
