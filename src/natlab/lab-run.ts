@@ -3,7 +3,8 @@
  * namespaces with the kernel's NAT. The lab's "internet" holds the login server and three
  * supernodes, each listening on UDP and on TCP 443; two sites, A and B, of every kind
  * (nat-rules.ts) hold one `parley node` daemon each, with its own account. For every pair of kinds
- * (matrix.ts) the daemon of site A runs `parley reach` to the daemon of site B: a session through a
+ * (matrix.ts), and for the other cases (a NAT behind a NAT, two hosts behind one NAT, IPv6 behind
+ * stateful firewalls), the daemon of site A runs `parley reach` to the daemon of site B: a session through a
  * relay, bytes there and back, then the connectivity checks' direct path if the NATs allow one.
  * Every namespace is torn down at the end, also when the run fails or is interrupted.
  */
@@ -16,8 +17,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { labUnavailable, NatLab, removeLeftovers, type LabSite } from './lab.js';
-import { expectedPath, labPairs, meets, summarize, type LabPath, type LabRow } from './matrix.js';
+import { labUnavailable, NatLab, removeLeftovers, type LabHost } from './lab.js';
+import { expectedPath, LAB_EXTRAS, labPairs, meets, summarize, type LabPath, type LabRow } from './matrix.js';
 import { NAT_KINDS, type NatKind } from './nat-rules.js';
 
 /** The parley CLI, run inside namespaces. */
@@ -47,7 +48,7 @@ export interface LabReport {
 export type LabLog = (line: string) => void;
 
 interface Daemon {
-  readonly site: LabSite;
+  readonly namespace: string;
   readonly name: string;
   readonly user: string;
   readonly profile: string;
@@ -141,38 +142,44 @@ export async function runNatLab(log: LabLog, kinds: readonly NatKind[] = NAT_KIN
     }
     await until(async () => (await Promise.all(admins.map((a) => fetchIn(lab, lab.internet, `http://${a}/health`)))).every((h) => h !== null && (JSON.parse(h) as { members: number }).members === supernodes.length), START_TIMEOUT_MS, 'the supernodes see each other');
 
-    log(`sites A and B of each kind: ${kinds.join(', ')}; a daemon in each`);
     const daemons = new Map<string, Daemon>();
-    for (const side of ['A', 'B'] as const) {
-      for (const kind of kinds) {
-        const site = await lab.addSite(kind);
-        const name = `${side}-${kind}`;
-        const user = name.toLowerCase();
-        const profile = join(dir, name);
-        await mustRun(lab, lab.internet, ['account', 'register', user, '--network', networkPath, '--password-stdin'], `${user} natlab pw\n`);
-        await mustRun(lab, lab.internet, ['login', user, '--network', networkPath, '--profile', profile, '--password-stdin'], `${user} natlab pw\n`);
-        daemons.set(name, { site, name, user, profile });
-      }
+    const addDaemon = async (name: string, namespace: string): Promise<void> => {
+      const user = name.toLowerCase();
+      const profile = join(dir, name);
+      await mustRun(lab, lab.internet, ['account', 'register', user, '--network', networkPath, '--password-stdin'], `${user} natlab pw\n`);
+      await mustRun(lab, lab.internet, ['login', user, '--network', networkPath, '--profile', profile, '--password-stdin'], `${user} natlab pw\n`);
+      daemons.set(name, { namespace, name, user, profile });
+    };
+    log(`sites A and B of each kind: ${kinds.join(', ')}; a daemon in each`);
+    for (const side of ['A', 'B'] as const) for (const kind of kinds) await addDaemon(`${side}-${kind}`, (await lab.addSite(kind)).host);
+    const extras = kinds.length === NAT_KINDS.length ? LAB_EXTRAS : [];
+    if (extras.length > 0) {
+      log('and: a NAT behind a NAT, two hosts behind one NAT, two sites with IPv6 behind stateful firewalls (IPv4 symmetric)');
+      await addDaemon('A-nat-behind-nat', (await lab.addSite('port-restricted', { behind: 'port-restricted' })).host);
+      const same = await lab.addSite('port-restricted', { hosts: 2 });
+      await addDaemon('A-same-nat', (same.hosts[0] as LabHost).namespace);
+      await addDaemon('B-same-nat', (same.hosts[1] as LabHost).namespace);
+      for (const side of ['A', 'B']) await addDaemon(`${side}-ipv6-firewall`, (await lab.addSite('symmetric', { ipv6: true })).host);
     }
-    await Promise.all([...daemons.values()].map((d) => startIn(lab, d.site.host, ['node', '--network', networkPath, '--profile', d.profile, '--log-level', 'warn'])));
+    await Promise.all([...daemons.values()].map((d) => startIn(lab, d.namespace, ['node', '--network', networkPath, '--profile', d.profile, '--log-level', 'warn'])));
 
     const rows: LabRow[] = [];
-    for (const pair of labPairs(kinds)) {
-      const a = daemons.get(`A-${pair.a}`) as Daemon;
-      const b = daemons.get(`B-${pair.b}`) as Daemon;
-      const expected = expectedPath(pair.a, pair.b);
+    const cases = [...labPairs(kinds).map((p) => ({ a: `A-${p.a}`, b: `B-${p.b}`, expected: expectedPath(p.a, p.b) })), ...extras];
+    for (const c of cases) {
+      const a = daemons.get(c.a) as Daemon;
+      const b = daemons.get(c.b) as Daemon;
       let reached: { connected: boolean; path: LabPath | null; firstByteMs: number | null; directAfterMs: number | null } = { connected: false, path: null, firstByteMs: null, directAfterMs: null };
       const end = Date.now() + REACH_RETRY_MS;
       for (;;) {
-        const r = await runIn(lab, a.site.host, ['reach', b.user, '--profile', a.profile, '--wait-direct', String(LAB_DIRECT_WAIT_S), '--json']);
+        const r = await runIn(lab, a.namespace, ['reach', b.user, '--profile', a.profile, '--wait-direct', String(LAB_DIRECT_WAIT_S), '--json']);
         if (r.stdout.trim().startsWith('{')) reached = JSON.parse(r.stdout) as typeof reached;
         // Not in the directory yet (its record is still on its way): once more, a little later.
         if (reached.connected || !/NOT_FOUND/.test(r.stderr) || Date.now() > end) break;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      const row: LabRow = { a: a.name, b: b.name, connected: reached.connected, path: reached.path, firstByteMs: reached.firstByteMs, directAfterMs: reached.directAfterMs, expected, met: meets(expected, reached.connected, reached.path) };
+      const row: LabRow = { a: a.name, b: b.name, connected: reached.connected, path: reached.path, firstByteMs: reached.firstByteMs, directAfterMs: reached.directAfterMs, expected: c.expected, met: meets(c.expected, reached.connected, reached.path) };
       rows.push(row);
-      log(`${row.a.padEnd(22)} -> ${row.b.padEnd(22)} ${row.connected ? (row.path ?? '') : 'NOT CONNECTED'}${row.firstByteMs !== null ? `, first byte ${row.firstByteMs} ms` : ''}${row.directAfterMs !== null ? `, direct after ${row.directAfterMs} ms` : ''}${row.met ? '' : `  (target: ${expected})`}`);
+      log(`${row.a.padEnd(22)} -> ${row.b.padEnd(22)} ${row.connected ? (row.path ?? '') : 'NOT CONNECTED'}${row.firstByteMs !== null ? `, first byte ${row.firstByteMs} ms` : ''}${row.directAfterMs !== null ? `, direct after ${row.directAfterMs} ms` : ''}${row.met ? '' : `  (target: ${c.expected})`}`);
     }
     return { rows, summary: summarize(rows) };
   } finally {

@@ -5,7 +5,10 @@
  * Topology: one "internet" namespace holding a bridge on 198.51.100.0/24 (servers take their
  * addresses on it); per site either a host on the bridge itself (`public`) or a router whose WAN
  * is on the bridge and whose LAN (10.<n>.0.0/24) holds the site's host, with the NAT of the
- * site's kind. Every namespace is named after the lab's prefix, so `teardown()` (and
+ * site's kind. A site may have several hosts on one LAN (both peers behind one NAT), its router
+ * may sit behind a second NAT (carrier-grade: 100.64.<n>.0/24 between the two), and it may have
+ * global IPv6 addresses (2001:db8:<n>::/64, routed between such sites over the bridge) behind a
+ * stateful firewall that drops unsolicited inbound packets. Every namespace is named after the lab's prefix, so `teardown()` (and
  * `removeLeftovers`, for a lab that died) deletes exactly the lab's namespaces and nothing else.
  * Test traffic never leaves them: none has a route to anything outside.
  */
@@ -13,7 +16,7 @@
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { promisify } from 'node:util';
 
-import { routerRules, type NatKind } from './nat-rules.js';
+import { ipv6FirewallRules, routerRules, type NatKind } from './nat-rules.js';
 
 const run = promisify(execFile);
 
@@ -26,18 +29,43 @@ export const LAB_SITE_FIRST = 100;
 /** Sites at most (LAN prefixes 10.1 ... 10.100). */
 export const LAB_SITES_MAX = 100;
 
-/** One site: its host's namespace and addresses. */
+/** One host of a site. */
+export interface LabHost {
+  readonly namespace: string;
+  readonly address: string;
+  /** Its global IPv6 address, on a site with IPv6. */
+  readonly ipv6: string | null;
+}
+
+/** One site: its hosts' namespaces and addresses. */
 export interface LabSite {
   readonly kind: NatKind;
   readonly index: number;
-  /** The namespace the site's host (a daemon) runs in. */
+  /** The namespace the site's (first) host (a daemon) runs in, and its address. */
   readonly host: string;
   readonly hostAddress: string;
+  /** Every host of the site, the first one first. */
+  readonly hosts: readonly LabHost[];
   /** The router's namespace, or null for `public`. */
   readonly router: string | null;
-  /** The address the internet sees (the router's WAN, or the public host's). */
+  /** The carrier-grade NAT's namespace in front of the router, or null. */
+  readonly outerRouter: string | null;
+  /** The address the internet sees (the outermost router's WAN, or the public host's). */
   readonly publicAddress: string;
 }
+
+/** What else a site has. */
+export interface SiteOptions {
+  /** Hosts on the site's LAN (default 1; 2 for two peers behind one NAT). */
+  readonly hosts?: number;
+  /** A NAT of this kind in front of the site's router (carrier-grade NAT, a NAT behind a NAT). */
+  readonly behind?: NatKind;
+  /** Global IPv6 addresses behind a stateful firewall (inbound only on flows the inside began). */
+  readonly ipv6?: boolean;
+}
+
+/** Hosts on one site's LAN at most. */
+export const LAB_HOSTS_PER_SITE_MAX = 8;
 
 /** Why the lab cannot run here, or null when it can. */
 export async function labUnavailable(): Promise<string | null> {
@@ -69,6 +97,9 @@ export class NatLab {
   private readonly children = new Set<ChildProcess>();
   private sites = 0;
   private servers = 0;
+  private wires = 0;
+  /** Sites with IPv6: their index and router (routes to each other's /64 go over the bridge). */
+  private readonly ipv6Sites: { index: number; router: string }[] = [];
   readonly internet: string;
 
   private constructor(readonly prefix: string) {
@@ -97,33 +128,88 @@ export class NatLab {
     return address;
   }
 
-  /** Adds a site of this kind: a public host on the bridge, or a router with that NAT and a host behind it. */
-  async addSite(kind: NatKind): Promise<LabSite> {
+  /** Adds a site of this kind: a public host on the bridge, or a router with that NAT and its hosts behind it. */
+  async addSite(kind: NatKind, options: SiteOptions = {}): Promise<LabSite> {
     if (this.sites >= LAB_SITES_MAX) throw new RangeError(`at most ${LAB_SITES_MAX} sites`);
+    const count = options.hosts ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > LAB_HOSTS_PER_SITE_MAX) throw new RangeError(`a site has 1 to ${LAB_HOSTS_PER_SITE_MAX} hosts`);
+    if (kind === 'public' && (count > 1 || options.behind !== undefined || options.ipv6)) throw new RangeError('a public site is one host on the internet');
     const index = ++this.sites;
     const publicAddress = `${LAB_INTERNET_PREFIX}.${LAB_SITE_FIRST + index}`;
-    const host = `${this.prefix}-h${index}`;
-    await this.namespace(host);
     if (kind === 'public') {
+      const host = `${this.prefix}-h${index}`;
+      await this.namespace(host);
       await this.wire(host, 'eth0', this.internet, `s${index}`);
       await this.ip(this.internet, 'link', 'set', `s${index}`, 'master', 'br0');
       await this.ip(host, 'addr', 'add', `${publicAddress}/24`, 'dev', 'eth0');
-      return { kind, index, host, hostAddress: publicAddress, router: null, publicAddress };
+      return { kind, index, host, hostAddress: publicAddress, hosts: [{ namespace: host, address: publicAddress, ipv6: null }], router: null, outerRouter: null, publicAddress };
     }
     const router = `${this.prefix}-r${index}`;
     await this.namespace(router);
-    await this.wire(router, 'wan', this.internet, `s${index}`);
-    await this.ip(this.internet, 'link', 'set', `s${index}`, 'master', 'br0');
-    await this.ip(router, 'addr', 'add', `${publicAddress}/24`, 'dev', 'wan');
-    await this.wire(router, 'lan', host, 'eth0');
+    let outerRouter: string | null = null;
+    if (options.behind !== undefined) {
+      // The carrier-grade NAT: its WAN on the internet, its LAN a bridge with the site's router on it.
+      outerRouter = `${this.prefix}-c${index}`;
+      await this.namespace(outerRouter);
+      await this.wire(outerRouter, 'wan', this.internet, `s${index}`);
+      await this.ip(this.internet, 'link', 'set', `s${index}`, 'master', 'br0');
+      await this.ip(outerRouter, 'addr', 'add', `${publicAddress}/24`, 'dev', 'wan');
+      await this.bridge(outerRouter, 'lan', `100.64.${index}.1/24`);
+      await this.wire(router, 'wan', outerRouter, 'p0');
+      await this.ip(outerRouter, 'link', 'set', 'p0', 'master', 'lan');
+      await this.ip(router, 'addr', 'add', `100.64.${index}.2/24`, 'dev', 'wan');
+      await this.ip(router, 'route', 'add', 'default', 'via', `100.64.${index}.1`);
+      await this.exec(outerRouter, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+      const outer = routerRules(options.behind, publicAddress);
+      if (outer) await this.nft(outerRouter, outer);
+    } else {
+      await this.wire(router, 'wan', this.internet, `s${index}`);
+      await this.ip(this.internet, 'link', 'set', `s${index}`, 'master', 'br0');
+      await this.ip(router, 'addr', 'add', `${publicAddress}/24`, 'dev', 'wan');
+    }
     const lan = `10.${index}.0`;
-    await this.ip(router, 'addr', 'add', `${lan}.1/24`, 'dev', 'lan');
-    await this.ip(host, 'addr', 'add', `${lan}.2/24`, 'dev', 'eth0');
-    await this.ip(host, 'route', 'add', 'default', 'via', `${lan}.1`);
+    await this.bridge(router, 'lan', `${lan}.1/24`);
+    const hosts: LabHost[] = [];
+    for (let j = 0; j < count; j++) {
+      const namespace = j === 0 ? `${this.prefix}-h${index}` : `${this.prefix}-h${index}-${j}`;
+      await this.namespace(namespace);
+      await this.wire(router, `l${j}`, namespace, 'eth0');
+      await this.ip(router, 'link', 'set', `l${j}`, 'master', 'lan');
+      const address = `${lan}.${2 + j}`;
+      await this.ip(namespace, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+      await this.ip(namespace, 'route', 'add', 'default', 'via', `${lan}.1`);
+      hosts.push({ namespace, address, ipv6: options.ipv6 ? `2001:db8:${index}::${2 + j}` : null });
+    }
     await this.exec(router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
-    const rules = routerRules(kind, publicAddress);
+    const rules = routerRules(kind, outerRouter === null ? publicAddress : `100.64.${index}.2`);
     if (rules) await this.nft(router, rules);
-    return { kind, index, host, hostAddress: `${lan}.2`, router, publicAddress };
+    if (options.ipv6) await this.addIpv6(index, router, hosts);
+    const first = hosts[0] as LabHost;
+    return { kind, index, host: first.namespace, hostAddress: first.address, hosts, router, outerRouter, publicAddress };
+  }
+
+  /** Global IPv6 on a site: 2001:db8:<n>::/64 on its LAN, its router's WAN 2001:db8:ffff::<n> on the bridge, routes to the other IPv6 sites, and the stateful firewall. */
+  private async addIpv6(index: number, router: string, hosts: readonly LabHost[]): Promise<void> {
+    await this.exec(router, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+    await this.ip(router, '-6', 'addr', 'add', `2001:db8:ffff::${index}/64`, 'dev', 'wan', 'nodad');
+    await this.ip(router, '-6', 'addr', 'add', `2001:db8:${index}::1/64`, 'dev', 'lan', 'nodad');
+    for (const h of hosts) {
+      await this.ip(h.namespace, '-6', 'addr', 'add', `${h.ipv6 ?? ''}/64`, 'dev', 'eth0', 'nodad');
+      await this.ip(h.namespace, '-6', 'route', 'add', 'default', 'via', `2001:db8:${index}::1`);
+    }
+    for (const other of this.ipv6Sites) {
+      await this.ip(router, '-6', 'route', 'add', `2001:db8:${other.index}::/64`, 'via', `2001:db8:ffff::${other.index}`);
+      await this.ip(other.router, '-6', 'route', 'add', `2001:db8:${index}::/64`, 'via', `2001:db8:ffff::${index}`);
+    }
+    this.ipv6Sites.push({ index, router });
+    await this.nft(router, ipv6FirewallRules());
+  }
+
+  /** A bridge in a namespace, up, with an address. */
+  private async bridge(namespace: string, name: string, address: string): Promise<void> {
+    await this.ip(namespace, 'link', 'add', name, 'type', 'bridge');
+    await this.ip(namespace, 'link', 'set', name, 'up');
+    await this.ip(namespace, 'addr', 'add', address, 'dev', name);
   }
 
   /** Runs a command in a namespace and returns its output (rejects on a non-zero exit). */
@@ -157,9 +243,11 @@ export class NatLab {
 
   /** A veth pair: `a` in namespace `nsA`, `b` in `nsB`, both up. */
   private async wire(nsA: string, a: string, nsB: string, b: string): Promise<void> {
-    await run('ip', ['link', 'add', `${this.prefix.slice(0, 6)}x${this.sites}`, 'netns', nsA, 'type', 'veth', 'peer', 'name', `${this.prefix.slice(0, 6)}y${this.sites}`, 'netns', nsB]);
-    await this.ip(nsA, 'link', 'set', `${this.prefix.slice(0, 6)}x${this.sites}`, 'name', a);
-    await this.ip(nsB, 'link', 'set', `${this.prefix.slice(0, 6)}y${this.sites}`, 'name', b);
+    const n = ++this.wires;
+    const [x, y] = [`${this.prefix.slice(0, 6)}x${n}`, `${this.prefix.slice(0, 6)}y${n}`];
+    await run('ip', ['link', 'add', x, 'netns', nsA, 'type', 'veth', 'peer', 'name', y, 'netns', nsB]);
+    await this.ip(nsA, 'link', 'set', x, 'name', a);
+    await this.ip(nsB, 'link', 'set', y, 'name', b);
     await this.ip(nsA, 'link', 'set', a, 'up');
     await this.ip(nsB, 'link', 'set', b, 'up');
   }

@@ -28,6 +28,20 @@ export interface LabRow {
   readonly met: boolean;
 }
 
+/**
+ * The lab's other cases, each direct by the targets: a NAT behind a NAT (a port-restricted home
+ * router behind a port-restricted carrier-grade NAT, both endpoint-independent) against a public
+ * host and against a port-restricted NAT; two hosts behind one NAT (their LAN addresses); two
+ * sites whose IPv4 NATs are symmetric (so IPv4 alone would be relayed) but which have global
+ * IPv6 addresses behind stateful firewalls.
+ */
+export const LAB_EXTRAS: readonly { a: string; b: string; expected: LabPath }[] = [
+  { a: 'A-nat-behind-nat', b: 'B-public', expected: 'direct' },
+  { a: 'A-nat-behind-nat', b: 'B-port-restricted', expected: 'direct' },
+  { a: 'A-same-nat', b: 'B-same-nat', expected: 'direct' },
+  { a: 'A-ipv6-firewall', b: 'B-ipv6-firewall', expected: 'direct' },
+];
+
 /** The pairs: every two kinds once, the harder one dialing. */
 export function labPairs(kinds: readonly NatKind[] = NAT_KINDS): { a: NatKind; b: NatKind }[] {
   const out: { a: NatKind; b: NatKind }[] = [];

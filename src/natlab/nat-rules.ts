@@ -59,6 +59,18 @@ const establishedOnly = `table ip filter {
 }
 `;
 
+/** A site's IPv6 firewall (added to its router's ruleset): inbound from the WAN only on flows the inside began. */
+export function ipv6FirewallRules(): string {
+  return `table ip6 firewall {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "wan" ct state established,related accept
+    iifname "wan" drop
+  }
+}
+`;
+}
+
 /** The nftables script of a router of this kind (none for `public`: its hosts sit on the internet). */
 export function routerRules(kind: NatKind, wan: string): string | null {
   const head = 'flush ruleset\n';
