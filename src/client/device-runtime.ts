@@ -15,6 +15,7 @@
  */
 
 import { firstUdpEndpoint, type NetworkFile } from '../login/network-file.js';
+import { hostGateway, NatPmpMapper, type PortMapping } from '../nat/port-mapper.js';
 import { SupernodeAttachment } from '../overlay/attachment.js';
 import { DevicePublisher } from '../overlay/device-publisher.js';
 import type { DirectoryClient } from '../overlay/directory/client.js';
@@ -79,6 +80,8 @@ export interface DeviceOptions {
   readonly saveCache?: (cache: HostCache) => void;
   /** UDP port of direct sessions (0, the default, lets the system choose); null: none (sessions through relays only). */
   readonly peerPort?: number | null;
+  /** Ask the gateway to map that port (NAT-PMP) when the supernodes are not on loopback; default true. */
+  readonly portMapping?: boolean;
 }
 
 /** The supernode sessions as the chat engine sees them: the best attached one, the next when it fails. */
@@ -135,6 +138,9 @@ export class DeviceRuntime {
   /** The newest relay target of each device met (by Noise key, hex), for a session to move to another relay. */
   private readonly targets = new Map<string, RelayTarget>();
   private relays: SupernodeRelays | null = null;
+  /** The gateway's port mapping (NAT-PMP), asked for once. */
+  private mapper: NatPmpMapper | null = null;
+  private mapped: PortMapping | null = null;
   /** Work under way (handling, fetching, sending): stop() waits for it, so nothing touches the store after. */
   private readonly inflight = new Set<Promise<unknown>>();
   readonly engine: ChatEngine;
@@ -268,13 +274,35 @@ export class DeviceRuntime {
         return udp ? [{ host: udp.host, port: udp.port }] : [];
       });
     const loopback = servers.some((s) => isLoopback(s.host));
+    if (!loopback && servers.length > 0) this.mapPort(links.port);
     const reflexive = (await Promise.all(servers.map((s) => links.reflexive(s)))).flatMap((a) => (a ? [a] : []));
     this.hostFound = links.hostCandidates({ loopback });
-    this.candidates = allCandidates(this.hostFound, reflexive);
+    // A port the gateway mapped reaches this socket from anywhere: it goes first among the reflexive ones.
+    this.candidates = allCandidates(this.hostFound, [...(this.mapped ? [{ host: this.mapped.address, port: this.mapped.externalPort }] : []), ...reflexive]);
     this.reflexiveFound = this.candidates.filter((c) => !this.hostFound.includes(c));
     this.hardNat = new Set(reflexive.map((r) => `${r.host}/${r.port}`)).size > 1;
     if (this.stopped || this.publisher.current.presence === 'offline') return;
     await this.publisher.update({ candidates: this.candidates }).catch(() => undefined);
+  }
+
+  /**
+   * Asks the default gateway, once, to map the socket's port (NAT-PMP, src/nat/); when it does,
+   * the candidates are found and published again with the mapped address. Never on a loopback
+   * network (a local test network must not talk to the host's real gateway).
+   */
+  private mapPort(port: number): void {
+    const gateway = this.o.portMapping === false || this.mapper ? null : hostGateway();
+    if (gateway === null) return;
+    const mapper = new NatPmpMapper(gateway, port);
+    this.mapper = mapper;
+    void mapper
+      .map()
+      .then((m) => {
+        if (!m || this.stopped) return;
+        this.mapped = m;
+        void this.refreshCandidates();
+      })
+      .catch(() => undefined);
   }
 
   /** The device's certificate now (renewed while it runs). */
@@ -370,6 +398,7 @@ export class DeviceRuntime {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     await this.links.close();
     await this.relays?.stop();
+    await this.mapper?.close();
     await this.engine.settled();
   }
 }
