@@ -4,7 +4,7 @@
  * supernodes, each listening on UDP and on TCP 443; two sites, A and B, of every kind
  * (nat-rules.ts) hold one `parley node` daemon each, with its own account. For every pair of kinds
  * (matrix.ts), and for the other cases (a NAT behind a NAT, two hosts behind one NAT, IPv6 behind
- * stateful firewalls), the daemon of site A runs `parley reach` to the daemon of site B: a session through a
+ * stateful firewalls, a symmetric NAT whose miniupnpd maps ports), the daemon of site A runs `parley reach` to the daemon of site B: a session through a
  * relay, bytes there and back, then the connectivity checks' direct path if the NATs allow one.
  * Every namespace is torn down at the end, also when the run fails or is interrupted.
  */
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { labUnavailable, NatLab, removeLeftovers, type LabHost } from './lab.js';
+import { labUnavailable, NatLab, removeLeftovers, upnpUnavailable, type LabHost } from './lab.js';
 import { expectedPath, LAB_EXTRAS, labPairs, meets, summarize, type LabPath, type LabRow } from './matrix.js';
 import { NAT_KINDS, type NatKind } from './nat-rules.js';
 
@@ -152,9 +152,12 @@ export async function runNatLab(log: LabLog, kinds: readonly NatKind[] = NAT_KIN
     };
     log(`sites A and B of each kind: ${kinds.join(', ')}; a daemon in each`);
     for (const side of ['A', 'B'] as const) for (const kind of kinds) await addDaemon(`${side}-${kind}`, (await lab.addSite(kind)).host);
-    const extras = kinds.length === NAT_KINDS.length ? LAB_EXTRAS : [];
+    const noUpnp = await upnpUnavailable();
+    const extras = kinds.length === NAT_KINDS.length ? LAB_EXTRAS.filter((c) => c.a !== 'A-upnp' || noUpnp === null) : [];
     if (extras.length > 0) {
-      log('and: a NAT behind a NAT, two hosts behind one NAT, two sites with IPv6 behind stateful firewalls (IPv4 symmetric)');
+      log('and: a NAT behind a NAT, two hosts behind one NAT, two sites with IPv6 behind stateful firewalls (IPv4 symmetric), a symmetric NAT that maps ports (miniupnpd)');
+      if (noUpnp !== null) log(`not run: the symmetric NAT with miniupnpd: ${noUpnp}`);
+      else await addDaemon('A-upnp', (await lab.addSite('symmetric', { upnp: true })).host);
       await addDaemon('A-nat-behind-nat', (await lab.addSite('port-restricted', { behind: 'port-restricted' })).host);
       const same = await lab.addSite('port-restricted', { hosts: 2 });
       await addDaemon('A-same-nat', (same.hosts[0] as LabHost).namespace);

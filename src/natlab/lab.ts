@@ -8,15 +8,22 @@
  * site's kind. A site may have several hosts on one LAN (both peers behind one NAT), its router
  * may sit behind a second NAT (carrier-grade: 100.64.<n>.0/24 between the two), and it may have
  * global IPv6 addresses (2001:db8:<n>::/64, routed between such sites over the bridge) behind a
- * stateful firewall that drops unsolicited inbound packets. Every namespace is named after the lab's prefix, so `teardown()` (and
+ * stateful firewall that drops unsolicited inbound packets. A router may also forward the ports
+ * that Debian's miniupnpd maps for its hosts (NAT-PMP, PCP); such a router's WAN address is on a
+ * second subnet of the bridge, LAB_UPNP_PREFIX, since miniupnpd refuses to map on a reserved
+ * address and every documentation range is one. Every namespace is named after the lab's prefix, so `teardown()` (and
  * `removeLeftovers`, for a lab that died) deletes exactly the lab's namespaces and nothing else.
  * Test traffic never leaves them: none has a route to anything outside.
  */
 
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { ipv6FirewallRules, routerRules, type NatKind } from './nat-rules.js';
+import { ipv6FirewallRules, miniupnpdConfig, miniupnpdRules, routerRules, type NatKind } from './nat-rules.js';
 
 const run = promisify(execFile);
 
@@ -26,6 +33,14 @@ export const LAB_INTERNET_PREFIX = '198.51.100';
 export const LAB_SERVER_FIRST = 10;
 /** Sites' WAN (or public host) addresses start here (.100, .101, ...). */
 export const LAB_SITE_FIRST = 100;
+/**
+ * The bridge's second subnet, for routers that run miniupnpd. Not a documentation range (miniupnpd
+ * maps nothing on those), so it must never leave the lab: like everything here it exists only in
+ * the lab's namespaces, which have no route to anywhere else.
+ */
+export const LAB_UPNP_PREFIX = '198.51.101';
+/** How long miniupnpd may take to start listening. */
+const MINIUPNPD_START_MS = 10_000;
 /** Sites at most (LAN prefixes 10.1 ... 10.100). */
 export const LAB_SITES_MAX = 100;
 
@@ -62,6 +77,18 @@ export interface SiteOptions {
   readonly behind?: NatKind;
   /** Global IPv6 addresses behind a stateful firewall (inbound only on flows the inside began). */
   readonly ipv6?: boolean;
+  /** The router runs miniupnpd and forwards the ports it maps (port-restricted or symmetric kinds). */
+  readonly upnp?: boolean;
+}
+
+/** Why a router with miniupnpd cannot run here, or null when it can. */
+export async function upnpUnavailable(): Promise<string | null> {
+  try {
+    await run('sh', ['-c', 'command -v miniupnpd']);
+    return null;
+  } catch {
+    return 'miniupnpd is not installed (Debian package miniupnpd-nftables; .ci/run installs it)';
+  }
 }
 
 /** Hosts on one site's LAN at most. */
@@ -100,6 +127,8 @@ export class NatLab {
   private wires = 0;
   /** Sites with IPv6: their index and router (routes to each other's /64 go over the bridge). */
   private readonly ipv6Sites: { index: number; router: string }[] = [];
+  /** Files of the lab's programs (miniupnpd's configuration), removed at teardown. */
+  private dir: string | null = null;
   readonly internet: string;
 
   private constructor(readonly prefix: string) {
@@ -114,6 +143,7 @@ export class NatLab {
       await lab.ip(lab.internet, 'link', 'add', 'br0', 'type', 'bridge');
       await lab.ip(lab.internet, 'link', 'set', 'br0', 'up');
       await lab.ip(lab.internet, 'addr', 'add', `${LAB_INTERNET_PREFIX}.1/24`, 'dev', 'br0');
+      await lab.ip(lab.internet, 'addr', 'add', `${LAB_UPNP_PREFIX}.1/24`, 'dev', 'br0');
     } catch (e) {
       await lab.teardown();
       throw e;
@@ -134,14 +164,17 @@ export class NatLab {
     const count = options.hosts ?? 1;
     if (!Number.isInteger(count) || count < 1 || count > LAB_HOSTS_PER_SITE_MAX) throw new RangeError(`a site has 1 to ${LAB_HOSTS_PER_SITE_MAX} hosts`);
     if (kind === 'public' && (count > 1 || options.behind !== undefined || options.ipv6)) throw new RangeError('a public site is one host on the internet');
+    if (options.upnp && ((kind !== 'port-restricted' && kind !== 'symmetric') || options.behind !== undefined)) throw new RangeError('miniupnpd runs on a port-restricted or symmetric router on the internet');
     const index = ++this.sites;
-    const publicAddress = `${LAB_INTERNET_PREFIX}.${LAB_SITE_FIRST + index}`;
+    const publicAddress = `${options.upnp ? LAB_UPNP_PREFIX : LAB_INTERNET_PREFIX}.${LAB_SITE_FIRST + index}`;
+    const otherSubnet = `${options.upnp ? LAB_INTERNET_PREFIX : LAB_UPNP_PREFIX}.0/24`;
     if (kind === 'public') {
       const host = `${this.prefix}-h${index}`;
       await this.namespace(host);
       await this.wire(host, 'eth0', this.internet, `s${index}`);
       await this.ip(this.internet, 'link', 'set', `s${index}`, 'master', 'br0');
       await this.ip(host, 'addr', 'add', `${publicAddress}/24`, 'dev', 'eth0');
+      await this.ip(host, 'route', 'add', otherSubnet, 'dev', 'eth0');
       return { kind, index, host, hostAddress: publicAddress, hosts: [{ namespace: host, address: publicAddress, ipv6: null }], router: null, outerRouter: null, publicAddress };
     }
     const router = `${this.prefix}-r${index}`;
@@ -154,6 +187,7 @@ export class NatLab {
       await this.wire(outerRouter, 'wan', this.internet, `s${index}`);
       await this.ip(this.internet, 'link', 'set', `s${index}`, 'master', 'br0');
       await this.ip(outerRouter, 'addr', 'add', `${publicAddress}/24`, 'dev', 'wan');
+      await this.ip(outerRouter, 'route', 'add', otherSubnet, 'dev', 'wan');
       await this.bridge(outerRouter, 'lan', `100.64.${index}.1/24`);
       await this.wire(router, 'wan', outerRouter, 'p0');
       await this.ip(outerRouter, 'link', 'set', 'p0', 'master', 'lan');
@@ -166,6 +200,7 @@ export class NatLab {
       await this.wire(router, 'wan', this.internet, `s${index}`);
       await this.ip(this.internet, 'link', 'set', `s${index}`, 'master', 'br0');
       await this.ip(router, 'addr', 'add', `${publicAddress}/24`, 'dev', 'wan');
+      await this.ip(router, 'route', 'add', otherSubnet, 'dev', 'wan');
     }
     const lan = `10.${index}.0`;
     await this.bridge(router, 'lan', `${lan}.1/24`);
@@ -181,9 +216,10 @@ export class NatLab {
       hosts.push({ namespace, address, ipv6: options.ipv6 ? `2001:db8:${index}::${2 + j}` : null });
     }
     await this.exec(router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
-    const rules = routerRules(kind, outerRouter === null ? publicAddress : `100.64.${index}.2`);
+    const rules = routerRules(kind, outerRouter === null ? publicAddress : `100.64.${index}.2`, options.upnp === true);
     if (rules) await this.nft(router, rules);
     if (options.ipv6) await this.addIpv6(index, router, hosts);
+    if (options.upnp) await this.startMiniupnpd(router, publicAddress);
     const first = hosts[0] as LabHost;
     return { kind, index, host: first.namespace, hostAddress: first.address, hosts, router, outerRouter, publicAddress };
   }
@@ -203,6 +239,32 @@ export class NatLab {
     }
     this.ipv6Sites.push({ index, router });
     await this.nft(router, ipv6FirewallRules());
+  }
+
+  /** miniupnpd on a router (its chains first), until it listens for NAT-PMP. */
+  private async startMiniupnpd(router: string, wan: string): Promise<void> {
+    await this.nft(router, miniupnpdRules());
+    this.dir ??= mkdtempSync(join(tmpdir(), 'parley-natlab-lab-'));
+    const config = join(this.dir, `${router}.conf`);
+    writeFileSync(config, miniupnpdConfig(wan, randomUUID()));
+    const child = this.spawn(router, 'miniupnpd', ['-f', config, '-d', '-P', join(this.dir, `${router}.pid`)]);
+    let said = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`miniupnpd did not start in ${MINIUPNPD_START_MS / 1000} s: ${said.slice(-500)}`)), MINIUPNPD_START_MS);
+      const hear = (d: Buffer): void => {
+        said += d.toString();
+        if (/Listening for NAT-PMP/.test(said)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', hear);
+      child.stderr?.on('data', hear);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`miniupnpd exited (${code ?? 'signal'}): ${said.slice(-500)}`));
+      });
+    });
   }
 
   /** A bridge in a namespace, up, with an address. */
@@ -233,6 +295,8 @@ export class NatLab {
     for (const c of running) c.kill('SIGKILL');
     await Promise.all(exited);
     for (const n of this.namespaces.splice(0).reverse()) await run('ip', ['netns', 'del', n]).catch(() => undefined);
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
   }
 
   private async namespace(name: string): Promise<void> {

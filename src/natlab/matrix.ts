@@ -33,13 +33,15 @@ export interface LabRow {
  * router behind a port-restricted carrier-grade NAT, both endpoint-independent) against a public
  * host and against a port-restricted NAT; two hosts behind one NAT (their LAN addresses); two
  * sites whose IPv4 NATs are symmetric (so IPv4 alone would be relayed) but which have global
- * IPv6 addresses behind stateful firewalls.
+ * IPv6 addresses behind stateful firewalls; a symmetric NAT that maps ports for its hosts
+ * (miniupnpd: NAT-PMP) against another symmetric NAT.
  */
 export const LAB_EXTRAS: readonly { a: string; b: string; expected: LabPath }[] = [
   { a: 'A-nat-behind-nat', b: 'B-public', expected: 'direct' },
   { a: 'A-nat-behind-nat', b: 'B-port-restricted', expected: 'direct' },
   { a: 'A-same-nat', b: 'B-same-nat', expected: 'direct' },
   { a: 'A-ipv6-firewall', b: 'B-ipv6-firewall', expected: 'direct' },
+  { a: 'A-upnp', b: 'B-symmetric', expected: 'direct' },
 ];
 
 /** The pairs: every two kinds once, the harder one dialing. */

@@ -49,15 +49,63 @@ function masquerade(random: boolean): string {
 `;
 }
 
-/** Inbound from the WAN only for connections the inside started (port-restricted filtering). */
-const establishedOnly = `table ip filter {
+/**
+ * Inbound from the WAN only for connections the inside started (port-restricted filtering), and,
+ * on a router that forwards ports (miniupnpd), to the ports it forwards (DNAT'ed).
+ */
+const establishedOnly = (forwarded: boolean): string => `table ip filter {
   chain forward {
     type filter hook forward priority filter; policy accept;
     iifname "wan" ct state established,related accept
-    iifname "wan" drop
+${forwarded ? '    iifname "wan" ct status dnat accept\n' : ''}    iifname "wan" drop
   }
 }
 `;
+
+/**
+ * The chains miniupnpd (Debian's miniupnpd-nftables) fills with the ports it forwards, in a table
+ * of its own: its DNAT rules run just before the router's own NAT.
+ */
+export function miniupnpdRules(): string {
+  return `table inet miniupnpd {
+  chain forward_miniupnpd {
+  }
+  chain prerouting {
+    type nat hook prerouting priority dstnat - 10; policy accept;
+    jump prerouting_miniupnpd
+  }
+  chain prerouting_miniupnpd {
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat - 10; policy accept;
+    jump postrouting_miniupnpd
+  }
+  chain postrouting_miniupnpd {
+  }
+}
+`;
+}
+
+/** miniupnpd's configuration for a lab router: NAT-PMP and PCP on the LAN, ports of the LAN's hosts only, the chains above. */
+export function miniupnpdConfig(wan: string, uuid: string): string {
+  return `ext_ifname=wan
+ext_ip=${wan}
+listening_ip=lan
+port=0
+enable_natpmp=yes
+enable_upnp=no
+secure_mode=yes
+system_uptime=yes
+upnp_table_name=miniupnpd
+upnp_nat_table_name=miniupnpd
+upnp_forward_chain=forward_miniupnpd
+upnp_nat_chain=prerouting_miniupnpd
+upnp_nat_postrouting_chain=postrouting_miniupnpd
+uuid=${uuid}
+allow 1024-65535 10.0.0.0/8 1024-65535
+deny 0-65535 0.0.0.0/0 0-65535
+`;
+}
 
 /** A site's IPv6 firewall (added to its router's ruleset): inbound from the WAN only on flows the inside began. */
 export function ipv6FirewallRules(): string {
@@ -71,8 +119,8 @@ export function ipv6FirewallRules(): string {
 `;
 }
 
-/** The nftables script of a router of this kind (none for `public`: its hosts sit on the internet). */
-export function routerRules(kind: NatKind, wan: string): string | null {
+/** The nftables script of a router of this kind (none for `public`: its hosts sit on the internet); `forwarded`: it also forwards the ports miniupnpd maps. */
+export function routerRules(kind: NatKind, wan: string, forwarded = false): string | null {
   const head = 'flush ruleset\n';
   switch (kind) {
     case 'public':
@@ -97,9 +145,9 @@ export function routerRules(kind: NatKind, wan: string): string | null {
 `;
     case 'port-restricted':
       // Endpoint-independent mapping (the full-cone table), inbound only on flows the inside began.
-      return head + fullConeNat(wan) + establishedOnly;
+      return head + fullConeNat(wan) + establishedOnly(forwarded);
     case 'symmetric':
-      return head + masquerade(true) + establishedOnly;
+      return head + masquerade(true) + establishedOnly(forwarded);
     case 'udp-blocked':
       // Only TCP to port 443 goes out; nothing comes in unasked.
       return `${head}${masquerade(false)}table inet filter {
