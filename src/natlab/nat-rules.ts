@@ -5,9 +5,21 @@
  * `nft -f -`. Every script starts from an empty ruleset.
  */
 
+import type { MappingBehaviour } from '../nat/mapping.js';
+
 /** What stands between a site's hosts and the lab's internet. */
 export const NAT_KINDS = ['public', 'full-cone', 'address-restricted', 'port-restricted', 'symmetric', 'udp-blocked'] as const;
 export type NatKind = (typeof NAT_KINDS)[number];
+
+/** The mapping each kind shows two STUN servers (src/nat/mapping.ts's classes): the lab and the models are checked against it. */
+export const KIND_MAPPING = {
+  public: 'no-nat',
+  'full-cone': 'endpoint-independent',
+  'address-restricted': 'endpoint-independent',
+  'port-restricted': 'endpoint-independent',
+  symmetric: 'endpoint-dependent',
+  'udp-blocked': 'udp-blocked',
+} as const satisfies Record<NatKind, MappingBehaviour>;
 
 /** How long the full-cone map and the contacted set remember an entry (seconds). */
 export const NAT_MAPPING_TIMEOUT_S = 300;
