@@ -139,6 +139,8 @@ export interface PeerLinksOptions {
   readonly candidates?: () => PeerOffer;
   /** The other device's relay target now (its newest record), for moving to another relay. */
   readonly latest?: (noiseKey: Uint8Array) => RelayTarget | null;
+  /** How often a session still on a relay offers and checks candidates again (CHECK_AGAIN_MS; tests shorten it). */
+  readonly checkAgainMs?: number;
   /** An envelope from `from`; resolves true once it is stored or known, false if it is refused. */
   readonly onEnvelope: (blob: Uint8Array, from: PeerDevice) => Promise<boolean>;
   readonly limits?: Partial<SessionLimits>;
@@ -692,7 +694,7 @@ export class PeerLinks {
         if (!isRelay(this.endpoint.addressOf(s.session))) return;
         this.offerCandidates(s);
         if (s.offer) this.startChecks(s, s.offer);
-      }, CHECK_AGAIN_MS);
+      }, this.o.checkAgainMs ?? CHECK_AGAIN_MS);
       s.checkAgain.unref();
     }
   }

@@ -3,7 +3,8 @@
  * two devices with no UDP socket of their own (relays only) link through an allocation at one of
  * bob's supernodes; that supernode is killed (SIGKILL) in the middle of a transfer, and the
  * transfer completes without loss on another relay. A device that reaches supernodes only over
- * TCP is relayed over TCP.
+ * TCP is relayed over TCP. Devices with sockets move from the relay to the direct path, also when
+ * their candidates appear only after the session was made.
  */
 
 import assert from 'node:assert/strict';
@@ -44,7 +45,7 @@ interface Device {
   readonly got: string[];
 }
 
-test('relays on supernode processes: a transfer survives the relaying supernode being killed; a device that reaches supernodes only over TCP is relayed over TCP', { timeout: 180_000 }, async () => {
+test('relays on supernode processes: a transfer survives the relaying supernode being killed; a device that reaches supernodes only over TCP is relayed over TCP; checks move a session to the direct path, also one offered later', { timeout: 180_000 }, async () => {
   const made = await makeSupernodes(root, 'relays', 3);
   nodes.push(...made.nodes);
   for (const [i, n] of nodes.entries()) await start(made.net, n, i === 0 ? null : (nodes[0] as Node));
@@ -54,7 +55,8 @@ test('relays on supernode processes: a transfer survives the relaying supernode 
   const caPublicKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));
   const trust = { caPublicKey, network: network.name };
 
-  const device = async (username: string, transport: 'udp' | 'tcp', direct = false): Promise<Device> => {
+  /** Candidates are offered only while `shown.now` (a device whose addresses appear later). */
+  const device = async (username: string, transport: 'udp' | 'tcp', direct = false, shown = { now: true }): Promise<Device> => {
     const noise = DH_25519.keyPairFrom(rng.bytes(32));
     const deviceId = rng.bytes(16);
     const now = Date.now();
@@ -79,7 +81,8 @@ test('relays on supernode processes: a transfer survives the relaying supernode 
       network: network.name,
       port: direct ? 0 : null,
       relays,
-      candidates: () => ({ host: links?.hostCandidates({ loopback: true }) ?? [], reflexive: [] }),
+      candidates: () => ({ host: shown.now ? (links?.hostCandidates({ loopback: true }) ?? []) : [], reflexive: [] }),
+      checkAgainMs: 300,
       onEnvelope: (blob) => {
         got.push(Buffer.from(blob).toString());
         return Promise.resolve(true);
@@ -161,4 +164,15 @@ test('relays on supernode processes: a transfer survives the relaying supernode 
   const directAfter = dave.links.sessions().find((x) => x.account === 'erin')?.directAfterMs;
   assert.ok(typeof directAfter === 'number');
   console.log(`direct path after ${directAfter} ms on the relay`);
+
+  // A direct path that becomes possible later: neither device offers candidates at first (the session stays on the relay), then both do.
+  const shown = { now: false };
+  const frank = await device('frank', 'udp', true, shown);
+  const gina = await device('gina', 'udp', true, shown);
+  assert.equal(await frank.links.link(gina.noise.publicKey, [], target(gina)), true);
+  assert.equal(await frank.links.echo(gina.noise.publicKey, Buffer.from('still relayed')), true);
+  assert.equal(frank.links.path(gina.noise.publicKey), 'relay-udp', 'no candidates, no direct path');
+  shown.now = true;
+  assert.equal(await frank.links.whenDirect(gina.noise.publicKey, 10_000), true, 'moved to the direct path once it was offered');
+  assert.equal(await gina.links.send(frank.noise.publicKey, Buffer.from('later, direct')), true);
 });

@@ -8,12 +8,15 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 
 import { LAB_RUN_PREFIX, natLabMain, parseLabArgs, runNatLab } from '../../src/natlab/lab-run.js';
-import { labUnavailable } from '../../src/natlab/lab.js';
+import { labPairs, LAB_EXTRAS } from '../../src/natlab/matrix.js';
+import { labUnavailable, upnpUnavailable } from '../../src/natlab/lab.js';
 
 const unavailable = await labUnavailable();
 
 test('npm run natlab: every pair of NAT kinds connects; direct wherever the targets say, relayed over UDP between two symmetric NATs and over TCP 443 from a UDP-blocked site; no namespace left', { skip: unavailable ?? false, timeout: 600_000 }, async () => {
   const report = await runNatLab((line) => console.log(line));
+  const noUpnp = await upnpUnavailable();
+  assert.equal(report.rows.length, labPairs().length + LAB_EXTRAS.length - (noUpnp === null ? 0 : 1), `every pair and case ran${noUpnp === null ? '' : ` (but: ${noUpnp})`}`);
   assert.equal(report.summary.connected, report.summary.pairs, 'connectivity 100%');
   for (const r of report.rows) {
     // Port-restricted against symmetric is a rate (direct in 90% of runs), measured over many runs, not one.
