@@ -73,6 +73,12 @@ export const RELAY_REFRESH_TIMEOUT_MS = 1_200;
 export const RELAY_LINGER_MS = 5_000;
 /** A session on a relay checks the direct path again this often (a NAT's mapping may have appeared). */
 export const CHECK_AGAIN_MS = 30_000;
+/**
+ * A session that carried no envelope or echo for this long is closed (its keepalives would keep it,
+ * and its relay allocation, forever); the next envelope makes a new one. Looked for every minute.
+ */
+export const PEER_UNUSED_MS = 10 * 60_000;
+const PEER_UNUSED_SWEEP_MS = 60_000;
 
 /** How a session reaches the other device now. */
 export type PeerPathKind = 'direct' | 'relay-udp' | 'relay-tcp';
@@ -186,6 +192,8 @@ interface LinkState {
   /** When the session was made (ms), and when it first ran on a direct path (ms after), for status. */
   readonly since: number;
   directAfterMs: number | null;
+  /** When an envelope or echo last went either way (ms). */
+  lastUsed: number;
 }
 
 /** An envelope sent and not answered yet. */
@@ -232,6 +240,7 @@ export class PeerLinks {
   private readonly buckets = new TokenBuckets({ perSecond: PEER_ENVELOPES_PER_SECOND, burst: PEER_ENVELOPES_BURST, keysMax: PEER_REMEMBERED_MAX });
   private nextRequest = 1;
   private closed = false;
+  private sweeper: NodeJS.Timeout | null = null;
   /** Birthday runs whose sockets are open (one probing at a time), by run id. */
   private readonly birthdays = new Map<number, BirthdaySockets>();
   private birthdayProbing = false;
@@ -263,6 +272,8 @@ export class PeerLinks {
   /** Opens the socket (dual-stack where the host has IPv6, IPv4 only otherwise), or none with port null. */
   static async open(o: PeerLinksOptions): Promise<PeerLinks> {
     const links = new PeerLinks(o);
+    links.sweeper = setInterval(() => links.closeUnused(), PEER_UNUSED_SWEEP_MS);
+    links.sweeper.unref();
     const shared = {
       accepts: looksLikeStun,
       answer: (datagram: Uint8Array): null => {
@@ -521,6 +532,19 @@ export class PeerLinks {
     }
   }
 
+  /** Closes the sessions unused for PEER_UNUSED_MS (none with an envelope waiting); how many. Runs every minute. */
+  closeUnused(): number {
+    const now = this.clock();
+    const busy = new Set([...this.waiting.values()].map((w) => w.session));
+    let closed = 0;
+    for (const s of [...this.links.values()]) {
+      if (!s.peer || now - s.lastUsed < PEER_UNUSED_MS || busy.has(s.session)) continue;
+      this.drop(s.session);
+      closed++;
+    }
+    return closed;
+  }
+
   /** A datagram the endpoint sends to a relay address, or from one of a birthday run's sockets. */
   private elsewhere(to: string, bytes: Uint8Array): void {
     const r = parseRelayAddress(to);
@@ -557,6 +581,7 @@ export class PeerLinks {
     if (session === undefined || !driver || !this.isLinked(noiseKey) || this.waiting.size >= PEER_WAITING_MAX) return Promise.resolve(false);
     const requestId = this.nextRequest++;
     const bytes = encodeMessage(PeerEnvelope.toMessage({ blob }, requestId), { compressed: true });
+    this.touch(session);
     return new Promise((resolve) => {
       const done = (accepted: boolean): void => {
         const w = this.waiting.get(requestId);
@@ -579,6 +604,7 @@ export class PeerLinks {
     const driver = this.driver;
     if (session === undefined || !driver || !this.isLinked(noiseKey) || this.echoes.size >= PEER_WAITING_MAX) return Promise.resolve(false);
     const requestId = this.nextRequest++;
+    this.touch(session);
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(null), timeoutMs);
       timer.unref();
@@ -622,10 +648,15 @@ export class PeerLinks {
     return timer;
   }
 
+  private touch(session: number): void {
+    const s = this.links.get(session);
+    if (s) s.lastUsed = this.clock();
+  }
+
   private state(session: number, key: string): LinkState {
     let s = this.links.get(session);
     if (!s) {
-      s = { session, key, peer: null, ready: [], target: null, relay: null, lingering: new Set(), direct: null, checks: null, offer: null, birthday: null, stopSpray: null, checkAgain: null, since: this.clock(), directAfterMs: null };
+      s = { session, key, peer: null, ready: [], target: null, relay: null, lingering: new Set(), direct: null, checks: null, offer: null, birthday: null, stopSpray: null, checkAgain: null, since: this.clock(), directAfterMs: null, lastUsed: this.clock() };
       this.links.set(session, s);
       this.byKey.set(key, session);
     }
@@ -764,6 +795,7 @@ export class PeerLinks {
     if (m.value.name === 'peer-path') return;
     if (m.value.name === 'peer-candidates') return this.startChecks(s, m.value.value);
     const { requestId } = m.value;
+    s.lastUsed = this.clock();
     if (m.value.name === 'peer-echo') {
       driver?.send(session, encodeMessage(PeerEchoReply.toMessage({ data: m.value.value.data }, requestId)));
       return;
@@ -811,6 +843,7 @@ export class PeerLinks {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const w of [...this.waiting.values()]) w.done(false);
     for (const e of [...this.echoes.values()]) e(new Uint8Array(0));
     for (const waiters of [...this.directWaiters.values()]) for (const wake of [...waiters]) wake();

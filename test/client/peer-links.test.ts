@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 
 import { dialOrder } from '../../src/client/candidates.js';
-import { PEER_ENVELOPES_BURST, PeerLinks, type PeerDevice } from '../../src/client/peer-links.js';
+import { PEER_ENVELOPES_BURST, PEER_UNUSED_MS, PeerLinks, type PeerDevice } from '../../src/client/peer-links.js';
 import { signingKeyFromSeed } from '../../src/crypto/ed25519.js';
 import { DH_25519 } from '../../src/crypto/noise/index.js';
 import { issueCertificate } from '../../src/login/certificate.js';
@@ -51,6 +51,18 @@ async function deadPort(): Promise<number> {
 }
 
 describe('direct sessions between devices', () => {
+  test('a session unused for 10 minutes is closed (its keepalives would keep it, and a relay, forever); a used one is not', { timeout: 20_000 }, async () => {
+    let skew = 0;
+    const alice = await peer('Alice', { clock: () => Date.now() + skew });
+    const bob = await peer('bob');
+    assert.equal(await alice.links.link(bob.noise.publicKey, dialOrder(bob.links.hostCandidates({ loopback: true }), { ipv6: alice.links.ipv6 })), true);
+    assert.equal(await alice.links.send(bob.noise.publicKey, Uint8Array.of(1)), true);
+    assert.equal(alice.links.closeUnused(), 0, 'just used');
+    skew = PEER_UNUSED_MS;
+    assert.equal(alice.links.closeUnused(), 1);
+    assert.equal(alice.links.isLinked(bob.noise.publicKey), false);
+  });
+
   test('alice dials bob past a dead candidate, sends envelopes both ways on one session, and each side knows the other by its certificate', { timeout: 20_000 }, async () => {
     const alice = await peer('Alice');
     const bob = await peer('bob');
