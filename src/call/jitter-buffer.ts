@@ -96,12 +96,14 @@ export class JitterBuffer {
   /** A frame arrived at `now` (ms). */
   push(frame: MediaFrame, now: number): void {
     const seq = frame.seq & 0xffff;
-    if (this.next !== null && this.stats.played === 0 && seqDiff(seq, this.next) < 0 && !this.frames.has(seq)) {
-      // Before play-out starts, an earlier frame that overtook nobody yet becomes the first.
+    const timestamp = frame.timestamp >>> 0;
+    const media = this.mediaMs(timestamp);
+    // The first frame, or, before play-out starts, an earlier one that arrived after it.
+    if (this.next === null || (this.stats.played === 0 && seqDiff(seq, this.next) < 0 && !this.frames.has(seq))) {
       this.next = seq;
-      this.nextMediaMs = this.mediaMs(frame.timestamp >>> 0);
+      this.nextMediaMs = media;
     }
-    if (this.next !== null && seqDiff(seq, this.next) < 0) {
+    if (seqDiff(seq, this.next) < 0) {
       this.stats.late++;
       return;
     }
@@ -110,19 +112,14 @@ export class JitterBuffer {
       return;
     }
     this.stats.received++;
-    const media = this.mediaMs(frame.timestamp >>> 0);
     this.delays.push(now - media);
     if (this.delays.length > JITTER_WINDOW) this.delays.shift();
     if (this.frames.size >= JITTER_FRAMES_MAX) {
-      const oldest = [...this.frames.keys()].sort((a, b) => seqDiff(a, b))[0] as number;
+      const oldest = [...this.frames.keys()].sort((x, y) => seqDiff(x, y))[0] as number;
       this.frames.delete(oldest);
       this.stats.overflow++;
     }
-    this.frames.set(seq, { seq, timestamp: frame.timestamp >>> 0, payload: frame.payload });
-    if (this.next === null) {
-      this.next = seq;
-      this.nextMediaMs = media;
-    }
+    this.frames.set(seq, { seq, timestamp, payload: frame.payload });
   }
 
   /**

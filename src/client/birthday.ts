@@ -58,13 +58,14 @@ export class BirthdaySockets {
   private constructor(
     readonly run: number,
     private readonly deliver: (bytes: Uint8Array, from: string) => void,
+    private readonly clock: () => number,
   ) {
-    this.endsAt = Date.now() + BIRTHDAY_DURATION_MS;
+    this.endsAt = clock() + BIRTHDAY_DURATION_MS;
   }
 
-  /** Opens `count` IPv4 sockets on any port; what arrives on socket i comes to `deliver` from "sock/RUN.i/host:port". */
-  static async open(runId: number, count: number, deliver: (bytes: Uint8Array, from: string) => void): Promise<BirthdaySockets> {
-    const run = new BirthdaySockets(runId, deliver);
+  /** Opens `count` IPv4 sockets on any port; what arrives on socket i comes to `deliver` from "sock/RUN.i/host:port". `clock`: the links' (ms). */
+  static async open(runId: number, count: number, deliver: (bytes: Uint8Array, from: string) => void, clock: () => number): Promise<BirthdaySockets> {
+    const run = new BirthdaySockets(runId, deliver, clock);
     for (let i = 0; i < Math.min(count, BIRTHDAY_SOCKETS); i++) {
       const s = createSocket('udp4');
       s.on('message', (msg, rinfo) => run.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), socketAddress(runId, i, canonicalHost(rinfo.address) ?? rinfo.address, rinfo.port)));
@@ -84,7 +85,7 @@ export class BirthdaySockets {
   /** Probes from every socket each BIRTHDAY_ROUND_MS (`probe(i)` sends on socket i) until one is kept or the run ends. */
   start(probe: (index: number) => void): void {
     const round = (): void => {
-      if (this.kept !== null || Date.now() >= this.endsAt) return this.stopProbing();
+      if (this.kept !== null || this.clock() >= this.endsAt) return this.stopProbing();
       this.sockets.forEach((s, i) => s && probe(i));
       this.timer = setTimeout(round, BIRTHDAY_ROUND_MS);
       this.timer.unref();
@@ -140,13 +141,13 @@ export class BirthdaySockets {
  * The easy side's probes to random ports of the hard side's public address: `probe(port)` sends
  * one; stops after BIRTHDAY_SPRAY_MAX probes, BIRTHDAY_DURATION_MS, or `done()`.
  */
-export function spray(probe: (port: number) => void, done: () => boolean): () => void {
+export function spray(probe: (port: number) => void, done: () => boolean, clock: () => number): () => void {
   const tried = new Set<number>();
-  const endsAt = Date.now() + BIRTHDAY_DURATION_MS;
+  const endsAt = clock() + BIRTHDAY_DURATION_MS;
   let timer: NodeJS.Timeout | null = null;
   const tick = (): void => {
     timer = null;
-    if (done() || tried.size >= BIRTHDAY_SPRAY_MAX || Date.now() >= endsAt) return;
+    if (done() || tried.size >= BIRTHDAY_SPRAY_MAX || clock() >= endsAt) return;
     for (let n = 0; n < BIRTHDAY_SPRAY_BATCH && tried.size < BIRTHDAY_SPRAY_MAX; n++) {
       let port = randomInt(PORT_MIN, PORT_MAX + 1);
       while (tried.has(port)) port = randomInt(PORT_MIN, PORT_MAX + 1);

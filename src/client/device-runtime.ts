@@ -15,6 +15,7 @@
  */
 
 import { firstUdpEndpoint, type NetworkFile } from '../login/network-file.js';
+import { classifyMapping } from '../nat/mapping.js';
 import { hostGateway, NatPmpMapper, type PortMapping } from '../nat/port-mapper.js';
 import { SupernodeAttachment } from '../overlay/attachment.js';
 import { DevicePublisher } from '../overlay/device-publisher.js';
@@ -280,7 +281,7 @@ export class DeviceRuntime {
     // A port the gateway mapped reaches this socket from anywhere: it goes first among the reflexive ones.
     this.candidates = allCandidates(this.hostFound, [...(this.mapped ? [{ host: this.mapped.address, port: this.mapped.externalPort }] : []), ...reflexive]);
     this.reflexiveFound = this.candidates.filter((c) => !this.hostFound.includes(c));
-    this.hardNat = new Set(reflexive.map((r) => `${r.host}/${r.port}`)).size > 1;
+    this.hardNat = classifyMapping(reflexive, [], links.port) === 'endpoint-dependent';
     if (this.stopped || this.publisher.current.presence === 'offline') return;
     await this.publisher.update({ candidates: this.candidates }).catch(() => undefined);
   }

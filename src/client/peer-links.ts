@@ -518,12 +518,16 @@ export class PeerLinks {
     this.moveTo(state, leg.address);
   }
 
-  /** Moves the session to `address`, tells the other device (peer-path), and sends the unanswered envelopes again there. */
-  private moveTo(state: LinkState, address: string): void {
+  /**
+   * Moves the session to `address` and tells the other device (peer-path); with `resend` (the old
+   * path failed), the unanswered envelopes are sent again there and wait anew.
+   */
+  private moveTo(state: LinkState, address: string, resend = true): void {
     const driver = this.driver;
     if (!driver) return;
     driver.moveTo(state.session, address);
     driver.send(state.session, encodeMessage(PeerPath.toMessage({}, 0)));
+    if (!resend) return;
     for (const [requestId, w] of this.waiting) {
       if (w.session !== state.session) continue;
       clearTimeout(w.timer);
@@ -740,7 +744,7 @@ export class PeerLinks {
     const theirs = dialOrder(offer.reflexive, { ipv6: false })[0];
     if (!theirs || hard === (offer.hard === true)) return;
     if (!hard && !s.stopSpray) {
-      s.stopSpray = spray((port) => probeTo(formatEndpoint(dialable(theirs.host, this.dualStack), port)), () => s.direct !== null || !this.links.has(s.session));
+      s.stopSpray = spray((port) => probeTo(formatEndpoint(dialable(theirs.host, this.dualStack), port)), () => s.direct !== null || !this.links.has(s.session), this.clock);
       return;
     }
     if (hard && !this.birthdayProbing && !s.birthday) {
@@ -748,7 +752,7 @@ export class PeerLinks {
       const runId = this.nextBirthday++;
       const ended = setTimeout(() => (this.birthdayProbing = false), BIRTHDAY_DURATION_MS);
       ended.unref();
-      void BirthdaySockets.open(runId, BIRTHDAY_SOCKETS, (bytes, from) => this.driver?.deliver(bytes, from)).then(
+      void BirthdaySockets.open(runId, BIRTHDAY_SOCKETS, (bytes, from) => this.driver?.deliver(bytes, from), this.clock).then(
         (run) => {
           if (!this.links.has(s.session) || this.closed) return run.close();
           s.birthday = run;
@@ -819,8 +823,8 @@ export class PeerLinks {
 
   /** A probe to `address` was answered: the session moves there, the other device is told, the allocation is let go. */
   private goDirect(s: LinkState, address: string): void {
-    this.driver?.moveTo(s.session, address);
-    this.driver?.send(s.session, encodeMessage(PeerPath.toMessage({}, 0)));
+    // The relay still carries what is on its way (it lingers): nothing to send again.
+    this.moveTo(s, address, false);
     this.nowDirect(s, address);
   }
 

@@ -31,7 +31,7 @@ export interface SupernodeRelaysOptions {
 }
 
 interface OwnSession {
-  client: Promise<DirectoryClient>;
+  readonly client: Promise<DirectoryClient>;
   readonly allocations: Set<string>;
   ready: DirectoryClient | null;
 }
@@ -57,28 +57,31 @@ export class SupernodeRelays implements RelayAccess {
     if (had) return had.client;
     if (this.closed) return Promise.reject(new Error('the relays are closed'));
     if (this.own.size >= RELAY_SESSIONS_MAX) return Promise.reject(new Error(`at most ${RELAY_SESSIONS_MAX} sessions for relaying`));
-    const addresses = (this.o.cache.get(supernode)?.endpoints ?? []).map(parseServerEndpoint).filter((e): e is ServerAddress => e !== null);
-    const s: OwnSession = { allocations: new Set(), ready: null, client: Promise.reject(new Error('not connected yet')) };
-    s.client.catch(() => undefined);
-    s.client = (async () => {
-        const c = await DirectoryClient.connect(Buffer.from(supernode, 'hex'), addresses, this.o.trust, {
-          staticKey: this.o.staticKey,
-          udpWaitMs: 1_000,
-          tcpWaitMs: 2_000,
-          onRelay: (p) => this.o.onRelay(p, supernode),
-        });
-        try {
-          await c.hello(this.o.certificate());
-        } catch (e) {
-          await c.close();
-          throw e;
-        }
-        s.ready = c;
-        return c;
-      })();
-    s.client.catch(() => this.own.get(supernode) === s && this.own.delete(supernode));
+    const s: OwnSession = { allocations: new Set(), ready: null, client: this.connect(supernode) };
+    s.client.then(
+      (c) => (s.ready = c),
+      () => this.own.get(supernode) === s && this.own.delete(supernode),
+    );
     this.own.set(supernode, s);
     return s.client;
+  }
+
+  /** A session to a supernode opened for relaying, hello'd with the device's certificate. */
+  private async connect(supernode: string): Promise<DirectoryClient> {
+    const addresses = (this.o.cache.get(supernode)?.endpoints ?? []).map(parseServerEndpoint).filter((e): e is ServerAddress => e !== null);
+    const c = await DirectoryClient.connect(Buffer.from(supernode, 'hex'), addresses, this.o.trust, {
+      staticKey: this.o.staticKey,
+      udpWaitMs: 1_000,
+      tcpWaitMs: 2_000,
+      onRelay: (p) => this.o.onRelay(p, supernode),
+    });
+    try {
+      await c.hello(this.o.certificate());
+    } catch (e) {
+      await c.close();
+      throw e;
+    }
+    return c;
   }
 
   async open(supernode: string, recipient: string, deviceId: Uint8Array): Promise<Uint8Array | null> {

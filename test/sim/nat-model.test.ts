@@ -58,9 +58,7 @@ function side(kind: NatKind, index: number, rng: Prng): Side {
   const nat = new NatModel(kind, publicHost, rng);
   const socket = { host: kind === 'public' ? publicHost : `10.${index}.0.2`, port: 40_000 + index };
   const seen = ['198.51.100.10', '198.51.100.11'].map((s) => nat.outbound(socket, { host: s, port: 3478 }, 0));
-  const [first, second] = seen;
-  const hard = first !== null && first !== undefined && second !== null && second !== undefined && first.port !== second.port;
-  return { nat, socket, reflexive: first ?? null, hard };
+  return { nat, socket, reflexive: seen[0] ?? null, hard: classifyMapping(seen, [], socket.port) === 'endpoint-dependent' };
 }
 
 /**
