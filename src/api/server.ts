@@ -15,7 +15,10 @@ import { ChatError } from '../client/chat-engine.js';
 import { REACH_DIRECT_WAIT_MAX_MS, type DeviceEvent, type ReachResult } from '../client/device-runtime.js';
 import type { Contact, ConversationSummary, SearchHit, StoredMessage } from '../client/store.js';
 import { PRESENCE_VALUES, type Presence } from '../overlay/user-record.js';
+import { CallError } from '../call/call-machine.js';
+import { WavError } from '../call/wav.js';
 import { ApiAccessError, type ApiAccess, type ApiCaller } from './access.js';
+import { registerCallRoutes, type CallApi } from './call-routes.js';
 import { answerTextCommand, notificationLines } from './text-commands.js';
 
 /** This device's sessions with other devices (direct, or through supernodes' relays). */
@@ -57,6 +60,8 @@ export interface DeviceApi {
   presenceOf(username: string): Promise<{ presence: Presence; mood: string | null } | null>;
   /** A session to a device of `username` and a round trip over it (`parley reach`). */
   reach(username: string, waitDirectMs: number): Promise<ReachResult>;
+  /** Calls (issue #8); absent where the daemon has none. */
+  readonly calls?: CallApi;
   /** Stops the daemon (logout); absent where the daemon cannot be stopped from its API. */
   shutdown?: () => void;
 }
@@ -92,6 +97,8 @@ export const eventJson = (e: DeviceEvent): Record<string, unknown> => {
       return { type: 'contact', contact: e.contact };
     case 'presence':
       return { type: 'presence', account: e.account, username: e.username, deviceId: Buffer.from(e.deviceId).toString('hex'), presence: e.presence, mood: e.mood };
+    case 'call':
+      return { type: 'call', call: e.call };
   }
 };
 
@@ -122,7 +129,7 @@ const conversationId = { type: 'string', minLength: 1, maxLength: 80 } as const;
 
 /** Maps a refusal to its status. */
 function statusOf(code: string): number {
-  if (code === 'NO_REQUEST' || code === 'APP_EXISTS') return 409;
+  if (code === 'NO_REQUEST' || code === 'APP_EXISTS' || code === 'NOT_NOW') return 409;
   if (code === 'NO_DEVICES' || code === 'APP_UNKNOWN' || code === 'NOT_FOUND') return 404;
   return 400;
 }
@@ -134,7 +141,7 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Parley local API', version: '1', description: "A Parley daemon's API on 127.0.0.1: contacts, presence, chat. Events: a WebSocket at /v1/events (token in ?token=), one JSON object per event: message, edited, deleted, state, typing, contact, presence." },
+      info: { title: 'Parley local API', version: '1', description: "A Parley daemon's API on 127.0.0.1: contacts, presence, chat. Events: a WebSocket at /v1/events (token in ?token=), one JSON object per event: message, edited, deleted, state, typing, contact, presence, call. Calls: /v1/calls." },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -154,7 +161,10 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
     callers.set(request, c.caller);
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
-    if (err instanceof ChatError || err instanceof ApiAccessError) return refuse(reply, statusOf(err.code), err.code, err.message);
+    // A coded error's message says its code first; the reply says it once, in `code`.
+    const bare = (e: Error & { code: string }): string => (e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message);
+    if (err instanceof ChatError || err instanceof ApiAccessError || err instanceof CallError) return refuse(reply, statusOf(err.code), err.code, bare(err));
+    if (err instanceof WavError) return refuse(reply, 400, `WAV_${err.code}`, bare(err));
     if (err.validation) return refuse(reply, 400, 'BAD_REQUEST', err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     return refuse(reply, status, status === 500 ? 'INTERNAL' : (err.code ?? 'BAD_REQUEST'), status === 500 ? 'the daemon failed to answer; see its log' : err.message);
@@ -283,6 +293,8 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
     return reply;
   });
 
+  if (device.calls) registerCallRoutes(app, device.calls);
+
   let listeners = 0;
   app.get('/v1/commands', { websocket: true, schema: { summary: 'WebSocket: Skype Desktop API style text commands (GET USER bob ONLINESTATUS, CHATMESSAGE bob hello, ...) and notifications, one per text frame' } }, (socket) => {
     if (listeners >= API_EVENT_LISTENERS_MAX) {
@@ -306,7 +318,7 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
     });
   });
 
-  app.get('/v1/events', { websocket: true, schema: { summary: 'WebSocket: one JSON event per message (message, edited, deleted, state, typing, contact, presence)' } }, (socket) => {
+  app.get('/v1/events', { websocket: true, schema: { summary: 'WebSocket: one JSON event per message (message, edited, deleted, state, typing, contact, presence, call)' } }, (socket) => {
     if (listeners >= API_EVENT_LISTENERS_MAX) {
       socket.close(1013, 'too many listeners');
       return;

@@ -84,10 +84,23 @@ export function notificationLines(e: DeviceEvent): string[] {
       return [`CHATMESSAGE ${formatMessageId(e.message.id)} STATUS ${STATE[e.message.state]}`];
     case 'presence':
       return [`USER ${e.username} ONLINESTATUS ${TO_SKYPE[e.presence]}`, ...(e.mood !== null ? [`USER ${e.username} MOODTEXT ${e.mood}`] : [])];
+    case 'call':
+      return [`CALL ${e.call.id} STATUS ${callStatus(e.call.state, e.call.reason)}`];
     case 'edited':
     case 'deleted':
     case 'typing':
     case 'contact':
       return [];
   }
+}
+
+/** A call's state in the Skype API's words (CALL id STATUS ...). */
+function callStatus(state: string, reason: string | null): string {
+  if (state === 'calling') return 'ROUTING';
+  if (state === 'ringing' || state === 'incoming') return 'RINGING';
+  if (state === 'active') return 'INPROGRESS';
+  if (state === 'local-hold' || state === 'both-hold') return 'ONHOLD';
+  if (state === 'remote-hold') return 'REMOTEHOLD';
+  const ended: Record<string, string> = { declined: 'REFUSED', busy: 'BUSY', 'no-answer': 'MISSED', missed: 'MISSED', cancelled: 'CANCELLED', failed: 'FAILED' };
+  return ended[reason ?? ''] ?? 'FINISHED';
 }

@@ -80,7 +80,7 @@ export type CallOutput =
 export class CallError extends Error {
   override readonly name = 'CallError';
   constructor(
-    readonly code: 'NOT_NOW' | 'BAD_INPUT',
+    readonly code: 'NOT_NOW' | 'BAD_INPUT' | 'NOT_FOUND',
     message: string,
   ) {
     super(`${code}: ${message}`);

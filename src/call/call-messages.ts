@@ -12,8 +12,9 @@
  */
 
 import { bool, bytes, defineMessage, enumeration, field, optional, repeated, string, struct, uint } from '../wire/schema.js';
-import { OPUS_PACKET_MAX_BYTES } from './opus-codec.js';
 
+/** Largest Opus packet (RFC 6716: 1275 bytes per frame). */
+export const OPUS_PACKET_MAX_BYTES = 1275;
 /** Call ids are 16 random bytes. */
 export const CALL_ID_BYTES = 16;
 /** A conference has at most this many participants, host included. */

@@ -10,7 +10,23 @@
  * WebRTC's opus/red does), and concealed here otherwise: the last frame played again, fading.
  */
 
-import opus from '@discordjs/opus';
+import { createRequire } from 'node:module';
+import type * as OpusModule from '@discordjs/opus';
+
+/**
+ * The binding, loaded with an empty command line: its loader (node-pre-gyp's `find`) parses
+ * process.argv for options of its own, and a command's `--dir DIR` sends it looking for the
+ * binding under DIR.
+ */
+const opus = ((): typeof OpusModule => {
+  const argv = process.argv;
+  process.argv = argv.slice(0, 2);
+  try {
+    return createRequire(import.meta.url)('@discordjs/opus') as typeof OpusModule;
+  } finally {
+    process.argv = argv;
+  }
+})();
 
 /** 48 kHz mono, 20 ms frames. */
 export const SAMPLE_RATE = 48_000;
@@ -21,8 +37,6 @@ export const OPUS_BITRATE = 28_000;
 export const OPUS_COMPLEXITY = 8;
 /** A packet this short is the encoder's "silence" under DTX (not sent). */
 export const DTX_PACKET_MAX_BYTES = 2;
-/** Largest Opus packet (RFC 6716: 1275 bytes per frame). */
-export const OPUS_PACKET_MAX_BYTES = 1275;
 /** Each concealed frame in a row is this much quieter than the one before. */
 export const CONCEAL_FADE = 0.6;
 

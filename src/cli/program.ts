@@ -6,6 +6,7 @@ import { addAccountCommands } from './commands/account.js';
 import { addBenchChatCommand } from './commands/bench-chat.js';
 import { addBenchCodecCommand } from './commands/bench-codec.js';
 import { addLoginServerCommand } from './commands/login-server.js';
+import { addCallCommands } from './commands/call.js';
 import { addChatCommands } from './commands/chat.js';
 import { addDevCommands } from './commands/dev-up.js';
 import { addNatProbeCommand } from './commands/nat-probe.js';
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   addSupernodeCommands(program, io);
   addNodeCommand(program, io);
   addChatCommands(program, io);
+  addCallCommands(program, io);
   addDevCommands(program, io);
   addAccountCommands(program, io);
   const nat = program.command('nat').description('NAT traversal tools');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 
 import { ApiAccess, API_FILE } from '../api/access.js';
+import type { AutoAnswer } from '../call/call-manager.js';
 import { buildApi } from '../api/server.js';
 import { verifyCertificate } from '../login/certificate.js';
 import type { NetworkFile } from '../login/network-file.js';
@@ -18,7 +19,7 @@ import { checkUsername } from '../login/username.js';
 import { loadHostCache, saveHostCache } from '../overlay/host-cache.js';
 import { formatEndpoint } from '../wire/address.js';
 import { deviceApi, EventHub } from './device-api.js';
-import { DeviceRuntime } from './device-runtime.js';
+import { DeviceRuntime, type DeviceEvent } from './device-runtime.js';
 import { CertificateRenewer } from './renewal.js';
 import { ClientStore } from './store.js';
 
@@ -37,11 +38,13 @@ export interface RunningDaemon {
   readonly deviceId: string;
   readonly api: string;
   readonly device: DeviceRuntime;
+  /** Hears the device's events until the returned function is called. */
+  events(listener: (e: DeviceEvent) => void): () => void;
   stop(): Promise<void>;
 }
 
 /** Starts the daemon of the profile in `profileDir`. */
-export async function startDaemon(o: { network: NetworkFile; profileDir: string; api: { host: string; port: number }; log: Logger; loginHint?: string; onShutdown?: () => void; peerPort?: number | null }): Promise<RunningDaemon> {
+export async function startDaemon(o: { network: NetworkFile; profileDir: string; api: { host: string; port: number }; log: Logger; loginHint?: string; onShutdown?: () => void; peerPort?: number | null; autoAnswer?: AutoAnswer | null }): Promise<RunningDaemon> {
   const { network, profileDir: dir, log } = o;
   const certPath = join(dir, CERTIFICATE_FILE);
   if (!existsSync(certPath)) throw new DaemonError(`no certificate in ${dir}: log in first (${o.loginHint ?? `parley account login USER --network network.json --profile ${dir}`})`);
@@ -76,6 +79,7 @@ export async function startDaemon(o: { network: NetworkFile; profileDir: string;
     cache: loaded.cache,
     saveCache: (c) => saveHostCache(cachePath, c),
     ...(o.peerPort !== undefined ? { peerPort: o.peerPort } : {}),
+    ...(o.autoAnswer ? { autoAnswer: o.autoAnswer } : {}),
     onEvent: (e) => {
       log.debug({ event: e.type }, `event ${e.type}`);
       hub.emit(e);
@@ -111,6 +115,7 @@ export async function startDaemon(o: { network: NetworkFile; profileDir: string;
     deviceId: Buffer.from(keys.deviceId).toString('hex'),
     api: url,
     device,
+    events: (listener) => hub.subscribe(listener),
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -56,6 +56,7 @@ export function deviceApi(device: DeviceRuntime, store: ClientStore, identity: C
     subscribe: (listener) => hub.subscribe(listener),
     message: (id) => store.message(id),
     reach: (username, waitDirectMs) => device.reach(username, waitDirectMs),
+    calls: device.calls,
     presenceOf: async (username) => {
       const rank: Record<Presence, number> = { online: 3, busy: 2, away: 1, offline: 0 };
       const best = (await device.lookup(username)).sort((a, b) => rank[b.body.presence] - rank[a.body.presence])[0];

@@ -26,6 +26,8 @@ import { WatchList } from '../overlay/watch-list.js';
 import { allCandidates, dialOrder, isLoopback, REFLEXIVE_CANDIDATES_MAX } from './candidates.js';
 import { randomBytes } from 'node:crypto';
 
+import { CallManager, type AutoAnswer, type CallEvent, type CallTransport } from '../call/call-manager.js';
+import { CALL_DEVICES_MAX } from '../call/call-machine.js';
 import { ChatEngine, ChatError, type ChatEvent, type ChatIdentity, type ChatOverlay, type DirectPath } from './chat-engine.js';
 import { PeerLinks, PEER_REMEMBERED_MAX, type PeerPathKind, type RelayTarget } from './peer-links.js';
 import { SupernodeRelays } from './supernode-relays.js';
@@ -65,7 +67,7 @@ export interface PresenceEvent {
   readonly mood: string | null;
 }
 
-export type DeviceEvent = ChatEvent | PresenceEvent;
+export type DeviceEvent = ChatEvent | PresenceEvent | CallEvent;
 
 /** How a device starts. */
 export interface DeviceOptions {
@@ -83,6 +85,8 @@ export interface DeviceOptions {
   readonly peerPort?: number | null;
   /** Ask the gateway to map that port (NAT-PMP) when the supernodes are not on loopback; default true. */
   readonly portMapping?: boolean;
+  /** Answer calls by itself, with this audio (bots and tests); off by default. */
+  readonly autoAnswer?: AutoAnswer | null;
 }
 
 /** The supernode sessions as the chat engine sees them: the best attached one, the next when it fails. */
@@ -146,6 +150,8 @@ export class DeviceRuntime {
   private readonly inflight = new Set<Promise<unknown>>();
   readonly engine: ChatEngine;
   readonly publisher: DevicePublisher;
+  /** This device's calls. */
+  readonly calls: CallManager;
   readonly watches: WatchList;
 
   private constructor(
@@ -155,6 +161,13 @@ export class DeviceRuntime {
   ) {
     this.certificate = o.identity.certificate;
     const emit = (e: DeviceEvent): void => o.onEvent?.(e);
+    this.calls = new CallManager({
+      transport: this.callTransport(),
+      history: o.store,
+      accepts: (account) => o.store.contacts().some((c) => c.account === account && c.state === 'accepted'),
+      onEvent: emit,
+      autoAnswer: o.autoAnswer ?? null,
+    });
     this.engine = new ChatEngine({
       identity: o.identity,
       store: o.store,
@@ -207,6 +220,7 @@ export class DeviceRuntime {
       candidates: () => ({ host: d.hostFound, reflexive: d.reflexiveFound, hard: d.hardNat }),
       latest: (key) => d.targets.get(Buffer.from(key).toString('hex')) ?? null,
       onEnvelope: (blob): Promise<boolean> => d.track(() => d.engine.receive(blob).then(() => true), false),
+      onCall: (m, from) => d.calls.receive(m, from),
     });
     const d: DeviceRuntime = new DeviceRuntime(o, links);
     d.relays = relays;
@@ -347,6 +361,27 @@ export class DeviceRuntime {
     return { ...base, connected: true, path: links.path(r.noiseKey), firstByteMs, directAfterMs: direct ? Date.now() - started : null };
   }
 
+  /** The sessions calls run on: a user's devices (other than this one, not offline), each linked now. */
+  private callTransport(): CallTransport {
+    const own = Buffer.from(this.o.identity.deviceId);
+    const key = (hexKey: string): Uint8Array => new Uint8Array(Buffer.from(hexKey, 'hex'));
+    return {
+      devices: async (username) => {
+        const records = (await this.lookup(username)).filter((r) => !Buffer.from(r.body.deviceId).equals(own) && r.body.presence !== 'offline').slice(0, CALL_DEVICES_MAX);
+        const linked = await Promise.all(
+          records.map(async (r) => {
+            this.remember(r);
+            const ok = await this.links.link(r.noiseKey, dialOrder(r.body.candidates, { ipv6: this.links.ipv6 }), relayTarget(r));
+            return ok ? [{ key: Buffer.from(r.noiseKey).toString('hex'), username: r.username, account: r.body.accountKey }] : [];
+          }),
+        );
+        return linked.flat();
+      },
+      send: (k, message) => this.links.sendCall(key(k), message),
+      path: (k) => this.links.path(key(k)),
+    };
+  }
+
   /** Keeps a device's newest relay target (bounded: the least recently met forgotten first). */
   private remember(r: VerifiedUserRecord): void {
     const key = Buffer.from(r.noiseKey).toString('hex');
@@ -394,6 +429,8 @@ export class DeviceRuntime {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.poller) clearInterval(this.poller);
+    // Calls end first, while their sessions still carry the goodbyes.
+    this.calls.close();
     await this.publisher.stop({ withdraw: true });
     await this.attachment?.stop();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);

@@ -42,7 +42,9 @@ import { formatEndpoint, parseEndpoint } from '../wire/address.js';
 import { SessionEndpoint, type SessionEvent } from '../transport/endpoint.js';
 import type { SessionLimits } from '../transport/session-limits.js';
 import { TokenBuckets } from '../util/token-buckets.js';
-import { decodeMessage, encodeMessage } from '../wire/index.js';
+import { decodeMessage, encodeMessage, type WireMessage } from '../wire/index.js';
+import type { ProtocolMessage } from '../wire/schema.js';
+import type { CALL_MESSAGES } from '../call/call-messages.js';
 import { BIRTHDAY_DURATION_MS, BIRTHDAY_SOCKETS, BirthdaySockets, parseSocketAddress, socketAddress, spray } from './birthday.js';
 import { dialOrder, hostCandidates } from './candidates.js';
 import { CheckRun, checkOrder, type CheckCandidate } from './path-checks.js';
@@ -107,7 +109,11 @@ export interface RelayAccess {
 export interface PeerDevice {
   readonly account: string;
   readonly deviceId: Uint8Array;
+  readonly username: string;
 }
+
+/** A call message (call/call-messages.ts) that came on a session, and who sent it (`key`: its Noise key, hex). */
+export type PeerCallMessage = ProtocolMessage<typeof CALL_MESSAGES>;
 
 /** What the links counted. */
 export interface PeerLinkStats {
@@ -149,6 +155,8 @@ export interface PeerLinksOptions {
   readonly checkAgainMs?: number;
   /** An envelope from `from`; resolves true once it is stored or known, false if it is refused. */
   readonly onEnvelope: (blob: Uint8Array, from: PeerDevice) => Promise<boolean>;
+  /** A call's signalling or media (call-manager.ts); dropped without. */
+  readonly onCall?: (message: PeerCallMessage, from: PeerDevice & { readonly key: string }) => void;
   readonly limits?: Partial<SessionLimits>;
   /** The clock (milliseconds) of rates, retries and certificate checks; Date.now by default. */
   readonly clock?: () => number;
@@ -622,6 +630,14 @@ export class PeerLinks {
     });
   }
 
+  /** Sends a call message (call/call-messages.ts) on the session to this device: false without one. Not answered here: the call manager has its own. */
+  sendCall(noiseKey: Uint8Array, message: WireMessage): boolean {
+    const session = this.byKey.get(hex(noiseKey));
+    if (session === undefined || !this.driver || !this.isLinked(noiseKey)) return false;
+    this.touch(session);
+    return this.driver.send(session, encodeMessage(message));
+  }
+
   /** Resolves true once the session to this device runs on a direct path, false after `timeoutMs` (or without a session). */
   whenDirect(noiseKey: Uint8Array, timeoutMs: number): Promise<boolean> {
     if (this.path(noiseKey) === 'direct') return Promise.resolve(true);
@@ -697,7 +713,7 @@ export class PeerLinks {
     const c = cert.body;
     if (c.kind !== 'device' || c.username === undefined || c.deviceId === undefined || !Buffer.from(c.noiseKey).equals(remoteStatic)) return null;
     const account = checkUsername(c.username);
-    return account.ok ? { account: account.key, deviceId: c.deviceId } : null;
+    return account.ok ? { account: account.key, deviceId: c.deviceId, username: c.username } : null;
   }
 
   private onEvent(e: SessionEvent): void {
@@ -800,6 +816,10 @@ export class PeerLinks {
     if (m.value.name === 'peer-candidates') return this.startChecks(s, m.value.value);
     const { requestId } = m.value;
     s.lastUsed = this.clock();
+    if (m.value.name === 'peer-call' || m.value.name === 'peer-call-ack' || m.value.name === 'peer-media') {
+      this.o.onCall?.(m.value, { ...peer, key: s.key });
+      return;
+    }
     if (m.value.name === 'peer-echo') {
       driver?.send(session, encodeMessage(PeerEchoReply.toMessage({ data: m.value.value.data }, requestId)));
       return;

@@ -10,9 +10,11 @@
  *   answers sent to those addresses on the session's keys;
  * - `peer-path`: "I send to you on the path this came on" (ICE's nomination), so the other device
  *   moves there too;
- * - `peer-echo`, answered with the same bytes: a round trip over the session (`parley reach`).
+ * - `peer-echo`, answered with the same bytes: a round trip over the session (`parley reach`);
+ * - calls: signalling and media (call/call-messages.ts, 0x0328-0x032a).
  */
 
+import { CALL_MESSAGES } from '../call/call-messages.js';
 import { FORWARD_BLOB_MAX_BYTES } from '../overlay/forward/messages.js';
 import { bool, bytes, defineMessage, defineProtocol, field, optional, repeated, string } from '../wire/schema.js';
 
@@ -46,4 +48,4 @@ export const PeerEcho = defineMessage('peer-echo', 0x0326, { data: field(1, byte
 export const PeerEchoReply = defineMessage('peer-echo-reply', 0x0327, { data: field(1, bytes({ maxBytes: PEER_ECHO_MAX_BYTES })) });
 
 /** The peer session protocol. */
-export const PEER_PROTOCOL = defineProtocol('peer', [PeerEnvelope, PeerAck, PeerProbe, PeerProbeAck, PeerCandidates, PeerPath, PeerEcho, PeerEchoReply] as const);
+export const PEER_PROTOCOL = defineProtocol('peer', [PeerEnvelope, PeerAck, PeerProbe, PeerProbeAck, PeerCandidates, PeerPath, PeerEcho, PeerEchoReply, ...CALL_MESSAGES] as const);

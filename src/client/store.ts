@@ -74,7 +74,7 @@ export const STORE_PAGE_MAX = 1000;
 /** Handled envelope ids are remembered this long (longer than the offline store keeps anything). */
 export const SEEN_KEEP_MS = 60 * 24 * 3_600_000;
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE messages (
      seq INTEGER PRIMARY KEY,
@@ -109,7 +109,23 @@ const MIGRATIONS: readonly string[] = [
   // The devices of each account this device has seen (from records and envelopes, all checked
   // against the CA): messages are sealed to them too while they are offline and out of the directory.
   `CREATE TABLE devices (account TEXT NOT NULL, device_id BLOB NOT NULL, noise_key BLOB NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (account, device_id));`,
+  // Calls made and received on this device, with their quality (call-manager.ts).
+  `CREATE TABLE calls (id TEXT PRIMARY KEY, outgoing INTEGER NOT NULL, peer TEXT NOT NULL, started_at INTEGER NOT NULL, answered_at INTEGER, ended_at INTEGER NOT NULL, reason TEXT NOT NULL, detail TEXT, quality TEXT);
+   CREATE INDEX calls_by_start ON calls(started_at);`,
 ];
+
+/** A call in the history: who with (usernames; several for a conference), when, how it ended, and its quality (JSON). */
+export interface CallRecord {
+  readonly id: string;
+  readonly outgoing: boolean;
+  readonly peer: string;
+  readonly startedAt: number;
+  readonly answeredAt: number | null;
+  readonly endedAt: number;
+  readonly reason: string;
+  readonly detail: string | null;
+  readonly quality: unknown;
+}
 
 interface MessageRow {
   id: Buffer;
@@ -313,6 +329,19 @@ export class ClientStore {
   devicesOf(account: string, since: number): { deviceId: Uint8Array; noiseKey: Uint8Array; lastSeen: number }[] {
     const rows = this.db.prepare('SELECT device_id, noise_key, last_seen FROM devices WHERE account = ? AND last_seen >= ? ORDER BY last_seen DESC').all(account, since) as { device_id: Buffer; noise_key: Buffer; last_seen: number }[];
     return rows.map((r) => ({ deviceId: new Uint8Array(r.device_id), noiseKey: new Uint8Array(r.noise_key), lastSeen: r.last_seen }));
+  }
+
+  /** Records a call that ended (once: the same id again changes nothing). */
+  addCall(c: CallRecord): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO calls (id, outgoing, peer, started_at, answered_at, ended_at, reason, detail, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(c.id, c.outgoing ? 1 : 0, c.peer, c.startedAt, c.answeredAt, c.endedAt, c.reason, c.detail, c.quality === null || c.quality === undefined ? null : JSON.stringify(c.quality));
+  }
+
+  /** The last `limit` calls, newest first. */
+  calls(limit = 100): CallRecord[] {
+    const rows = this.db.prepare('SELECT * FROM calls ORDER BY started_at DESC LIMIT ?').all(Math.max(1, Math.min(STORE_PAGE_MAX, limit))) as { id: string; outgoing: number; peer: string; started_at: number; answered_at: number | null; ended_at: number; reason: string; detail: string | null; quality: string | null }[];
+    return rows.map((r) => ({ id: r.id, outgoing: r.outgoing === 1, peer: r.peer, startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at, reason: r.reason, detail: r.detail, quality: r.quality === null ? null : (JSON.parse(r.quality) as unknown) }));
   }
 
   setting(key: string): string | null {

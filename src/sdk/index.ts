@@ -11,7 +11,8 @@ import WebSocket from 'ws';
 
 import { ApiAccess, API_FILE } from '../api/access.js';
 import type { MessageJson } from '../api/server.js';
-import type { Contact } from '../client/store.js';
+import type { CallAudio, CallSummary } from '../call/call-manager.js';
+import type { CallRecord, Contact } from '../client/store.js';
 import { defaultProfileDir } from '../login/profile.js';
 
 export type { MessageJson } from '../api/server.js';
@@ -31,7 +32,13 @@ export type EventJson =
   | { type: 'message' | 'edited' | 'deleted' | 'state'; message: MessageJson }
   | { type: 'typing'; conversation: string; from: string }
   | { type: 'contact'; contact: Contact }
-  | { type: 'presence'; account: string; username: string; deviceId: string; presence: string; mood: string | null };
+  | { type: 'presence'; account: string; username: string; deviceId: string; presence: string; mood: string | null }
+  | { type: 'call'; call: CallJson };
+
+/** A call's state and quality (the daemon's call-manager.ts CallSummary). */
+export type CallJson = CallSummary;
+/** Audio of a call: WAV files on the daemon's machine (absolute paths), and a duration. */
+export type CallAudioJson = CallAudio;
 
 /** The daemon refused a request (or could not be reached: status 0). */
 export class ParleyApiError extends Error {
@@ -75,6 +82,47 @@ export class ParleyClient {
 
   status(): Promise<{ username: string; accountKey: string; deviceId: string; attached: string[]; presence: string; mood: string | null; direct: { port: number | null; candidates: string[]; linked: number; relayed: number; sent: number; received: number } | null }> {
     return this.req('GET', '/v1/status');
+  }
+
+  /** Calls `username` (every device of theirs rings). */
+  dial(username: string, audio: CallAudioJson = {}): Promise<CallJson> {
+    return this.req('POST', '/v1/calls', { to: username, ...audio });
+  }
+
+  /** Answers a ringing call (the only one when `id` is not given). */
+  answer(id?: string, audio: CallAudioJson = {}): Promise<CallJson> {
+    return this.req('POST', `/v1/calls/${id ?? 'current'}/answer`, audio);
+  }
+
+  decline(id?: string): Promise<CallJson> {
+    return this.req('POST', `/v1/calls/${id ?? 'current'}/decline`);
+  }
+
+  hangup(id?: string): Promise<CallJson> {
+    return this.req('POST', `/v1/calls/${id ?? 'current'}/hangup`);
+  }
+
+  hold(id: string | undefined, on: boolean): Promise<CallJson> {
+    return this.req('POST', `/v1/calls/${id ?? 'current'}/hold`, { on });
+  }
+
+  mute(id: string | undefined, muted: boolean): Promise<CallJson> {
+    return this.req('POST', `/v1/calls/${id ?? 'current'}/mute`, { muted });
+  }
+
+  /** A call, live or recently ended. */
+  call(id: string): Promise<CallJson> {
+    return this.req('GET', `/v1/calls/${encodeURIComponent(id)}`);
+  }
+
+  /** The calls in progress. */
+  calls(): Promise<CallJson[]> {
+    return this.req('GET', '/v1/calls');
+  }
+
+  /** Calls made and received, newest first. */
+  callHistory(limit = 100): Promise<CallRecord[]> {
+    return this.req('GET', `/v1/calls/history?limit=${limit}`);
   }
 
   /** Makes a session to a device of `username` and sends bytes there and back: its path and times (waits up to `waitDirectMs` for a direct path). */

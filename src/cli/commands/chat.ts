@@ -17,15 +17,15 @@ import { CliError } from '../errors.js';
 import { EXIT_FAILURE } from '../exit-codes.js';
 import { type CliIo, writeJson } from '../io.js';
 
-interface Common {
+export interface Common {
   profile?: string;
   json?: boolean;
 }
 
-const withProfile = (c: Command): Command => c.option('--profile <dir>', `this device's profile (default ${defaultProfileDir()})`).option('--json', 'print the result as JSON');
+export const withProfile = (c: Command): Command => c.option('--profile <dir>', `this device's profile (default ${defaultProfileDir()})`).option('--json', 'print the result as JSON');
 
 /** Runs `f` against the profile's daemon; its refusals become one-line errors (exit 1). */
-async function daemon<T>(opts: Common, f: (c: ParleyClient) => Promise<T>): Promise<T> {
+export async function daemon<T>(opts: Common, f: (c: ParleyClient) => Promise<T>): Promise<T> {
   try {
     return await f(ParleyClient.fromProfile(opts.profile ?? defaultProfileDir()));
   } catch (e) {

@@ -66,9 +66,10 @@ export function addDevCommands(program: Command, io: CliIo): void {
     .option('--supernodes <n>', `supernodes (default 3, at most ${DEV_SUPERNODES_MAX})`, supernodeCount)
     .option('--users <names>', 'users, comma-separated, each with an account and a daemon (default alice,bob)', userList)
     .option('--dir <dir>', 'where the network, the supernodes and the profiles go (default: a new directory under the system temp directory)')
+    .option('--auto-answer <names>', "users whose daemon answers calls by itself and sends back what it hears (an echo test), comma-separated", userList)
     .option('--log-level <level>', logLevelHelp('warn'))
     .option('--json', 'print one JSON document when everything runs')
-    .action(async (opts: { supernodes?: number; users?: string[]; dir?: string; logLevel?: string; json?: boolean }) => {
+    .action(async (opts: { supernodes?: number; users?: string[]; autoAnswer?: string[]; dir?: string; logLevel?: string; json?: boolean }) => {
       const level = readLogLevel(opts.logLevel, 'warn', commandPath(up));
       const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'parley-dev-'));
       if (opts.dir !== undefined && existsSync(dir) && readdirSync(dir).length > 0) throw new CliError(`${dir} is not empty: give a new or empty directory`, EXIT_USAGE, commandPath(up));
@@ -118,16 +119,24 @@ export function addDevCommands(program: Command, io: CliIo): void {
 
         // Each user: an account, this device logged in, a daemon.
         const users: { username: string; password: string; profile: string; api: string }[] = [];
-        for (const username of opts.users ?? ['alice', 'bob']) {
+        const daemons: RunningDaemon[] = [];
+        const names = opts.users ?? ['alice', 'bob'];
+        const unknown = (opts.autoAnswer ?? []).filter((u) => !names.includes(u));
+        if (unknown.length > 0) throw new Error(`--auto-answer names ${unknown.join(', ')}, not among the users (${names.join(', ')})`);
+        for (const username of names) {
           const name = checkUsername(username);
           const profile = join(dir, 'profiles', name.ok ? name.key : username);
           const password = randomBytes(9).toString('base64url');
           say(`registering ${username} and logging in`);
           await registerAndLogin(network, username, password, profile);
-          const daemon: RunningDaemon = await startDaemon({ network, profileDir: profile, api: { host: HOST, port: 0 }, log: log.child({ user: username }) });
+          const autoAnswer = opts.autoAnswer?.includes(username) ? { mode: 'echo' as const } : null;
+          const daemon: RunningDaemon = await startDaemon({ network, profileDir: profile, api: { host: HOST, port: 0 }, log: log.child({ user: username }), autoAnswer });
           stops.push(() => daemon.stop());
+          daemons.push(daemon);
           users.push({ username, password, profile, api: daemon.api });
         }
+        say('making the users contacts of one another');
+        await befriend(daemons);
         if (opts.json === true) {
           writeJson(io.stdout, { dir, network: networkPath, loginServer: `udp:${HOST}:${loginPort}`, supernodes: entries, users });
         } else {
@@ -136,6 +145,7 @@ export function addDevCommands(program: Command, io: CliIo): void {
           for (const u of users) say(`  ${u.username.padEnd(12)} API ${u.api}   profile ${u.profile}   password ${u.password}`);
           const [a, b] = users;
           if (a && b) say(`try:  parley msg ${b.username} "hello" --profile ${a.profile}    then:  parley history ${a.username} --profile ${b.profile}`);
+          if (a && b) say(`      parley call ${b.username} --audio-in speech.wav --audio-out heard.wav --duration 10 --profile ${a.profile}${opts.autoAnswer?.includes(b.username) ? '' : `    (answer: parley answer --profile ${b.profile})`}`);
           say('Ctrl-C stops everything');
         }
       } catch (e) {
@@ -150,6 +160,34 @@ export function addDevCommands(program: Command, io: CliIo): void {
       await stopAll();
       say('stopped');
     });
+}
+
+/** How long making the demo users contacts may take. */
+const BEFRIEND_TIMEOUT_MS = 15_000;
+
+/** Makes every pair of the users contacts: one asks, the other accepts once the request is there. */
+async function befriend(daemons: readonly RunningDaemon[]): Promise<void> {
+  for (let i = 0; i < daemons.length; i++) {
+    for (let j = i + 1; j < daemons.length; j++) {
+      const [a, b] = [daemons[i] as RunningDaemon, daemons[j] as RunningDaemon];
+      const arrived = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off();
+          reject(new Error(`${b.username} did not get ${a.username}'s contact request within ${BEFRIEND_TIMEOUT_MS / 1000} s`));
+        }, BEFRIEND_TIMEOUT_MS);
+        const off = b.events((e) => {
+          if (e.type === 'contact' && e.contact.username === a.username && e.contact.state === 'pending') {
+            clearTimeout(timer);
+            off();
+            resolve();
+          }
+        });
+      });
+      await a.device.engine.requestContact(b.username, 'a demo contact');
+      await arrived;
+      await b.device.engine.answerContact(a.username, 'accept');
+    }
+  }
 }
 
 /** Registers `username` and logs this profile's device in, saving its certificate. */

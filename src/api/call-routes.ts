@@ -1,0 +1,81 @@
+/**
+ * The local API's calls (issue #8): dial, answer, decline, hang up, hold, mute, a call's live state
+ * and quality, the calls in progress and the history. Audio files are paths on the daemon's
+ * machine (the CLI makes them absolute); call events also go out on `/v1/events` as
+ * `{ "type": "call", "call": {...} }`.
+ */
+
+import type { FastifyInstance } from 'fastify';
+
+import type { CallAudio, CallSummary } from '../call/call-manager.js';
+import { CALL_DURATION_MAX_MS } from '../call/call-manager.js';
+import type { CallRecord } from '../client/store.js';
+
+/** The calls as the API sees them (call-manager.ts's CallManager). */
+export interface CallApi {
+  dial(username: string, audio: CallAudio): Promise<CallSummary>;
+  answer(id: string | undefined, audio: CallAudio): CallSummary;
+  decline(id?: string): CallSummary;
+  hangup(id?: string): CallSummary;
+  hold(id: string | undefined, on: boolean): CallSummary;
+  mute(id: string | undefined, muted: boolean): CallSummary;
+  get(id: string): CallSummary;
+  live(): CallSummary[];
+  history(limit: number): CallRecord[];
+}
+
+const errorSchema = { type: 'object', properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } } } as const;
+const path = { type: 'string', minLength: 1, maxLength: 4096 } as const;
+const audioProperties = { audioIn: path, audioOut: path, durationMs: { type: 'integer', minimum: 1, maximum: CALL_DURATION_MAX_MS } } as const;
+const callId = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{32}$' } } } as const;
+/** A call's JSON is open-ended (quality has many fields): described, not restricted. */
+const callSchema = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, direction: { type: 'string' }, peer: { type: 'string' }, state: { type: 'string' }, reason: { type: ['string', 'null'] } } } as const;
+const responses = { 200: callSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema } as const;
+
+/** A call given by id, or the only one that fits (`current`). */
+type Target = { Params: { id: string } };
+
+export function registerCallRoutes(app: FastifyInstance, calls: CallApi): void {
+  app.post<{ Body: { to: string } & CallAudio }>(
+    '/v1/calls',
+    {
+      schema: {
+        summary: 'Call a user: every device of theirs that can be reached rings',
+        body: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: { type: 'string', minLength: 1, maxLength: 64 }, ...audioProperties } },
+        response: { 201: callSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { to, ...audio } = request.body;
+      return reply.code(201).send(await calls.dial(to, audio));
+    },
+  );
+  app.get('/v1/calls', { schema: { summary: 'Calls in progress (ringing, live, held)', response: { 200: { type: 'array', items: callSchema } } } }, () => calls.live());
+  app.get<{ Querystring: { limit?: number } }>(
+    '/v1/calls/history',
+    { schema: { summary: 'Calls made and received, newest first, with duration and quality', querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, token: { type: 'string' } } }, response: { 200: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
+    (request) => calls.history(request.query.limit ?? 100),
+  );
+  app.get<Target>('/v1/calls/:id', { schema: { summary: "A call's state and live quality (kept a while after it ends)", params: callId, response: responses } }, (request) => calls.get(request.params.id));
+
+  // Actions on a call by id, or on "the" call (`current`) when there is only one it fits.
+  const target = (id: string): string | undefined => (id === 'current' ? undefined : id);
+  const actionParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^([0-9a-f]{32}|current)$' } } } as const;
+  app.post<Target & { Body: CallAudio | null }>(
+    '/v1/calls/:id/answer',
+    { schema: { summary: 'Answer a ringing call', params: actionParams, body: { type: ['object', 'null'], additionalProperties: false, properties: audioProperties }, response: responses } },
+    (request) => calls.answer(target(request.params.id), request.body ?? {}),
+  );
+  app.post<Target>('/v1/calls/:id/decline', { schema: { summary: 'Decline a ringing call', params: actionParams, response: responses } }, (request) => calls.decline(target(request.params.id)));
+  app.post<Target>('/v1/calls/:id/hangup', { schema: { summary: 'Hang up (or cancel a call still ringing)', params: actionParams, response: responses } }, (request) => calls.hangup(target(request.params.id)));
+  app.post<Target & { Body: { on: boolean } }>(
+    '/v1/calls/:id/hold',
+    { schema: { summary: 'Hold or resume', params: actionParams, body: { type: 'object', required: ['on'], additionalProperties: false, properties: { on: { type: 'boolean' } } }, response: responses } },
+    (request) => calls.hold(target(request.params.id), request.body.on),
+  );
+  app.post<Target & { Body: { muted: boolean } }>(
+    '/v1/calls/:id/mute',
+    { schema: { summary: 'Mute or unmute the microphone', params: actionParams, body: { type: 'object', required: ['muted'], additionalProperties: false, properties: { muted: { type: 'boolean' } } }, response: responses } },
+    (request) => calls.mute(target(request.params.id), request.body.muted),
+  );
+}
