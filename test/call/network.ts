@@ -1,0 +1,87 @@
+/**
+ * A network of real processes on loopback for call tests: three supernodes, a login server, and
+ * `parley node` daemons for the users' devices (each with its SDK client and a log of its events).
+ */
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { ParleyClient, type EventJson } from '../../src/sdk/index.js';
+import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
+import { eventually, health, makeSupernodes, start, stop, type Node } from '../supernode/processes.js';
+
+export interface Device {
+  readonly name: string;
+  readonly profile: string;
+  readonly child: ChildProcess;
+  readonly sdk: ParleyClient;
+  readonly events: EventJson[];
+}
+
+export class CallNetwork {
+  readonly nodes: Node[] = [];
+  private readonly children: ChildProcess[] = [];
+  private readonly streams: { close: () => void }[] = [];
+  networkPath = '';
+
+  constructor(private readonly root: string) {}
+
+  async start(name: string): Promise<void> {
+    const made = await makeSupernodes(this.root, name, 3);
+    this.nodes.push(...made.nodes);
+    for (const [i, n] of this.nodes.entries()) await start(made.net, n, i === 0 ? null : (this.nodes[0] as Node));
+    await eventually(async () => (await Promise.all(this.nodes.map(health))).every((h) => h.members === 3), 30_000, 'three members');
+    this.networkPath = join(made.net, 'network.json');
+    const login = await this.spawnReady(['login-server', '--network', made.net, '--listen', '127.0.0.1:0', '--no-tcp']);
+    const raw = JSON.parse(readFileSync(this.networkPath, 'utf8')) as { loginServers: { endpoints: string[] }[] };
+    (raw.loginServers[0] as { endpoints: string[] }).endpoints = [`udp:127.0.0.1:${login['port'] as number}`];
+    writeFileSync(this.networkPath, JSON.stringify({ ...raw, bootstrapSupernodes: this.nodes.map((n) => ({ staticKey: n.id, endpoints: [`udp:127.0.0.1:${n.port}`] })) }));
+  }
+
+  private async spawnReady(args: string[]): Promise<Record<string, unknown>> {
+    const child = spawn(process.execPath, [PARLEY_MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.children.push(child);
+    const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [string];
+    return JSON.parse(line) as Record<string, unknown>;
+  }
+
+  /** A device of `user` (registered on its first device), its daemon running with `args`. */
+  async device(user: string, profileName: string, first: boolean, args: string[] = []): Promise<Device> {
+    if (first) assert.equal((await runParley(['account', 'register', user, '--network', this.networkPath, '--password-stdin'], `${user} pw\n`)).code, 0);
+    const profile = join(this.root, profileName);
+    const loggedIn = await runParley(['login', user, '--network', this.networkPath, '--profile', profile, '--password-stdin'], `${user} pw\n`);
+    assert.equal(loggedIn.code, 0, loggedIn.stderr);
+    const child = spawn(process.execPath, [PARLEY_MAIN, 'node', '--network', this.networkPath, '--profile', profile, '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.children.push(child);
+    await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line');
+    const sdk = ParleyClient.fromProfile(profile);
+    const events: EventJson[] = [];
+    const s = sdk.events((e) => events.push(e));
+    this.streams.push(s);
+    await s.opened;
+    return { name: user, profile, child, sdk, events };
+  }
+
+  /** Makes `a` and `b` contacts (b's `accepter` device accepts). */
+  async befriend(a: Device, b: Device): Promise<void> {
+    await eventually(async () => a.sdk.addContact(b.name, 'hi').then(() => true, () => false), 20_000, `${b.name} is in the directory`);
+    await eventually(async () => (await b.sdk.contacts()).some((c) => c.username === a.name && c.state === 'pending'), 20_000, `${b.name} sees the request`);
+    await b.sdk.answerContact(a.name, 'accept');
+    await eventually(async () => (await a.sdk.contacts()).some((c) => c.username === b.name && c.state === 'accepted'), 20_000, `${a.name} sees the acceptance`);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.streams) s.close();
+    for (const c of this.children) {
+      if (c.exitCode === null && c.signalCode === null) {
+        c.kill('SIGKILL');
+        await once(c, 'exit');
+      }
+    }
+    for (const n of this.nodes) await stop(n, 'SIGKILL');
+  }
+}
