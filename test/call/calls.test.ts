@@ -22,7 +22,7 @@ after(async () => {
 const callEvents = (d: Device, id?: string): CallJson[] => d.events.flatMap((e: EventJson) => (e.type === 'call' && (id === undefined || e.call.id === id) ? [e.call] : []));
 const lastState = (d: Device, id: string): CallJson | undefined => callEvents(d, id).at(-1);
 const ended = (d: Device, id: string): Promise<CallJson> =>
-  eventually(async () => lastState(d, id)?.state === 'ended', 60_000, `call ${id.slice(0, 8)} ended on ${d.profile}`).then(() => lastState(d, id) as CallJson);
+  eventually(() => Promise.resolve(lastState(d, id)?.state === 'ended'), 60_000, `call ${id.slice(0, 8)} ended on ${d.profile}`).then(() => lastState(d, id) as CallJson);
 
 test('calls between parley node processes on loopback: ringing on both of bob\'s devices, answered on one (the other told), speech through Opus and back out of a WAV file, declined, refused to a stranger; history with quality', { skip: speechUnavailable ?? false, timeout: 240_000 }, async () => {
   const speechPath = makeSpeech(root);
@@ -40,7 +40,7 @@ test('calls between parley node processes on loopback: ringing on both of bob\'s
   const placed = await alice.sdk.dial('bob', { audioIn: speechPath });
   assert.equal(placed.direction, 'outgoing');
   const incoming = (d: Device): CallJson | undefined => callEvents(d).find((c) => c.state === 'incoming');
-  await eventually(async () => incoming(bob1) !== undefined && incoming(bob2) !== undefined, 20_000, 'both of bob\'s devices ring');
+  await eventually(() => Promise.resolve(incoming(bob1) !== undefined && incoming(bob2) !== undefined), 20_000, 'both of bob\'s devices ring');
   const id = (incoming(bob2) as CallJson).id;
   assert.equal(id, placed.id, 'the same call on both ends');
   await eventually(async () => (await alice.sdk.call(id)).state === 'ringing', 10_000, 'alice hears it ring');
@@ -71,7 +71,7 @@ test('calls between parley node processes on loopback: ringing on both of bob\'s
 
   // 2. Declined on both devices: the call ends declined for alice.
   const second = await alice.sdk.dial('bob');
-  await eventually(async () => callEvents(bob1, second.id).some((x) => x.state === 'incoming') && callEvents(bob2, second.id).some((x) => x.state === 'incoming'), 20_000, 'both ring again');
+  await eventually(() => Promise.resolve(callEvents(bob1, second.id).some((x) => x.state === 'incoming') && callEvents(bob2, second.id).some((x) => x.state === 'incoming')), 20_000, 'both ring again');
   const declined = await runParley(['decline', second.id, '--profile', bob1.profile]);
   assert.equal(declined.code, 0, declined.stderr);
   await bob2.sdk.decline(second.id);

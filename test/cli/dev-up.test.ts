@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 
+import { compareAudio } from '../../src/call/envelope.js';
+import { readWav48k } from '../../src/call/wav.js';
+import { makeSpeech, speechUnavailable } from '../call/speech.js';
 import { eventually } from '../supernode/processes.js';
 import { PARLEY_MAIN, runParley } from './parley-process.js';
 
@@ -45,5 +48,35 @@ test('parley dev up with bad options: usage errors, exit 2', async () => {
   for (const args of [['--supernodes', '0'], ['--users', 'no spaces allowed'], ['--users', 'a,A']]) {
     const r = await runParley(['dev', 'up', ...args]);
     assert.equal(r.code, 2, args.join(' '));
+  }
+});
+
+test('parley call between two daemons of parley dev up, bob on auto-answer (echo): the call\'s quality report, and the speech comes back', { skip: speechUnavailable ?? false, timeout: 120_000 }, async () => {
+  const dir = join(root, 'calls');
+  const child = spawn(process.execPath, [PARLEY_MAIN, 'dev', 'up', '--dir', dir, '--supernodes', '2', '--auto-answer', 'bob', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+    const up = JSON.parse(line) as { users: { username: string; profile: string }[] };
+    const alice = up.users[0] as { profile: string };
+    const speechPath = makeSpeech(mkdtempSync(join(root, 'speech-')));
+    const heardPath = join(root, 'heard.wav');
+    const r = await runParley(['call', 'bob', '--audio-in', speechPath, '--audio-out', heardPath, '--duration', '10', '--json', '--profile', alice.profile]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { state: string; reason: string; answeredAt: number; endedAt: number; quality: { mos: number; rating: number; lossPercent: number; jitterMs: number; rttMs: number; packetsSent: number; remote: { mos: number } | null }; audio: { recording: string } };
+    console.log(`parley call --json: ${r.stdout.trim()}`);
+    assert.equal(report.state, 'ended');
+    assert.equal(report.reason, 'hung-up');
+    assert.ok(Math.abs(report.endedAt - report.answeredAt - 10_000) < 500, 'hung up after 10 s');
+    assert.ok(report.quality.mos >= 4 && report.quality.rttMs >= 0 && report.quality.remote !== null, JSON.stringify(report.quality));
+    assert.equal(report.audio.recording, heardPath);
+    // Bob sends back what he hears: alice hears her own speech after two legs, each with its own
+    // jitter buffer (whose small moves shift the alignment), so less alike than one leg (calls.test.ts: >= 0.9).
+    const c = compareAudio(readWav48k(speechPath), readWav48k(heardPath), 48_000);
+    console.log(`echo through bob: envelope correlation ${c.correlation.toFixed(3)} at ${c.delayMs} ms`);
+    assert.ok(c.correlation >= 0.85, `correlation ${c.correlation}`);
+    child.kill('SIGINT');
+    assert.equal(((await once(child, 'exit')) as [number])[0], 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
