@@ -111,6 +111,8 @@ export class MediaStream {
   private unheard = 0;
   /** Packets from a stream that is not this leg's (counted, dropped). */
   foreign = 0;
+  /** The sequence number of the frame played last (its own or rebuilt), for delay measurements. */
+  lastPlayedSeq: number | null = null;
 
   constructor(encoder = new VoiceEncoder()) {
     this.encoder = encoder;
@@ -223,6 +225,7 @@ export class MediaStream {
   /** The frame to play now, or null before the first frame's turn. Call every FRAME_MS. */
   play(now: number): Frame | null {
     const out = this.buffer.pull(now);
+    if ('seq' in out) this.lastPlayedSeq = out.seq;
     switch (out.type) {
       case 'wait':
         return null;

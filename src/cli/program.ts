@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { addAccountCommands } from './commands/account.js';
 import { addBenchChatCommand } from './commands/bench-chat.js';
 import { addBenchCodecCommand } from './commands/bench-codec.js';
+import { addBenchMediaCommand } from './commands/bench-media.js';
 import { addLoginServerCommand } from './commands/login-server.js';
 import { addCallCommands } from './commands/call.js';
 import { addChatCommands } from './commands/chat.js';
@@ -65,6 +66,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   addBenchLoginCommand(bench, io);
   addBenchDirectoryCommand(bench, io);
   addBenchChatCommand(bench, io);
+  addBenchMediaCommand(bench, io);
 
   const selftest = program.command('selftest').description('check the implementation against reference data');
   addSelftestNoiseCommand(selftest, io);
