@@ -224,6 +224,17 @@ export class NatLab {
     return { kind, index, host: first.namespace, hostAddress: first.address, hosts, router, outerRouter, publicAddress };
   }
 
+  /**
+   * Random loss on everything a site's router forwards, both ways: `percent` of packets dropped
+   * (nftables' numgen). Not delay or jitter: the machines' kernels are built without netem
+   * (CONFIG_NET_SCH_NETEM is not set), and nothing else in the kernel delays packets.
+   */
+  async impair(site: LabSite, percent: number): Promise<void> {
+    if (!site.router) throw new RangeError('a public site has no router to impair');
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new RangeError('loss is a whole percentage');
+    await this.nft(site.router, `table inet impair {\n  chain forward {\n    type filter hook forward priority -10; policy accept;\n    numgen random mod 100 < ${percent} drop\n  }\n}\n`);
+  }
+
   /** Global IPv6 on a site: 2001:db8:<n>::/64 on its LAN, its router's WAN 2001:db8:ffff::<n> on the bridge, routes to the other IPv6 sites, and the stateful firewall. */
   private async addIpv6(index: number, router: string, hosts: readonly LabHost[]): Promise<void> {
     await this.exec(router, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');

@@ -109,12 +109,16 @@ export function addChatCommands(program: Command, io: CliIo): void {
     const list = await daemon(opts, (c) => c.contacts());
     out(opts, list, list.map((c) => `${c.username.padEnd(20)} ${c.state}${c.greeting && c.state === 'pending' ? `  "${c.greeting}"` : ''}`).join('\n'));
   });
-  withProfile(contacts.command('add').description('ask someone to be a contact').argument('<user>').option('--greeting <text>', 'a greeting with the request')).action(async (user: string, opts: Common & { greeting?: string }) => {
+  // `contacts` has --profile and --json too, and takes them wherever they are on the line: its subcommands read both.
+  const withParent = <T extends Common>(opts: T): T => ({ ...(contacts.opts() as Common), ...opts });
+  withProfile(contacts.command('add').description('ask someone to be a contact').argument('<user>').option('--greeting <text>', 'a greeting with the request')).action(async (user: string, own: Common & { greeting?: string }) => {
+    const opts = withParent(own);
     const c = await daemon(opts, (cl) => cl.addContact(user, opts.greeting ?? ''));
     out(opts, c, `${c.username}: ${c.state}`);
   });
   for (const answer of ['accept', 'decline', 'remove', 'block'] as const) {
-    withProfile(contacts.command(answer).description(`${answer} a contact`).argument('<user>')).action(async (user: string, opts: Common) => {
+    withProfile(contacts.command(answer).description(`${answer} a contact`).argument('<user>')).action(async (user: string, own: Common) => {
+      const opts = withParent(own);
       const c = await daemon(opts, (cl) => cl.answerContact(user, answer));
       out(opts, c, `${c.username}: ${answer === 'remove' ? 'removed' : c.state}`);
     });
