@@ -110,7 +110,7 @@ export function addChatCommands(program: Command, io: CliIo): void {
     out(opts, list, list.map((c) => `${c.username.padEnd(20)} ${c.state}${c.greeting && c.state === 'pending' ? `  "${c.greeting}"` : ''}`).join('\n'));
   });
   // `contacts` has --profile and --json too, and takes them wherever they are on the line: its subcommands read both.
-  const withParent = <T extends Common>(opts: T): T => ({ ...(contacts.opts() as Common), ...opts });
+  const withParent = <T extends Common>(opts: T): T => ({ ...contacts.opts<Common>(), ...opts });
   withProfile(contacts.command('add').description('ask someone to be a contact').argument('<user>').option('--greeting <text>', 'a greeting with the request')).action(async (user: string, own: Common & { greeting?: string }) => {
     const opts = withParent(own);
     const c = await daemon(opts, (cl) => cl.addContact(user, opts.greeting ?? ''));
