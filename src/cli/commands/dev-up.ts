@@ -1,8 +1,10 @@
 /**
- * `parley dev up [--supernodes N] [--users alice,bob] [--dir DIR] [--json]`: a complete local
- * network on loopback, in this one process: a network directory, a login server on SQLite, N
- * supernodes, and for each listed user an account (registered and logged in, password printed)
- * and a running daemon with its local API. Prints how to reach each daemon; Ctrl-C (SIGINT) or
+ * `parley dev up [--supernodes N] [--users alice,bob] [--auto-answer USERS] [--dir DIR] [--json]`:
+ * a complete local network on loopback, in this one process: a network directory, a login server
+ * on SQLite, N supernodes, and for each listed user an account (registered and logged in,
+ * password printed) and a running daemon with its local API; the users are made contacts of one
+ * another, and the --auto-answer ones answer calls by themselves (echo). Prints how to reach each
+ * daemon; Ctrl-C (SIGINT) or
  * SIGTERM stops everything cleanly (daemons published offline, supernodes handed over).
  */
 
