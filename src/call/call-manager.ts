@@ -249,7 +249,8 @@ export class CallManager {
     this.stats.signalsReceived++;
     let call = this.calls.get(id);
     if (!call) {
-      if (s.signal !== 'invite' || this.ended.has(id) || this.closed) return;
+      // At most CALLS_MAX at once: invitations beyond are acknowledged and not rung (a flood stays bounded).
+      if (s.signal !== 'invite' || this.ended.has(id) || this.closed || this.calls.size >= CALLS_MAX) return;
       call = this.incoming(id, s.call, from);
       call.handled.add(`${from.key}/${s.n}`);
       return;
