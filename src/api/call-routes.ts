@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CallAudio, CallSummary } from '../call/call-manager.js';
 import { CALL_DURATION_MAX_MS } from '../call/call-manager.js';
 import type { CallRecord } from '../client/store.js';
+import { errorSchema, usernameSchema } from './schemas.js';
 
 /** The calls as the API sees them (call-manager.ts's CallManager). */
 export interface CallApi {
@@ -24,7 +25,6 @@ export interface CallApi {
   history(limit: number): CallRecord[];
 }
 
-const errorSchema = { type: 'object', properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } } } as const;
 const path = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const audioProperties = { audioIn: path, audioOut: path, durationMs: { type: 'integer', minimum: 1, maximum: CALL_DURATION_MAX_MS } } as const;
 const callId = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{32}$' } } } as const;
@@ -41,7 +41,7 @@ export function registerCallRoutes(app: FastifyInstance, calls: CallApi): void {
     {
       schema: {
         summary: 'Call a user: every device of theirs that can be reached rings',
-        body: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: { type: 'string', minLength: 1, maxLength: 64 }, ...audioProperties } },
+        body: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: usernameSchema, ...audioProperties } },
         response: { 201: callSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
       },
     },

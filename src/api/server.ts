@@ -19,6 +19,7 @@ import { CallError } from '../call/call-machine.js';
 import { WavError } from '../call/wav.js';
 import { ApiAccessError, type ApiAccess, type ApiCaller } from './access.js';
 import { registerCallRoutes, type CallApi } from './call-routes.js';
+import { errorSchema, usernameSchema } from './schemas.js';
 import { answerTextCommand, notificationLines } from './text-commands.js';
 
 /** This device's sessions with other devices (direct, or through supernodes' relays). */
@@ -122,8 +123,7 @@ const contactSchema = {
   type: 'object',
   properties: { account: { type: 'string' }, username: { type: 'string' }, state: { type: 'string', enum: ['requested', 'pending', 'accepted', 'declined', 'blocked'] }, greeting: { type: ['string', 'null'] }, updatedAt: { type: 'integer' } },
 } as const;
-const errorSchema = { type: 'object', properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } } } as const;
-const username = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const username = usernameSchema;
 /** A conversation id (dm:..., grp:...) or, for the direct conversation, a username. */
 const conversationId = { type: 'string', minLength: 1, maxLength: 80 } as const;
 

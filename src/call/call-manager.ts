@@ -250,7 +250,7 @@ export class CallManager {
     let call = this.calls.get(id);
     if (!call) {
       // At most CALLS_MAX at once: invitations beyond are acknowledged and not rung (a flood stays bounded).
-      if (s.signal !== 'invite' || this.ended.has(id) || this.closed || this.calls.size >= CALLS_MAX) return;
+      if (s.signal !== 'invite' || this.ended.has(id) || this.calls.size >= CALLS_MAX) return;
       call = this.incoming(id, s.call, from);
       call.handled.add(`${from.key}/${s.n}`);
       return;
@@ -355,7 +355,6 @@ export class CallManager {
         call: call.idBytes,
         n,
         signal: message.type,
-        roster: [],
         ...(message.type === 'mute' ? { muted: message.muted } : {}),
         ...(message.type === 'cancel' ? { reason: message.reason } : {}),
       },

@@ -4,23 +4,21 @@
  *
  * - `peer-call`: a signalling message of one call (call-machine.ts's CallMessage), numbered per
  *   call and sender so that a message sent again is handled once; answered by `peer-call-ack`
- *   with the same call and number. An invitation names the caller's conference, if any.
+ *   with the same call and number.
  * - `peer-media`: one packet of a call's audio (media-stream.ts): stream id, sequence number and
  *   timestamp, the Opus packet, the previous frame's packet when redundancy is on, and now and
  *   then the sender's report of what it received. Not answered: a lost packet is recovered or
  *   concealed at the other end, never sent again.
  */
 
-import { bool, bytes, defineMessage, enumeration, field, optional, repeated, string, struct, uint } from '../wire/schema.js';
+import { bool, bytes, defineMessage, enumeration, field, optional, struct, uint } from '../wire/schema.js';
 
 /** Largest Opus packet (RFC 6716: 1275 bytes per frame). */
 export const OPUS_PACKET_MAX_BYTES = 1275;
 /** Call ids are 16 random bytes. */
 export const CALL_ID_BYTES = 16;
-/** A conference has at most this many participants, host included. */
-export const CONFERENCE_MAX = 25;
 
-export const CALL_SIGNALS = ['invite', 'ringing', 'answer', 'decline', 'busy', 'cancel', 'bye', 'hold', 'resume', 'mute', 'roster'] as const;
+export const CALL_SIGNALS = ['invite', 'ringing', 'answer', 'decline', 'busy', 'cancel', 'bye', 'hold', 'resume', 'mute'] as const;
 export const CANCEL_REASONS = ['cancelled', 'answered-elsewhere', 'no-answer'] as const;
 
 export const PeerCall = defineMessage('peer-call', 0x0328, {
@@ -29,9 +27,6 @@ export const PeerCall = defineMessage('peer-call', 0x0328, {
   signal: field(3, enumeration(CALL_SIGNALS)),
   muted: optional(4, bool()),
   reason: optional(5, enumeration(CANCEL_REASONS)),
-  /** invite and roster: the conference's participants (usernames), when the call is one. */
-  roster: repeated(6, string({ maxBytes: 64 })),
-  conference: optional(7, bool()),
 });
 export const PeerCallAck = defineMessage('peer-call-ack', 0x0329, { call: field(1, bytes(CALL_ID_BYTES)), n: field(2, uint({ max: 0xffffffff })) });
 

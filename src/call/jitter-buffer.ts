@@ -95,14 +95,22 @@ export class JitterBuffer {
   private delay = JITTER_MIN_MS;
   private lastTimestamp: number | null = null;
   private timestampHigh = 0;
+  /** The smallest recent delay and the target, worked out again only when a frame arrives (pulls read them every turn). */
+  private derived: { readonly base: number; readonly target: number } | null = null;
 
-  /** The delay the buffer aims at now (ms). */
-  get targetDelayMs(): number {
-    if (this.delays.length === 0) return JITTER_MIN_MS;
+  private get window(): { readonly base: number; readonly target: number } {
+    if (this.derived) return this.derived;
+    if (this.delays.length === 0) return { base: 0, target: JITTER_MIN_MS };
     const base = Math.min(...this.delays);
     const spread = this.delays.map((d) => d - base).sort((a, b) => a - b);
     const q = spread[Math.min(spread.length - 1, Math.floor(JITTER_QUANTILE * spread.length))] as number;
-    return Math.min(JITTER_MAX_MS, Math.max(JITTER_MIN_MS, q + FRAME_MS));
+    this.derived = { base, target: Math.min(JITTER_MAX_MS, Math.max(JITTER_MIN_MS, q + FRAME_MS)) };
+    return this.derived;
+  }
+
+  /** The delay the buffer aims at now (ms). */
+  get targetDelayMs(): number {
+    return this.window.target;
   }
 
   /** The delay the buffer plays at now (ms). */
@@ -138,6 +146,7 @@ export class JitterBuffer {
     this.stats.received++;
     this.delays.push(now - media);
     if (this.delays.length > JITTER_WINDOW) this.delays.shift();
+    this.derived = null;
     if (this.frames.size >= JITTER_FRAMES_MAX) {
       const oldest = [...this.frames.keys()].sort((x, y) => seqDiff(x, y))[0] as number;
       this.frames.delete(oldest);
@@ -151,7 +160,7 @@ export class JitterBuffer {
    * the wall clock by the earliest-arriving recent frame, plus the buffer's delay.
    */
   nextDue(): number | null {
-    return this.next === null ? null : Math.min(...this.delays) + this.nextMediaMs + this.delay;
+    return this.next === null ? null : this.window.base + this.nextMediaMs + this.delay;
   }
 
   /**

@@ -89,7 +89,6 @@ export class MediaStream {
   private redundancy = true;
   private quietReports = 0;
   private lastReportAt = -Infinity;
-  private lastSentAt = -Infinity;
   private packetsSent = 0;
   private bytesSent = 0;
   private firstSendAt: number | null = null;
@@ -147,13 +146,7 @@ export class MediaStream {
     if (packet) this.seq = (this.seq + 1) & 0xffff;
     this.packetsSent++;
     this.bytesSent += out.payload.length + (out.redundant?.length ?? 0);
-    this.lastSentAt = now;
     return out;
-  }
-
-  /** When a report goes alone next (ms), if nothing else is sent before. */
-  get reportDue(): number {
-    return Math.max(this.lastReportAt, this.lastSentAt) + REPORT_INTERVAL_MS;
   }
 
   private report(now: number): MediaReport {

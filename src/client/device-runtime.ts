@@ -345,10 +345,8 @@ export class DeviceRuntime {
    */
   async reach(username: string, waitDirectMs: number): Promise<ReachResult> {
     const started = Date.now();
-    const own = Buffer.from(this.o.identity.deviceId);
     const rank: Record<Presence, number> = { online: 3, busy: 2, away: 1, offline: 0 };
-    const records = (await this.lookup(username)).filter((r) => !Buffer.from(r.body.deviceId).equals(own) && r.body.presence !== 'offline').sort((a, b) => rank[b.body.presence] - rank[a.body.presence]);
-    const r = records[0];
+    const r = (await this.reachable(username)).sort((a, b) => rank[b.body.presence] - rank[a.body.presence])[0];
     if (!r) throw new ChatError('NOT_FOUND', `${username} has no device online`);
     this.remember(r);
     const links = this.links;
@@ -363,11 +361,10 @@ export class DeviceRuntime {
 
   /** The sessions calls run on: a user's devices (other than this one, not offline), each linked now. */
   private callTransport(): CallTransport {
-    const own = Buffer.from(this.o.identity.deviceId);
     const key = (hexKey: string): Uint8Array => new Uint8Array(Buffer.from(hexKey, 'hex'));
     return {
       devices: async (username) => {
-        const records = (await this.lookup(username)).filter((r) => !Buffer.from(r.body.deviceId).equals(own) && r.body.presence !== 'offline').slice(0, CALL_DEVICES_MAX);
+        const records = (await this.reachable(username)).slice(0, CALL_DEVICES_MAX);
         const linked = await Promise.all(
           records.map(async (r) => {
             this.remember(r);
@@ -380,6 +377,12 @@ export class DeviceRuntime {
       send: (k, message) => this.links.sendCall(key(k), message),
       path: (k) => this.links.path(key(k)),
     };
+  }
+
+  /** A user's published devices other than this one that are not offline. */
+  private async reachable(username: string): Promise<VerifiedUserRecord[]> {
+    const own = Buffer.from(this.o.identity.deviceId);
+    return (await this.lookup(username)).filter((r) => !Buffer.from(r.body.deviceId).equals(own) && r.body.presence !== 'offline');
   }
 
   /** Keeps a device's newest relay target (bounded: the least recently met forgotten first). */

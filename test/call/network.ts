@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 
 import { ParleyClient, type EventJson } from '../../src/sdk/index.js';
 import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
-import { eventually, health, makeSupernodes, start, stop, type Node } from '../supernode/processes.js';
+import { eventually, makeSupernodes, startAll, stop, type Node } from '../supernode/processes.js';
 
 export interface Device {
   readonly name: string;
@@ -33,8 +33,7 @@ export class CallNetwork {
   async start(name: string): Promise<void> {
     const made = await makeSupernodes(this.root, name, 3);
     this.nodes.push(...made.nodes);
-    for (const [i, n] of this.nodes.entries()) await start(made.net, n, i === 0 ? null : (this.nodes[0] as Node));
-    await eventually(async () => (await Promise.all(this.nodes.map(health))).every((h) => h.members === 3), 30_000, 'three members');
+    await startAll(made.net, this.nodes);
     this.networkPath = join(made.net, 'network.json');
     const login = await this.spawnReady(['login-server', '--network', made.net, '--listen', '127.0.0.1:0', '--no-tcp']);
     const raw = JSON.parse(readFileSync(this.networkPath, 'utf8')) as { loginServers: { endpoints: string[] }[] };

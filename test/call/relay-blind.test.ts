@@ -25,7 +25,7 @@ import { checkUsername } from '../../src/login/username.js';
 import { HostCache } from '../../src/overlay/host-cache.js';
 import { SUPERNODE_KEY_FILE } from '../../src/supernode/identity.js';
 import { Prng } from '../../src/util/prng.js';
-import { eventually, health, makeSupernodes, start, stop, type Node } from '../supernode/processes.js';
+import { eventually, makeSupernodes, startAll, stop, type Node } from '../supernode/processes.js';
 import { makeSpeech, speechUnavailable } from './speech.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-blind-'));
@@ -88,8 +88,7 @@ function sessionKeys(d: DeviceRuntime, other: Uint8Array): Uint8Array[] {
 test('the relaying supernode cannot decrypt a call: no supernode process holds the keys that seal its media packets', { skip: speechUnavailable ?? (process.platform !== 'linux' ? 'reads /proc/PID/mem (Linux)' : false), timeout: 180_000 }, async () => {
   const made = await makeSupernodes(root, 'blind', 3);
   nodes.push(...made.nodes);
-  for (const [i, n] of nodes.entries()) await start(made.net, n, i === 0 ? null : (nodes[0] as Node));
-  await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === 3), 30_000, 'three members');
+  await startAll(made.net, nodes);
   const network = readNetworkFile(JSON.parse(readFileSync(join(made.net, 'network.json'), 'utf8')));
   const ca = signingKeyFromSeed(readSecretKey(join(made.net, CA_KEY_FILE), 'parley-ca-key'));
   const caPublicKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));

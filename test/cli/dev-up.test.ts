@@ -66,7 +66,8 @@ test('parley call between two daemons of parley dev up, bob on auto-answer (echo
     console.log(`parley call --json: ${r.stdout.trim()}`);
     assert.equal(report.state, 'ended');
     assert.equal(report.reason, 'hung-up');
-    assert.ok(Math.abs(report.endedAt - report.answeredAt - 10_000) < 500, 'hung up after 10 s');
+    // Not before its duration (how soon after depends on the machine's load: no timing target here).
+    assert.ok(report.endedAt - report.answeredAt >= 10_000, 'hung up once its 10 s were over');
     assert.ok(report.quality.mos >= 4 && report.quality.rttMs >= 0 && report.quality.remote !== null, JSON.stringify(report.quality));
     assert.equal(report.audio.recording, heardPath);
     // Bob sends back what he hears: alice hears her own speech after two legs, each with its own

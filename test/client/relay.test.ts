@@ -23,7 +23,7 @@ import { readNetworkFile } from '../../src/login/network-file.js';
 import { SupernodeAttachment } from '../../src/overlay/attachment.js';
 import { HostCache } from '../../src/overlay/host-cache.js';
 import { Prng } from '../../src/util/prng.js';
-import { eventually, health, makeSupernodes, start, stop, type Node } from '../supernode/processes.js';
+import { eventually, health, makeSupernodes, startAll, stop, type Node } from '../supernode/processes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-relay-'));
 const nodes: Node[] = [];
@@ -48,8 +48,7 @@ interface Device {
 test('relays on supernode processes: a transfer survives the relaying supernode being killed; a device that reaches supernodes only over TCP is relayed over TCP; checks move a session to the direct path, also one offered later', { timeout: 180_000 }, async () => {
   const made = await makeSupernodes(root, 'relays', 3);
   nodes.push(...made.nodes);
-  for (const [i, n] of nodes.entries()) await start(made.net, n, i === 0 ? null : (nodes[0] as Node));
-  await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === 3), 30_000, 'three members');
+  await startAll(made.net, nodes);
   const network = readNetworkFile(JSON.parse(readFileSync(join(made.net, 'network.json'), 'utf8')));
   const ca = signingKeyFromSeed(readSecretKey(join(made.net, CA_KEY_FILE), 'parley-ca-key'));
   const caPublicKey = new Uint8Array(Buffer.from(network.ca.publicKey, 'hex'));

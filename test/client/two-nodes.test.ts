@@ -11,7 +11,7 @@ import { Ring } from '../../src/overlay/ring.js';
 import { slotOf } from '../../src/overlay/slots.js';
 import { ParleyClient, type EventJson } from '../../src/sdk/index.js';
 import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
-import { eventually, health, makeSupernodes, start, stop, type Node } from '../supernode/processes.js';
+import { eventually, makeSupernodes, startAll, stop, type Node } from '../supernode/processes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-two-'));
 const nodes: Node[] = [];
@@ -40,8 +40,7 @@ test('alice and bob as parley node processes: accounts at the login server, cont
   // Three supernodes, named in network.json; the login server on its own port.
   const made = await makeSupernodes(root, 'two', 3);
   nodes.push(...made.nodes);
-  for (const [i, n] of nodes.entries()) await start(made.net, n, i === 0 ? null : (nodes[0] as Node));
-  await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === 3), 30_000, 'three members');
+  await startAll(made.net, nodes);
   const networkPath = join(made.net, 'network.json');
   const login = await spawnReady(['login-server', '--network', made.net, '--listen', '127.0.0.1:0', '--no-tcp']);
   const loginPort = login.ready['port'] as number;

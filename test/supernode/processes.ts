@@ -60,6 +60,12 @@ export async function stop(n: Node, signal: NodeJS.Signals): Promise<void> {
 
 
 /** A network directory and `count` supernodes with keys and certificates (not started). */
+/** Starts every supernode (the first alone, the others joining through it) and waits until each sees them all. */
+export async function startAll(net: string, nodes: readonly Node[]): Promise<void> {
+  for (const [i, n] of nodes.entries()) await start(net, n, i === 0 ? null : (nodes[0] as Node));
+  await eventually(async () => (await Promise.all(nodes.map(health))).every((h) => h.members === nodes.length), 30_000, `${nodes.length} members`);
+}
+
 export async function makeSupernodes(root: string, name: string, count: number, host = '127.0.0.1'): Promise<{ net: string; nodes: Node[] }> {
   const net = join(root, name);
   assert.equal((await runParley(['network', 'init', net, '--name', name])).code, 0);

@@ -15,8 +15,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { CallAudioJson, CallJson, ParleyClient } from '../../sdk/index.js';
 import { CliError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
-import { type CliIo, writeJson } from '../io.js';
-import { daemon, withProfile, type Common } from './chat.js';
+import type { CliIo } from '../io.js';
+import { daemon, positive, printer, withProfile, type Common } from './chat.js';
 
 /** Longest --duration (s). */
 const DURATION_MAX_S = 24 * 3600;
@@ -26,11 +26,6 @@ const CALL_POLL_MS = 1_000;
 const seconds = (v: string): number => {
   const n = Number(v);
   if (!/^\d+(\.\d+)?$/.test(v) || n <= 0 || n > DURATION_MAX_S) throw new InvalidArgumentError(`seconds, more than 0 and at most ${DURATION_MAX_S}`);
-  return n;
-};
-const limit = (v: string): number => {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || n > 1000) throw new InvalidArgumentError('a number from 1 to 1000');
   return n;
 };
 
@@ -117,10 +112,7 @@ async function placeAndFollow(c: ParleyClient, place: () => Promise<CallJson>, o
 
 /** Adds the call commands. */
 export function addCallCommands(program: Command, io: CliIo): void {
-  const out = (opts: Common, json: unknown, text: string): void => {
-    if (opts.json === true) writeJson(io.stdout, json);
-    else io.stdout.write(`${text}\n`);
-  };
+  const out = printer(io);
   const callCmd = withAudio(withProfile(program.command('call').description("call a user (every device of theirs rings) and stay until the call ends; then print its quality report (Ctrl-C hangs up)").argument('<user>', 'a username')));
   callCmd.action(async (user: string, opts: Common & AudioOpts) => {
     const audio = audioOf(opts, 'parley call');
@@ -158,7 +150,7 @@ export function addCallCommands(program: Command, io: CliIo): void {
       out(opts, call, describe(call));
     });
   }
-  withProfile(program.command('calls').description('calls made and received, newest first, with duration and quality').option('--limit <n>', 'how many (default 20)', limit)).action(async (opts: Common & { limit?: number }) => {
+  withProfile(program.command('calls').description('calls made and received, newest first, with duration and quality').option('--limit <n>', 'how many (default 20)', positive)).action(async (opts: Common & { limit?: number }) => {
     const list = await daemon(opts, (c) => c.callHistory(opts.limit ?? 20));
     const text = list.map((r) => {
       const q = r.quality as { mos?: number } | null;

@@ -49,18 +49,24 @@ const presenceArg = (v: string): (typeof PRESENCES)[number] => {
   if (!(PRESENCES as readonly string[]).includes(v)) throw new InvalidArgumentError(`Expected one of ${PRESENCES.join(', ')}.`);
   return v as (typeof PRESENCES)[number];
 };
-const positive = (v: string): number => {
+/** A count from 1 to 1000 (--history, --limit). */
+export const positive = (v: string): number => {
   const n = Number(v);
   if (!/^[0-9]+$/.test(v) || n < 1 || n > 1000) throw new InvalidArgumentError('Expected a number from 1 to 1000.');
   return n;
 };
 
-/** Adds the daemon commands. */
-export function addChatCommands(program: Command, io: CliIo): void {
-  const out = (opts: Common, json: unknown, text: string): void => {
+/** Prints a command's result: the JSON with --json, the text otherwise. */
+export const printer =
+  (io: CliIo) =>
+  (opts: Common, json: unknown, text: string): void => {
     if (opts.json === true) writeJson(io.stdout, json);
     else io.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
   };
+
+/** Adds the daemon commands. */
+export function addChatCommands(program: Command, io: CliIo): void {
+  const out = printer(io);
 
   withProfile(program.command('whoami').description('the user and device the daemon runs as')).action(async (opts: Common) => {
     const s = await daemon(opts, (c) => c.status());
