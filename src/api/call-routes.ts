@@ -1,34 +1,39 @@
 /**
  * The local API's calls (issue #8): dial, answer, decline, hang up, hold, mute, a call's live state
- * and quality, the calls in progress and the history. Audio files are paths on the daemon's
- * machine (the CLI makes them absolute); call events also go out on `/v1/events` as
- * `{ "type": "call", "call": {...} }`.
+ * and quality, the calls in progress and the history; conferences (`to` a list of users, or
+ * `POST /v1/calls/{id}/add`), whose id the call actions also take. Audio files are paths on the
+ * daemon's machine (the CLI makes them absolute); call events also go out on `/v1/events` as
+ * `{ "type": "call", "call": {...} }`, and a hosted conference's as `{ "type": "conference", ... }`.
  */
 
 import type { FastifyInstance } from 'fastify';
 
-import type { CallAudio, CallSummary } from '../call/call-manager.js';
-import { CALL_DURATION_MAX_MS } from '../call/call-manager.js';
+import type { CallAudio, CallSummary, ConferenceSummary } from '../call/call-manager.js';
+import { CALL_DURATION_MAX_MS, CONFERENCE_MAX } from '../call/call-manager.js';
 import type { CallRecord } from '../client/store.js';
 import { errorSchema, usernameSchema } from './schemas.js';
 
 /** The calls as the API sees them (call-manager.ts's CallManager). */
 export interface CallApi {
   dial(username: string, audio: CallAudio): Promise<CallSummary>;
+  conference(usernames: readonly string[], audio: CallAudio): Promise<ConferenceSummary>;
+  addToCall(id: string | undefined, username: string): Promise<ConferenceSummary>;
   answer(id: string | undefined, audio: CallAudio): CallSummary;
   decline(id?: string): CallSummary;
-  hangup(id?: string): CallSummary;
-  hold(id: string | undefined, on: boolean): CallSummary;
-  mute(id: string | undefined, muted: boolean): CallSummary;
+  hangup(id?: string): CallSummary | ConferenceSummary;
+  hold(id: string | undefined, on: boolean): CallSummary | ConferenceSummary;
+  mute(id: string | undefined, muted: boolean): CallSummary | ConferenceSummary;
   get(id: string): CallSummary;
   live(): CallSummary[];
+  getConference(id: string): ConferenceSummary;
+  liveConferences(): ConferenceSummary[];
   history(limit: number): CallRecord[];
 }
 
 const path = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const audioProperties = { audioIn: path, audioOut: path, durationMs: { type: 'integer', minimum: 1, maximum: CALL_DURATION_MAX_MS } } as const;
 const callId = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{32}$' } } } as const;
-/** A call's JSON is open-ended (quality has many fields): described, not restricted. */
+/** A call's (or a conference's) JSON is open-ended (quality has many fields): described, not restricted. */
 const callSchema = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, direction: { type: 'string' }, peer: { type: 'string' }, state: { type: 'string' }, reason: { type: ['string', 'null'] } } } as const;
 const responses = { 200: callSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema } as const;
 
@@ -36,20 +41,22 @@ const responses = { 200: callSchema, 400: errorSchema, 404: errorSchema, 409: er
 type Target = { Params: { id: string } };
 
 export function registerCallRoutes(app: FastifyInstance, calls: CallApi): void {
-  app.post<{ Body: { to: string } & CallAudio }>(
+  app.post<{ Body: { to: string | string[] } & CallAudio }>(
     '/v1/calls',
     {
       schema: {
-        summary: 'Call a user: every device of theirs that can be reached rings',
-        body: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: usernameSchema, ...audioProperties } },
+        summary: 'Call a user (every device of theirs that can be reached rings), or start a conference hosted here with a list of users',
+        body: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: { oneOf: [usernameSchema, { type: 'array', minItems: 1, maxItems: CONFERENCE_MAX - 1, items: usernameSchema }] }, ...audioProperties } },
         response: { 201: callSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {
       const { to, ...audio } = request.body;
-      return reply.code(201).send(await calls.dial(to, audio));
+      return reply.code(201).send(Array.isArray(to) ? await calls.conference(to, audio) : await calls.dial(to, audio));
     },
   );
+  app.get('/v1/conferences', { schema: { summary: 'Conferences hosted here in progress', response: { 200: { type: 'array', items: callSchema } } } }, () => calls.liveConferences());
+  app.get<Target>('/v1/conferences/:id', { schema: { summary: 'A conference hosted here: roster and each call (kept a while after it ends)', params: callId, response: responses } }, (request) => calls.getConference(request.params.id));
   app.get('/v1/calls', { schema: { summary: 'Calls in progress (ringing, live, held)', response: { 200: { type: 'array', items: callSchema } } } }, () => calls.live());
   app.get<{ Querystring: { limit?: number } }>(
     '/v1/calls/history',
@@ -65,6 +72,11 @@ export function registerCallRoutes(app: FastifyInstance, calls: CallApi): void {
     '/v1/calls/:id/answer',
     { schema: { summary: 'Answer a ringing call', params: actionParams, body: { type: ['object', 'null'], additionalProperties: false, properties: audioProperties }, response: responses } },
     (request) => calls.answer(target(request.params.id), request.body ?? {}),
+  );
+  app.post<Target & { Body: { username: string } }>(
+    '/v1/calls/:id/add',
+    { schema: { summary: 'Add a user to a call (which becomes a conference hosted here) or to a conference hosted here', params: actionParams, body: { type: 'object', required: ['username'], additionalProperties: false, properties: { username: usernameSchema } }, response: responses } },
+    (request) => calls.addToCall(target(request.params.id), request.body.username),
   );
   app.post<Target>('/v1/calls/:id/decline', { schema: { summary: 'Decline a ringing call', params: actionParams, response: responses } }, (request) => calls.decline(target(request.params.id)));
   app.post<Target>('/v1/calls/:id/hangup', { schema: { summary: 'Hang up (or cancel a call still ringing)', params: actionParams, response: responses } }, (request) => calls.hangup(target(request.params.id)));

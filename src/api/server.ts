@@ -100,6 +100,8 @@ export const eventJson = (e: DeviceEvent): Record<string, unknown> => {
       return { type: 'presence', account: e.account, username: e.username, deviceId: Buffer.from(e.deviceId).toString('hex'), presence: e.presence, mood: e.mood };
     case 'call':
       return { type: 'call', call: e.call };
+    case 'conference':
+      return { type: 'conference', conference: e.conference };
   }
 };
 

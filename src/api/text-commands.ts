@@ -86,6 +86,9 @@ export function notificationLines(e: DeviceEvent): string[] {
       return [`USER ${e.username} ONLINESTATUS ${TO_SKYPE[e.presence]}`, ...(e.mood !== null ? [`USER ${e.username} MOODTEXT ${e.mood}`] : [])];
     case 'call':
       return [`CALL ${e.call.id} STATUS ${callStatus(e.call.state, e.call.reason)}`];
+    case 'conference':
+      // Skype's CONF_PARTICIPANTS_COUNT, on the conference's id.
+      return [`CALL ${e.conference.id} CONF_PARTICIPANTS_COUNT ${e.conference.roster.length}`];
     case 'edited':
     case 'deleted':
     case 'typing':

@@ -27,7 +27,7 @@ export const CALL_STATES = ['calling', 'ringing', 'incoming', 'active', 'local-h
 export type CallState = (typeof CALL_STATES)[number];
 
 /** Why a call ended. */
-export const END_REASONS = ['hung-up', 'remote-hung-up', 'declined', 'busy', 'no-answer', 'cancelled', 'answered-elsewhere', 'missed', 'failed'] as const;
+export const END_REASONS = ['hung-up', 'remote-hung-up', 'declined', 'busy', 'no-answer', 'cancelled', 'answered-elsewhere', 'missed', 'failed', 'conference-ended'] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
 /** What happens to a call: local actions, messages from the other side (`device`: which of its devices), and time. */
@@ -35,7 +35,7 @@ export type CallInput =
   | { readonly type: 'answer' }
   | { readonly type: 'decline' }
   | { readonly type: 'busy' }
-  | { readonly type: 'hangup' }
+  | { readonly type: 'hangup'; readonly endsConference?: boolean }
   | { readonly type: 'hold' }
   | { readonly type: 'resume' }
   | { readonly type: 'mute'; readonly muted: boolean }
@@ -46,7 +46,7 @@ export type CallInput =
   | { readonly type: 'remote-declined'; readonly device: string }
   | { readonly type: 'remote-busy'; readonly device: string }
   | { readonly type: 'remote-cancelled'; readonly reason: 'cancelled' | 'answered-elsewhere' | 'no-answer' }
-  | { readonly type: 'remote-bye' }
+  | { readonly type: 'remote-bye'; readonly endsConference?: boolean }
   | { readonly type: 'remote-hold' }
   | { readonly type: 'remote-resume' }
   | { readonly type: 'remote-mute'; readonly muted: boolean }
@@ -61,7 +61,7 @@ export type CallMessage =
   | { readonly type: 'decline' }
   | { readonly type: 'busy' }
   | { readonly type: 'cancel'; readonly reason: 'cancelled' | 'answered-elsewhere' | 'no-answer' }
-  | { readonly type: 'bye' }
+  | { readonly type: 'bye'; readonly endsConference?: boolean }
   | { readonly type: 'hold' }
   | { readonly type: 'resume' }
   | { readonly type: 'mute'; readonly muted: boolean };
@@ -108,8 +108,9 @@ const holds = (s: CallState): [boolean, boolean] => [s === 'local-hold' || s ===
 
 /** Steps shared by the live states. */
 const live: Partial<Record<CallInputType, Step>> = {
-  hangup: (c) => end('hung-up', [send(c.peer ?? ALL_DEVICES, { type: 'bye' })]),
-  'remote-bye': () => end('remote-hung-up'),
+  // A conference's host leaving ends it for everyone (call-manager.ts): its bye says so.
+  hangup: (c, i: { endsConference?: boolean }) => end('hung-up', [send(c.peer ?? ALL_DEVICES, i.endsConference === true ? { type: 'bye', endsConference: true } : { type: 'bye' })]),
+  'remote-bye': (_c, i: { endsConference?: boolean }) => (i.endsConference === true ? end('conference-ended', [], 'the host left, which ends the conference') : end('remote-hung-up')),
   hold: (c) => {
     const [local, remote] = holds(c.state);
     return local ? null : { to: holdState(true, remote), out: [send(c.peer ?? ALL_DEVICES, { type: 'hold' })] };

@@ -14,6 +14,14 @@
  *   CALL_MEDIA_TIMEOUT_MS fails ("connection lost").
  * - When a call ends its recording is written (WAV, 48 kHz) and the call goes into the history with
  *   its quality.
+ * - Conferences (Skype's, mixed by one participant): the device that starts one, or adds someone
+ *   to a call, is its host and keeps a call (a leg) with each of up to CONFERENCE_MAX - 1 others.
+ *   Each tick it plays every leg's frame, mixes all but one for each participant (mixer.ts; the
+ *   host is one of them) and sends each leg its mix through the leg's own encoder. The
+ *   participants' calls are ordinary calls to the host; the host tells them who is in (`roster`).
+ *   A participant who hangs up leaves; the others go on. When the host leaves the conference ends
+ *   for everyone: each participant's call ends with "conference-ended". (There is no hand-over:
+ *   the audio runs through the host, and a new host would have to invite everyone again.)
  */
 
 import { randomBytes } from 'node:crypto';
@@ -24,6 +32,7 @@ import { ALL_DEVICES, CallError, CallMachine, type CallInput, type CallMessage, 
 import { CALL_ID_BYTES, PeerCall, PeerCallAck, PeerMedia } from './call-messages.js';
 import { FRAME_MS } from './jitter-buffer.js';
 import { MediaStream, type LegQuality } from './media-stream.js';
+import { mixAllButOne } from './mixer.js';
 import { FRAME_SAMPLES, SAMPLE_RATE, type Frame } from './opus-codec.js';
 import { readWav48k, writeWav } from './wav.js';
 
@@ -40,6 +49,10 @@ export const ENDED_REMEMBERED = 1_000;
 export const FILE_TAIL_MS = 1_000;
 /** Longest call duration asked for (ms). */
 export const CALL_DURATION_MAX_MS = 24 * 3_600_000;
+/** People in one conference, its host included (Skype's limit). */
+export const CONFERENCE_MAX = 25;
+/** Ended conferences remembered. */
+const CONFERENCES_REMEMBERED = 100;
 /** The path of a live call is looked at this often. */
 const PATH_POLL_FRAMES = 25;
 
@@ -85,14 +98,31 @@ export interface CallSummary {
   readonly quality: LegQuality | null;
   /** What the audio went through (null until the call ends): frames played, and how. */
   readonly audio: { readonly framesPlayed: number; readonly fecRecovered: number; readonly concealed: number; readonly recording: string | null } | null;
+  /** The conference the call is part of: its id (on the host), host, and who is in now (the host first). */
+  readonly conference: { readonly id: string | null; readonly host: string; readonly roster: readonly string[] } | null;
 }
 
-export interface CallEvent {
-  readonly type: 'call';
-  readonly call: CallSummary;
+/** A conference as its host's API shows it. */
+export interface ConferenceSummary {
+  readonly id: string;
+  readonly host: string;
+  /** Who is in now: the host, and each participant who answered and has not left. */
+  readonly roster: readonly string[];
+  readonly startedAt: number;
+  readonly answeredAt: number | null;
+  readonly endedAt: number | null;
+  readonly muted: boolean;
+  /** The host's call with each participant, in the order they were invited. */
+  readonly calls: readonly CallSummary[];
+  /** What the host heard (null until the conference ends). */
+  readonly audio: { readonly framesPlayed: number; readonly recording: string | null } | null;
 }
+
+export type CallEvent = { readonly type: 'call'; readonly call: CallSummary } | { readonly type: 'conference'; readonly conference: ConferenceSummary };
 
 export interface CallManagerOptions {
+  /** This device's user (a conference's host names itself in the roster). */
+  readonly username: string;
   readonly transport: CallTransport;
   /** The history. */
   readonly history: { addCall(c: CallRecord): void; calls(limit: number): CallRecord[] };
@@ -115,18 +145,40 @@ export interface CallStats {
   lateTicks: number;
 }
 
-interface Call {
+/** Where a call's (or a conference host's) own audio comes from, and what it heard. */
+interface Feed {
+  audio: CallAudio;
+  source: Int16Array | null;
+  position: number;
+  heard: Frame[];
+  echo: Frame[];
+}
+
+/** A conference this device hosts. */
+interface Conference extends Feed {
+  readonly id: string;
+  /** The host's calls with the participants (ids), in the order they were invited. */
+  readonly legs: string[];
+  readonly startedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  muted: boolean;
+  /** Who is in, as last told to the participants. */
+  roster: string[];
+  final: ConferenceSummary | null;
+}
+
+interface Call extends Feed {
   readonly id: string;
   readonly idBytes: Uint8Array;
   readonly machine: CallMachine;
   readonly peerName: string;
   /** Devices in the call, by key: the callee's invited ones (caller), or the caller's (callee). */
   readonly devices: Set<string>;
-  audio: CallAudio;
-  source: Int16Array | null;
-  position: number;
-  readonly heard: Frame[];
-  readonly echo: Frame[];
+  /** Host: the conference this call is a leg of. */
+  conference: Conference | null;
+  /** Participant: the host's roster (null: not a conference). */
+  roster: string[] | null;
   media: MediaStream | null;
   ringingAt: number | null;
   firstAudioAt: number | null;
@@ -141,12 +193,16 @@ interface Call {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+/** A user's devices that can be reached (CallTransport.devices). */
+type Reached = Awaited<ReturnType<CallTransport['devices']>>;
 
 /** The calls of one device. */
 export class CallManager {
   readonly stats: CallStats = { signalsSent: 0, signalsReceived: 0, mediaSent: 0, mediaReceived: 0, strayMedia: 0, lateTicks: 0 };
   private readonly calls = new Map<string, Call>();
   private readonly ended = new Map<string, CallSummary>();
+  private readonly conferences = new Map<string, Conference>();
+  private readonly endedConferences = new Map<string, ConferenceSummary>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly clock: () => number;
   private ticker: NodeJS.Timeout | null = null;
@@ -165,14 +221,63 @@ export class CallManager {
     const source = audio.audioIn !== undefined ? readWav48k(audio.audioIn) : null;
     // The call starts now (its setup time counts the lookup and the sessions).
     const dialedAt = this.clock();
-    const devices = await this.o.transport.devices(username);
-    if (devices.length === 0) throw new CallError('NOT_FOUND', `${username} has no device that can be reached now`);
-    const idBytes = new Uint8Array(randomBytes(CALL_ID_BYTES));
-    const id = hex(idBytes);
-    const machine = CallMachine.dial(id, devices.map((d) => d.key), dialedAt);
-    const call = this.track({ id, idBytes, machine, peerName: (devices[0] as { username: string }).username, devices: new Set(devices.map((d) => d.key)), audio, source, quiet: false });
+    const [devices] = await this.lookUp([username]);
+    const call = this.place(devices as Reached, dialedAt, null);
+    call.audio = audio;
+    call.source = source;
     this.drain(call);
     return this.summary(call);
+  }
+
+  /**
+   * Starts a conference hosted here: calls each of `usernames` (every device of theirs rings) and
+   * mixes whoever answers. Nothing is dialled unless every one of them can be reached.
+   */
+  async conference(usernames: readonly string[], audio: CallAudio = {}): Promise<ConferenceSummary> {
+    this.checkAudio(audio);
+    if (usernames.length === 0 || usernames.length > CONFERENCE_MAX - 1) throw new CallError('BAD_INPUT', `a conference has 1 to ${CONFERENCE_MAX - 1} others`);
+    if (new Set(usernames).size !== usernames.length) throw new CallError('BAD_INPUT', 'a user is named twice');
+    if (usernames.includes(this.o.username)) throw new CallError('BAD_INPUT', 'the host is in the conference already');
+    if (this.calls.size + usernames.length > CALLS_MAX) throw new CallError('NOT_NOW', `at most ${CALLS_MAX} calls at once`);
+    const source = audio.audioIn !== undefined ? readWav48k(audio.audioIn) : null;
+    const startedAt = this.clock();
+    const reached = await this.lookUp(usernames);
+    const idBytes = new Uint8Array(randomBytes(CALL_ID_BYTES));
+    const conf: Conference = { id: hex(idBytes), legs: [], startedAt, answeredAt: null, endedAt: null, muted: false, roster: [], final: null, audio, source, position: 0, heard: [], echo: [] };
+    this.conferences.set(conf.id, conf);
+    conf.roster = this.rosterOf(conf);
+    for (const devices of reached) this.drain(this.place(devices, startedAt, conf));
+    this.emitConference(conf);
+    return this.conferenceSummary(conf);
+  }
+
+  /**
+   * Adds `username` to a call or conference in progress (by id; without one, the only call in
+   * progress). A two-party call becomes a conference hosted here; a conference hosted elsewhere
+   * is its host's to add to.
+   */
+  async addToCall(id: string | undefined, username: string): Promise<ConferenceSummary> {
+    const check = (): Conference | Call => {
+      const target = (id !== undefined ? this.conferences.get(id) : undefined) ?? this.pick(id, (c) => c.machine.answeredAt !== null && c.machine.state !== 'ended', 'in progress', true);
+      const conf = 'legs' in target ? target : target.conference;
+      if (!conf && 'machine' in target) {
+        if (target.roster !== null) throw new CallError('NOT_NOW', `only the conference's host, ${target.peerName}, can add people to it`);
+        if (target.machine.answeredAt === null || target.machine.state === 'ended') throw new CallError('NOT_NOW', 'a call is added to once it is answered');
+      }
+      const inNow = conf ? conf.legs.flatMap((l) => this.calls.get(l) ?? []) : [target as Call];
+      if (username === this.o.username || inNow.some((c) => c.peerName === username)) throw new CallError('BAD_INPUT', `${username} is in the call already`);
+      if (inNow.length + 1 >= CONFERENCE_MAX) throw new CallError('NOT_NOW', `at most ${CONFERENCE_MAX} people in a conference`);
+      if (this.calls.size >= CALLS_MAX) throw new CallError('NOT_NOW', `at most ${CALLS_MAX} calls at once`);
+      return conf ?? target;
+    };
+    check();
+    const [devices] = await this.lookUp([username]);
+    // Looked at again: the call may have changed during the lookup.
+    const target = check();
+    const conf = 'legs' in target ? target : this.hostConference(target);
+    this.drain(this.place(devices as Reached, this.clock(), conf));
+    this.refreshRoster(conf);
+    return this.conferenceSummary(conf);
   }
 
   /** Answers a ringing call (the only one when `id` is not given). */
@@ -188,15 +293,30 @@ export class CallManager {
     return this.act(this.pick(id, (c) => c.machine.state === 'incoming', 'ringing'), { type: 'decline' });
   }
 
-  hangup(id?: string): CallSummary {
+  /** Hangs up a call; given a conference hosted here (or with no id, when it is the only call), ends the conference for everyone. */
+  hangup(id?: string): CallSummary | ConferenceSummary {
+    const conf = this.conferenceTarget(id);
+    if (conf) {
+      this.endConference(conf);
+      return this.conferenceSummary(conf);
+    }
     return this.act(this.pick(id, (c) => c.machine.state !== 'ended', 'in progress'), { type: 'hangup' });
   }
 
-  hold(id: string | undefined, on: boolean): CallSummary {
+  /** Holds or resumes a call, or every call of a conference hosted here. */
+  hold(id: string | undefined, on: boolean): CallSummary | ConferenceSummary {
+    const conf = this.conferenceTarget(id);
+    if (conf) return this.onEveryLeg(conf, (leg) => this.act(leg, { type: on ? 'hold' : 'resume' }));
     return this.act(this.pick(id, (c) => c.machine.state !== 'ended', 'in progress'), { type: on ? 'hold' : 'resume' });
   }
 
-  mute(id: string | undefined, muted: boolean): CallSummary {
+  /** Mutes a call, or the host in a conference hosted here. */
+  mute(id: string | undefined, muted: boolean): CallSummary | ConferenceSummary {
+    const conf = this.conferenceTarget(id);
+    if (conf) {
+      conf.muted = muted;
+      return this.onEveryLeg(conf, (leg) => this.act(leg, { type: 'mute', muted }));
+    }
     return this.act(this.pick(id, (c) => c.machine.state !== 'ended', 'in progress'), { type: 'mute', muted });
   }
 
@@ -212,6 +332,20 @@ export class CallManager {
   /** The calls in progress. */
   live(): CallSummary[] {
     return [...this.calls.values()].filter((c) => !c.quiet).map((c) => this.summary(c));
+  }
+
+  /** A conference hosted here, in progress or recently ended. */
+  getConference(id: string): ConferenceSummary {
+    const conf = this.conferences.get(id);
+    if (conf) return this.conferenceSummary(conf);
+    const done = this.endedConferences.get(id);
+    if (done) return done;
+    throw new CallError('NOT_FOUND', `no conference ${id.slice(0, 40)}`);
+  }
+
+  /** The conferences hosted here in progress. */
+  liveConferences(): ConferenceSummary[] {
+    return [...this.conferences.values()].map((c) => this.conferenceSummary(c));
   }
 
   /** The history, newest first. */
@@ -251,20 +385,29 @@ export class CallManager {
     if (!call) {
       // At most CALLS_MAX at once: invitations beyond are acknowledged and not rung (a flood stays bounded).
       if (s.signal !== 'invite' || this.ended.has(id) || this.calls.size >= CALLS_MAX) return;
-      call = this.incoming(id, s.call, from);
+      call = this.incoming(id, s.call, from, s.roster.length > 0 ? s.roster.slice(0, CONFERENCE_MAX) : null);
       call.handled.add(`${from.key}/${s.n}`);
       return;
     }
     if (!call.devices.has(from.key) || call.handled.has(`${from.key}/${s.n}`)) return;
     call.handled.add(`${from.key}/${s.n}`);
-    const input = toInput(s, from.key);
+    if (s.signal === 'roster') {
+      // The host's word on who is in (a host's own legs take no roster: each side would be host).
+      if (call.conference === null && s.roster.length > 0) {
+        call.roster = s.roster.slice(0, CONFERENCE_MAX);
+        this.emit(call);
+      }
+      return;
+    }
+    const input = toInput(s, from.key, call.roster !== null);
     if (!input) return;
     call.machine.handle(input, now);
     this.drain(call);
   }
 
-  /** Ends every call (hung up) and stops the clock. */
+  /** Ends every call (hung up; a conference hosted here for everyone) and stops the clock. */
   close(): void {
+    for (const conf of [...this.conferences.values()]) this.endConference(conf);
     for (const call of [...this.calls.values()]) {
       try {
         call.machine.handle(call.machine.state === 'incoming' ? { type: 'decline' } : { type: 'hangup' }, this.clock());
@@ -284,12 +427,111 @@ export class CallManager {
     if (audio.durationMs !== undefined && !(Number.isInteger(audio.durationMs) && audio.durationMs > 0 && audio.durationMs <= CALL_DURATION_MAX_MS)) throw new CallError('BAD_INPUT', `a duration is 1 ms to ${CALL_DURATION_MAX_MS / 3_600_000} h`);
   }
 
-  private incoming(id: string, idBytes: Uint8Array, from: { key: string; account: string; username: string }): Call {
+  /** The reachable devices of each of `usernames`; NOT_FOUND (naming who) unless each has one. */
+  private async lookUp(usernames: readonly string[]): Promise<Reached[]> {
+    const reached = await Promise.all(usernames.map((u) => this.o.transport.devices(u)));
+    const missing = usernames.filter((_u, i) => (reached[i] as Reached).length === 0);
+    if (missing.length > 0) throw new CallError('NOT_FOUND', `${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no device that can be reached now`);
+    return reached;
+  }
+
+  /** Invites a user's devices: a call of its own, or a leg of a conference hosted here. */
+  private place(devices: Reached, dialedAt: number, conf: Conference | null): Call {
+    const idBytes = new Uint8Array(randomBytes(CALL_ID_BYTES));
+    const id = hex(idBytes);
+    const machine = CallMachine.dial(id, devices.map((d) => d.key), dialedAt);
+    const call = this.track({ id, idBytes, machine, peerName: (devices[0] as Reached[number]).username, devices: new Set(devices.map((d) => d.key)), quiet: false, conference: conf, roster: null });
+    conf?.legs.push(id);
+    return call;
+  }
+
+  /** Makes a two-party call a conference hosted here: the call's audio becomes the host's. */
+  private hostConference(call: Call): Conference {
+    const m = call.machine;
+    const conf: Conference = { id: call.id, legs: [call.id], startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: null, muted: m.muted, roster: [], final: null, audio: call.audio, source: call.source, position: call.position, heard: call.heard, echo: call.echo };
+    call.audio = {};
+    call.source = null;
+    call.heard = [];
+    call.echo = [];
+    call.conference = conf;
+    this.conferences.set(conf.id, conf);
+    return conf;
+  }
+
+  /** Who is in a conference: the host, and each participant who answered and has not left. */
+  private rosterOf(conf: Conference): string[] {
+    const inNow = conf.legs.flatMap((id) => this.calls.get(id) ?? []).filter((c) => c.machine.answeredAt !== null && c.machine.state !== 'ended');
+    return [this.o.username, ...new Set(inNow.map((c) => c.peerName))];
+  }
+
+  /** Tells every participant when who is in has changed. */
+  private refreshRoster(conf: Conference): void {
+    const roster = this.rosterOf(conf);
+    if (roster.join('\n') === conf.roster.join('\n')) return;
+    conf.roster = roster;
+    for (const id of conf.legs) {
+      const leg = this.calls.get(id);
+      if (leg?.machine.peer && leg.machine.answeredAt !== null && leg.machine.state !== 'ended') this.signal(leg, leg.machine.peer, { type: 'roster' });
+    }
+    this.emitConference(conf);
+  }
+
+  /** The host leaves: every participant's call ends ("conference-ended"), and one still ringing is cancelled. */
+  private endConference(conf: Conference): void {
+    for (const id of [...conf.legs]) {
+      const leg = this.calls.get(id);
+      if (!leg || leg.machine.state === 'ended') continue;
+      leg.machine.handle(leg.machine.state === 'incoming' ? { type: 'decline' } : { type: 'hangup', endsConference: leg.machine.answeredAt !== null }, this.clock());
+      this.drain(leg);
+    }
+  }
+
+  /** A leg ended: the roster changes, and with no leg left the conference is over. */
+  private legEnded(conf: Conference): void {
+    if (conf.legs.some((id) => this.calls.has(id))) {
+      this.refreshRoster(conf);
+      return;
+    }
+    conf.endedAt = this.clock();
+    conf.roster = [this.o.username];
+    this.conferences.delete(conf.id);
+    const recording = this.record(conf);
+    conf.final = { ...this.conferenceSummary(conf), audio: { framesPlayed: conf.heard.length, recording } };
+    this.endedConferences.set(conf.id, conf.final);
+    if (this.endedConferences.size > CONFERENCES_REMEMBERED) this.endedConferences.delete(this.endedConferences.keys().next().value as string);
+    this.o.onEvent?.({ type: 'conference', conference: conf.final });
+  }
+
+  /** A conference hosted here that an action names: by its id, or (no id) when every call in progress is one of its legs. */
+  private conferenceTarget(id: string | undefined): Conference | null {
+    if (id !== undefined) return this.conferences.get(id) ?? null;
+    const inProgress = [...this.calls.values()].filter((c) => !c.quiet && c.machine.state !== 'ended');
+    const confs = new Set(inProgress.map((c) => c.conference));
+    const only = confs.size === 1 ? [...confs][0] : null;
+    return only ?? null;
+  }
+
+  /** An action on each live leg of a conference (one a leg's state refuses leaves that leg as it is). */
+  private onEveryLeg(conf: Conference, act: (leg: Call) => void): ConferenceSummary {
+    for (const id of conf.legs) {
+      const leg = this.calls.get(id);
+      if (!leg || leg.machine.answeredAt === null || leg.machine.state === 'ended') continue;
+      try {
+        act(leg);
+      } catch (e) {
+        if (!(e instanceof CallError)) throw e;
+      }
+    }
+    this.emitConference(conf);
+    return this.conferenceSummary(conf);
+  }
+
+  private incoming(id: string, idBytes: Uint8Array, from: { key: string; account: string; username: string }, roster: string[] | null): Call {
     const now = this.clock();
     const machine = CallMachine.incoming(id, from.key, now);
     const allowed = this.o.accepts(from.account);
     const busy = [...this.calls.values()].some((c) => c.machine.answeredAt !== null && c.machine.state !== 'ended');
-    const call = this.track({ id, idBytes, machine, peerName: from.username, devices: new Set([from.key]), audio: {}, source: null, quiet: !allowed });
+    const call = this.track({ id, idBytes, machine, peerName: from.username, devices: new Set([from.key]), quiet: !allowed, conference: null, roster });
     if (!allowed) {
       // Not a contact: declined at once, and nothing rings.
       while (machine.poll()) {
@@ -309,19 +551,21 @@ export class CallManager {
     return call;
   }
 
-  private track(c: Pick<Call, 'id' | 'idBytes' | 'machine' | 'peerName' | 'devices' | 'audio' | 'source' | 'quiet'>): Call {
-    const call: Call = { ...c, position: 0, heard: [], echo: [], media: null, ringingAt: null, firstAudioAt: null, lastHeardAt: this.clock(), path: null, timer: null, nextSignal: 1, handled: new Set(), final: null };
+  private track(c: Pick<Call, 'id' | 'idBytes' | 'machine' | 'peerName' | 'devices' | 'quiet' | 'conference' | 'roster'>): Call {
+    const call: Call = { ...c, audio: {}, source: null, position: 0, heard: [], echo: [], media: null, ringingAt: null, firstAudioAt: null, lastHeardAt: this.clock(), path: null, timer: null, nextSignal: 1, handled: new Set(), final: null };
     this.calls.set(call.id, call);
     return call;
   }
 
-  private pick(id: string | undefined, fits: (c: Call) => boolean, what: string): Call {
+  /** A call by id, or the only one that fits; `oneConference`: the legs of one conference count as one (its first). */
+  private pick(id: string | undefined, fits: (c: Call) => boolean, what: string, oneConference = false): Call {
     if (id !== undefined) {
       const call = this.calls.get(id);
       if (!call) throw new CallError('NOT_FOUND', `no call ${id.slice(0, 40)} in progress`);
       return call;
     }
-    const candidates = [...this.calls.values()].filter((c) => !c.quiet && fits(c));
+    const all = [...this.calls.values()].filter((c) => !c.quiet && fits(c));
+    const candidates = oneConference ? all.filter((c, i) => c.conference === null || all.findIndex((o) => o.conference === c.conference) === i) : all;
     if (candidates.length === 0) throw new CallError('NOT_FOUND', `no call ${what}`);
     if (candidates.length > 1) throw new CallError('NOT_NOW', `${candidates.length} calls are ${what}: say which`);
     return candidates[0] as Call;
@@ -348,15 +592,19 @@ export class CallManager {
     this.armTimer(call);
   }
 
-  private signal(call: Call, key: string, message: CallMessage): void {
+  private signal(call: Call, key: string, message: CallMessage | { readonly type: 'roster' }): void {
     const n = call.nextSignal++;
+    // A conference's invitations and roster signals say who is in.
+    const roster = call.conference && (message.type === 'invite' || message.type === 'roster') ? call.conference.roster : [];
     const wire = PeerCall.toMessage(
       {
         call: call.idBytes,
         n,
         signal: message.type,
+        roster,
         ...(message.type === 'mute' ? { muted: message.muted } : {}),
         ...(message.type === 'cancel' ? { reason: message.reason } : {}),
+        ...(message.type === 'bye' && message.endsConference === true ? { endsConference: true } : {}),
       },
       0,
     );
@@ -382,10 +630,27 @@ export class CallManager {
       call.media = new MediaStream();
       call.lastHeardAt = now;
       call.path = call.machine.peer ? this.o.transport.path(call.machine.peer) : null;
+      if (call.conference && call.conference.answeredAt === null) call.conference.answeredAt = now;
       this.startClock();
     }
     if (state === 'ended') this.finish(call);
-    else this.emit(call);
+    else {
+      this.emit(call);
+      if (call.conference) this.refreshRoster(call.conference);
+    }
+  }
+
+  /** Writes what was heard to the recording asked for; its path, or null (none asked, or it could not be written). */
+  private record(feed: Feed): string | null {
+    if (feed.audio.audioOut === undefined) return null;
+    const samples = new Int16Array(feed.heard.length * FRAME_SAMPLES);
+    feed.heard.forEach((f, i) => samples.set(f, i * FRAME_SAMPLES));
+    try {
+      writeWav(feed.audio.audioOut, samples, SAMPLE_RATE);
+      return feed.audio.audioOut;
+    } catch {
+      return null;
+    }
   }
 
   private finish(call: Call): void {
@@ -393,21 +658,11 @@ export class CallManager {
     if (call.timer) clearTimeout(call.timer);
     call.timer = null;
     this.calls.delete(call.id);
-    let recording: string | null = null;
-    if (call.audio.audioOut !== undefined) {
-      const samples = new Int16Array(call.heard.length * FRAME_SAMPLES);
-      call.heard.forEach((f, i) => samples.set(f, i * FRAME_SAMPLES));
-      try {
-        writeWav(call.audio.audioOut, samples, SAMPLE_RATE);
-        recording = call.audio.audioOut;
-      } catch {
-        recording = null;
-      }
-    }
+    const recording = this.record(call);
     const stats = call.media?.buffer.stats;
     call.final = {
       ...this.summary(call),
-      audio: stats ? { framesPlayed: call.heard.length, fecRecovered: stats.fecRecovered, concealed: stats.concealed, recording } : null,
+      audio: stats ? { framesPlayed: stats.played, fecRecovered: stats.fecRecovered, concealed: stats.concealed, recording } : null,
     };
     call.media = null;
     this.ended.set(call.id, call.final);
@@ -417,6 +672,7 @@ export class CallManager {
       this.o.history.addCall({ id: call.id, outgoing: m.role === 'caller', peer: call.peerName, startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: m.endedAt ?? now, reason: m.reason ?? 'failed', detail: m.detail, quality: call.final.quality });
       this.o.onEvent?.({ type: 'call', call: call.final });
     }
+    if (call.conference) this.legEnded(call.conference);
     if (![...this.calls.values()].some((c) => c.media) && this.ticker) {
       clearInterval(this.ticker);
       this.ticker = null;
@@ -425,6 +681,28 @@ export class CallManager {
 
   private emit(call: Call): void {
     if (!call.quiet) this.o.onEvent?.({ type: 'call', call: this.summary(call) });
+  }
+
+  private emitConference(conf: Conference): void {
+    this.o.onEvent?.({ type: 'conference', conference: this.conferenceSummary(conf) });
+  }
+
+  private conferenceSummary(conf: Conference): ConferenceSummary {
+    if (conf.final) return conf.final;
+    return {
+      id: conf.id,
+      host: this.o.username,
+      roster: conf.roster,
+      startedAt: conf.startedAt,
+      answeredAt: conf.answeredAt,
+      endedAt: conf.endedAt,
+      muted: conf.muted,
+      calls: conf.legs.map((id) => {
+        const leg = this.calls.get(id);
+        return leg ? this.summary(leg) : this.get(id);
+      }),
+      audio: null,
+    };
   }
 
   /** The machine's deadline, and the call's own end (its duration, or its file's). */
@@ -461,6 +739,7 @@ export class CallManager {
       remoteMuted: m.remoteMuted,
       quality: call.media ? call.media.quality(this.clock()) : null,
       audio: null,
+      conference: call.conference ? { id: call.conference.id, host: this.o.username, roster: call.conference.roster } : call.roster ? { id: null, host: call.peerName, roster: call.roster } : null,
     };
   }
 
@@ -478,37 +757,55 @@ export class CallManager {
       this.nextFrameAt += FRAME_MS;
       this.ticks++;
       // The media run on the real clock (arrivals are stamped with it); the loop counts the frames.
-      for (const call of [...this.calls.values()]) this.frame(call, now);
+      for (const call of [...this.calls.values()]) if (!call.conference) this.frame(call, now);
+      for (const conf of [...this.conferences.values()]) this.conferenceFrame(conf, now);
     }
   }
 
+  /** One frame of a two-party call: send this side's, play the other's. */
   private frame(call: Call, t: number): void {
-    const media = call.media;
-    const peer = call.machine.peer;
-    if (!media || !peer) return;
-    const state = call.machine.state;
-    const held = state !== 'active';
-    let frame: Frame | null = null;
-    if (!held) {
-      if (call.machine.muted) frame = new Int16Array(FRAME_SAMPLES);
-      else if (call.source) {
-        frame = new Int16Array(FRAME_SAMPLES);
-        frame.set(call.source.subarray(call.position, call.position + FRAME_SAMPLES));
-        call.position += FRAME_SAMPLES;
-      } else if (call.audio.echo) frame = call.echo.shift() ?? new Int16Array(FRAME_SAMPLES);
-      else frame = new Int16Array(FRAME_SAMPLES);
-    }
-    const p = media.send(frame, t);
-    if (p) {
-      this.stats.mediaSent++;
-      this.o.transport.send(peer, PeerMedia.toMessage({ ...p, call: call.idBytes }, 0));
-    }
+    if (!call.media || !call.machine.peer) return;
+    this.send(call, call.machine.state === 'active' ? nextFrame(call, call.machine.muted) : null, t);
+    const heard = this.play(call, t);
+    if (heard) hear(call, heard);
+    // A call whose only source is a file is the caller's to end.
+    this.check(call, t, ends(call, call.machine.answeredAt, t, call.machine.role === 'caller'));
+  }
+
+  /** One frame of a conference hosted here: play each leg's, mix all but one for each (the host too), send each leg its mix. */
+  private conferenceFrame(conf: Conference, t: number): void {
+    const legs = conf.legs.flatMap((id) => this.calls.get(id) ?? []).filter((c) => c.media !== null && c.machine.peer !== null);
+    if (legs.length === 0) return;
+    // A held leg neither hears nor is heard.
+    const heard = legs.map((leg) => {
+      const f = this.play(leg, t);
+      return leg.machine.state === 'active' ? f : null;
+    });
+    const mixes = mixAllButOne([nextFrame(conf, conf.muted), ...heard]);
+    hear(conf, mixes[0] as Frame);
+    legs.forEach((leg, i) => this.send(leg, leg.machine.state === 'active' ? (mixes[i + 1] as Frame) : null, t));
+    const over = ends(conf, conf.answeredAt, t, true);
+    for (const leg of legs) this.check(leg, t, false);
+    if (over) this.endConference(conf);
+  }
+
+  private send(call: Call, frame: Frame | null, t: number): void {
+    const p = (call.media as MediaStream).send(frame, t);
+    if (!p) return;
+    this.stats.mediaSent++;
+    this.o.transport.send(call.machine.peer as string, PeerMedia.toMessage({ ...p, call: call.idBytes }, 0));
+  }
+
+  private play(call: Call, t: number): Frame | null {
+    const media = call.media as MediaStream;
     const heard = media.play(t);
-    if (heard) {
-      if (call.firstAudioAt === null && media.buffer.stats.played > 0) call.firstAudioAt = t;
-      if (call.audio.audioOut !== undefined) call.heard.push(heard);
-      if (call.audio.echo) call.echo.push(heard);
-    }
+    if (heard && call.firstAudioAt === null && media.buffer.stats.played > 0) call.firstAudioAt = t;
+    return heard;
+  }
+
+  /** A leg's path now and then, its end when due, and its failure when the other side has gone quiet. */
+  private check(call: Call, t: number, hangUp: boolean): void {
+    const peer = call.machine.peer as string;
     let acted = false;
     if (this.ticks % PATH_POLL_FRAMES === 0) {
       const path = this.o.transport.path(peer);
@@ -518,17 +815,40 @@ export class CallManager {
         acted = true;
       }
     }
-    const answered = call.machine.answeredAt ?? t;
-    const fileDone = call.source !== null && call.position >= call.source.length + (FILE_TAIL_MS / FRAME_MS) * FRAME_SAMPLES && call.audio.durationMs === undefined;
-    if ((call.audio.durationMs !== undefined && t - answered >= call.audio.durationMs) || (fileDone && call.machine.role === 'caller')) call.machine.handle({ type: 'hangup' }, t);
+    if (hangUp) call.machine.handle({ type: 'hangup' }, t);
     else if (t - call.lastHeardAt >= CALL_MEDIA_TIMEOUT_MS) call.machine.handle({ type: 'failed', reason: 'connection lost: nothing heard from the other device for 10 s' }, t);
     else if (!acted) return;
     this.drain(call);
   }
 }
 
+/** A feed's next frame to send: silence when muted; else its file, the echo of what it heard, or silence. */
+function nextFrame(feed: Feed, muted: boolean): Frame {
+  const frame = new Int16Array(FRAME_SAMPLES);
+  if (muted) return frame;
+  if (feed.source) {
+    frame.set(feed.source.subarray(feed.position, feed.position + FRAME_SAMPLES));
+    feed.position += FRAME_SAMPLES;
+    return frame;
+  }
+  if (feed.audio.echo) return feed.echo.shift() ?? frame;
+  return frame;
+}
+
+/** Keeps a heard frame for the recording and the echo, as asked. */
+function hear(feed: Feed, frame: Frame): void {
+  if (feed.audio.audioOut !== undefined) feed.heard.push(frame);
+  if (feed.audio.echo) feed.echo.push(frame);
+}
+
+/** Whether a feed's call is due to end: its duration is up, or (`fileEnds`) its file is done and drained. */
+function ends(feed: Feed, answeredAt: number | null, t: number, fileEnds: boolean): boolean {
+  if (feed.audio.durationMs !== undefined) return t - (answeredAt ?? t) >= feed.audio.durationMs;
+  return fileEnds && feed.source !== null && feed.position >= feed.source.length + (FILE_TAIL_MS / FRAME_MS) * FRAME_SAMPLES;
+}
+
 /** A signalling message as the machine's input. */
-function toInput(s: { signal: string; muted?: boolean; reason?: 'cancelled' | 'answered-elsewhere' | 'no-answer' }, device: string): CallInput | null {
+function toInput(s: { signal: string; muted?: boolean; reason?: 'cancelled' | 'answered-elsewhere' | 'no-answer'; endsConference?: boolean }, device: string, inConference: boolean): CallInput | null {
   switch (s.signal) {
     case 'ringing':
       return { type: 'remote-ringing', device };
@@ -541,7 +861,8 @@ function toInput(s: { signal: string; muted?: boolean; reason?: 'cancelled' | 'a
     case 'cancel':
       return { type: 'remote-cancelled', reason: s.reason ?? 'cancelled' };
     case 'bye':
-      return { type: 'remote-bye' };
+      // Only a conference's host can end one.
+      return { type: 'remote-bye', endsConference: inConference && s.endsConference === true };
     case 'hold':
       return { type: 'remote-hold' };
     case 'resume':

@@ -11,14 +11,15 @@
  *   concealed at the other end, never sent again.
  */
 
-import { bool, bytes, defineMessage, enumeration, field, optional, struct, uint } from '../wire/schema.js';
+import { USERNAME_MAX_BYTES } from '../login/username.js';
+import { bool, bytes, defineMessage, enumeration, field, optional, repeated, string, struct, uint } from '../wire/schema.js';
 
 /** Largest Opus packet (RFC 6716: 1275 bytes per frame). */
 export const OPUS_PACKET_MAX_BYTES = 1275;
 /** Call ids are 16 random bytes. */
 export const CALL_ID_BYTES = 16;
 
-export const CALL_SIGNALS = ['invite', 'ringing', 'answer', 'decline', 'busy', 'cancel', 'bye', 'hold', 'resume', 'mute'] as const;
+export const CALL_SIGNALS = ['invite', 'ringing', 'answer', 'decline', 'busy', 'cancel', 'bye', 'hold', 'resume', 'mute', 'roster'] as const;
 export const CANCEL_REASONS = ['cancelled', 'answered-elsewhere', 'no-answer'] as const;
 
 export const PeerCall = defineMessage('peer-call', 0x0328, {
@@ -27,6 +28,10 @@ export const PeerCall = defineMessage('peer-call', 0x0328, {
   signal: field(3, enumeration(CALL_SIGNALS)),
   muted: optional(4, bool()),
   reason: optional(5, enumeration(CANCEL_REASONS)),
+  /** A conference's participants (usernames, the host first): with an invitation, or the `roster` signal. */
+  roster: repeated(6, string({ maxBytes: USERNAME_MAX_BYTES })),
+  /** On a `bye`: the host left, and the conference is over. */
+  endsConference: optional(7, bool()),
 });
 export const PeerCallAck = defineMessage('peer-call-ack', 0x0329, { call: field(1, bytes(CALL_ID_BYTES)), n: field(2, uint({ max: 0xffffffff })) });
 

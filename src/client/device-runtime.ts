@@ -162,6 +162,7 @@ export class DeviceRuntime {
     this.certificate = o.identity.certificate;
     const emit = (e: DeviceEvent): void => o.onEvent?.(e);
     this.calls = new CallManager({
+      username: o.identity.username,
       transport: this.callTransport(),
       history: o.store,
       accepts: (account) => o.store.contacts().some((c) => c.account === account && c.state === 'accepted'),
