@@ -46,7 +46,7 @@ export function registerCallRoutes(app: FastifyInstance, calls: CallApi): void {
     {
       schema: {
         summary: 'Call a user (every device of theirs that can be reached rings), or start a conference hosted here with a list of users',
-        body: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: { oneOf: [usernameSchema, { type: 'array', minItems: 1, maxItems: CONFERENCE_MAX - 1, items: usernameSchema }] }, ...audioProperties } },
+        body: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: { anyOf: [usernameSchema, { type: 'array', minItems: 1, maxItems: CONFERENCE_MAX - 1, items: usernameSchema }] }, ...audioProperties } },
         response: { 201: callSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
       },
     },

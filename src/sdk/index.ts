@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 
 import { ApiAccess, API_FILE } from '../api/access.js';
 import type { MessageJson } from '../api/server.js';
-import type { CallAudio, CallSummary } from '../call/call-manager.js';
+import type { CallAudio, CallSummary, ConferenceSummary } from '../call/call-manager.js';
 import type { CallRecord, Contact } from '../client/store.js';
 import { defaultProfileDir } from '../login/profile.js';
 
@@ -33,10 +33,13 @@ export type EventJson =
   | { type: 'typing'; conversation: string; from: string }
   | { type: 'contact'; contact: Contact }
   | { type: 'presence'; account: string; username: string; deviceId: string; presence: string; mood: string | null }
-  | { type: 'call'; call: CallJson };
+  | { type: 'call'; call: CallJson }
+  | { type: 'conference'; conference: ConferenceJson };
 
 /** A call's state and quality (the daemon's call-manager.ts CallSummary). */
 export type CallJson = CallSummary;
+/** A conference hosted by the daemon: roster and each call (call-manager.ts's ConferenceSummary). */
+export type ConferenceJson = ConferenceSummary;
 /** Audio of a call: WAV files on the daemon's machine (absolute paths), and a duration. */
 export type CallAudioJson = CallAudio;
 
@@ -89,6 +92,21 @@ export class ParleyClient {
     return this.req('POST', '/v1/calls', { to: username, ...audio });
   }
 
+  /** Starts a conference hosted by this daemon with `usernames` (every device of each rings). */
+  conference(usernames: readonly string[], audio: CallAudioJson = {}): Promise<ConferenceJson> {
+    return this.req('POST', '/v1/calls', { to: usernames, ...audio });
+  }
+
+  /** Adds `username` to a call (which becomes a conference hosted here) or a conference hosted here; the only call in progress when `id` is not given. */
+  addToCall(id: string | undefined, username: string): Promise<ConferenceJson> {
+    return this.req('POST', `/v1/calls/${id ?? 'current'}/add`, { username });
+  }
+
+  /** A conference hosted by this daemon, live or recently ended. */
+  getConference(id: string): Promise<ConferenceJson> {
+    return this.req('GET', `/v1/conferences/${encodeURIComponent(id)}`);
+  }
+
   /** Answers a ringing call (the only one when `id` is not given). */
   answer(id?: string, audio: CallAudioJson = {}): Promise<CallJson> {
     return this.req('POST', `/v1/calls/${id ?? 'current'}/answer`, audio);
@@ -98,15 +116,16 @@ export class ParleyClient {
     return this.req('POST', `/v1/calls/${id ?? 'current'}/decline`);
   }
 
-  hangup(id?: string): Promise<CallJson> {
+  /** Hangs up a call; a conference's id (or the only call, when it is a conference hosted here) ends the conference for everyone. */
+  hangup(id?: string): Promise<CallJson | ConferenceJson> {
     return this.req('POST', `/v1/calls/${id ?? 'current'}/hangup`);
   }
 
-  hold(id: string | undefined, on: boolean): Promise<CallJson> {
+  hold(id: string | undefined, on: boolean): Promise<CallJson | ConferenceJson> {
     return this.req('POST', `/v1/calls/${id ?? 'current'}/hold`, { on });
   }
 
-  mute(id: string | undefined, muted: boolean): Promise<CallJson> {
+  mute(id: string | undefined, muted: boolean): Promise<CallJson | ConferenceJson> {
     return this.req('POST', `/v1/calls/${id ?? 'current'}/mute`, { muted });
   }
 

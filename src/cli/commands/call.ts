@@ -1,7 +1,8 @@
 /**
- * Calls from the command line (issue #8), through the daemon's API: `call USER [--audio-in FILE]
+ * Calls from the command line (issue #8), through the daemon's API: `call USER... [--audio-in FILE]
  * [--audio-out FILE] [--duration S] [--json]` (waits until the call ends, then prints its quality
- * report; Ctrl-C hangs up), `answer [CALL] [--audio-in FILE] [--audio-out FILE] [--duration S]`,
+ * report; Ctrl-C hangs up; several users start a conference hosted here), `add-to-call USER
+ * [CALL]` (the call becomes a conference hosted here), `answer [CALL] [--audio-in FILE] [--audio-out FILE] [--duration S]`,
  * `decline [CALL]`, `hangup [CALL]`, `hold [CALL]`, `resume [CALL]`, `mute [CALL]`, `unmute
  * [CALL]`, and `calls` (the history, with duration and quality). CALL is a call's id; without it,
  * the only call the command fits. WAV paths are made absolute here (the daemon reads and writes
@@ -12,7 +13,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 
-import type { CallAudioJson, CallJson, ParleyClient } from '../../sdk/index.js';
+import { CONFERENCE_MAX } from '../../call/call-manager.js';
+import type { CallAudioJson, CallJson, ConferenceJson, EventJson, ParleyClient } from '../../sdk/index.js';
 import { CliError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -50,11 +52,13 @@ const withAudio = (c: Command): Command =>
     .option('--audio-out <file.wav>', 'write what is heard to this WAV file (48 kHz mono) when the call ends')
     .option('--duration <seconds>', 'hang up this long after the call is answered', seconds);
 
-/** One line about a call. */
-function describe(c: CallJson): string {
+/** One line about a call (or, for a conference's id, its roster and each call). */
+function describe(c: CallJson | ConferenceJson): string {
+  if ('calls' in c) return `conference ${c.endedAt === null ? 'with' : 'was'} ${c.roster.join(', ')}${c.muted ? ' (muted)' : ''}\n${c.calls.map((call) => `  ${describe(call)}`).join('\n')}`;
   const q = c.quality;
   const live = q ? `  MOS ${q.mos} (R ${q.rating}), loss ${q.lossPercent}%, jitter ${q.jitterMs} ms, rtt ${q.rttMs ?? '?'} ms, ${c.path ?? 'no path'}` : '';
-  return `${c.direction === 'outgoing' ? 'to' : 'from'} ${c.peer}: ${c.state}${c.reason ? ` (${c.reason}${c.detail ? `: ${c.detail}` : ''})` : ''}${live}`;
+  const conf = c.conference ? `  [conference of ${c.conference.host}: ${c.conference.roster.join(', ')}]` : '';
+  return `${c.direction === 'outgoing' ? 'to' : 'from'} ${c.peer}: ${c.state}${c.reason ? ` (${c.reason}${c.detail ? `: ${c.detail}` : ''})` : ''}${live}${conf}`;
 }
 
 /** The report printed when a call ends. */
@@ -70,23 +74,39 @@ function report(c: CallJson): string {
   return lines.join('\n');
 }
 
+/** The report printed when a conference ends: its roster, then each call's report. */
+function conferenceReport(c: ConferenceJson): string {
+  const lasted = c.answeredAt !== null && c.endedAt !== null ? `; lasted ${((c.endedAt - c.answeredAt) / 1000).toFixed(1)} s` : '';
+  return [`conference hosted here${lasted}`, ...c.calls.map((call) => report(call).replace(/^/gm, '  ')), ...(c.audio?.recording ? [`  what was heard: ${c.audio.recording}`] : [])].join('\n');
+}
+
+/** What placeAndFollow follows: a call, or a conference hosted here. */
+interface Followed<T> {
+  readonly of: (e: EventJson) => T | null;
+  readonly over: (t: T) => boolean;
+  readonly get: (c: ParleyClient, id: string) => Promise<T>;
+}
+const CALL: Followed<CallJson> = { of: (e) => (e.type === 'call' ? e.call : null), over: (c) => c.state === 'ended', get: (c, id) => c.call(id) };
+const CONFERENCE: Followed<ConferenceJson> = { of: (e) => (e.type === 'conference' ? e.conference : null), over: (c) => c.endedAt !== null, get: (c, id) => c.getConference(id) };
+
 /**
- * Places a call and follows it until it ends: the event stream opens first (so no change is
- * missed), and the call is looked at now and then in case the stream drops.
+ * Places a call (or starts a conference) and follows it until it ends: the event stream opens
+ * first (so no change is missed), and it is looked at now and then in case the stream drops.
  */
-async function placeAndFollow(c: ParleyClient, place: () => Promise<CallJson>, onChange: (call: CallJson) => void, io: CliIo): Promise<CallJson> {
+async function placeAndFollow<T extends { id: string }>(c: ParleyClient, what: Followed<T>, place: () => Promise<T>, onChange: (t: T) => void, io: CliIo): Promise<T> {
   let id: string | null = null;
-  const early: CallJson[] = [];
-  let done: (call: CallJson) => void = () => {};
-  const ended = new Promise<CallJson>((r) => (done = r));
-  const seen = (call: CallJson): void => {
-    onChange(call);
-    if (call.state === 'ended') done(call);
+  const early: T[] = [];
+  let done: (t: T) => void = () => {};
+  const ended = new Promise<T>((r) => (done = r));
+  const seen = (t: T): void => {
+    onChange(t);
+    if (what.over(t)) done(t);
   };
   const stream = c.events((e) => {
-    if (e.type !== 'call') return;
-    if (id === null) early.push(e.call);
-    else if (e.call.id === id) seen(e.call);
+    const t = what.of(e);
+    if (t === null) return;
+    if (id === null) early.push(t);
+    else if (t.id === id) seen(t);
   });
   await stream.opened.catch(() => {});
   const hangup = (): void => {
@@ -95,13 +115,13 @@ async function placeAndFollow(c: ParleyClient, place: () => Promise<CallJson>, o
   };
   process.once('SIGINT', hangup);
   const poll = setInterval(() => {
-    if (id !== null) void c.call(id).then((call) => call.state === 'ended' && done(call), () => {});
+    if (id !== null) void what.get(c, id).then((t) => what.over(t) && done(t), () => {});
   }, CALL_POLL_MS);
   try {
     const placed = await place();
     id = placed.id;
     seen(placed);
-    for (const call of early.splice(0)) if (call.id === placed.id) seen(call);
+    for (const t of early.splice(0)) if (t.id === placed.id) seen(t);
     return await ended;
   } finally {
     clearInterval(poll);
@@ -113,13 +133,28 @@ async function placeAndFollow(c: ParleyClient, place: () => Promise<CallJson>, o
 /** Adds the call commands. */
 export function addCallCommands(program: Command, io: CliIo): void {
   const out = printer(io);
-  const callCmd = withAudio(withProfile(program.command('call').description("call a user (every device of theirs rings) and stay until the call ends; then print its quality report (Ctrl-C hangs up)").argument('<user>', 'a username')));
-  callCmd.action(async (user: string, opts: Common & AudioOpts) => {
+  const callCmd = withAudio(
+    withProfile(
+      program
+        .command('call')
+        .description(`call a user (every device of theirs rings), or start a conference hosted here with several (up to ${CONFERENCE_MAX - 1}), and stay until it ends; then print its quality report (Ctrl-C hangs up)`)
+        .argument('<users...>', 'one username, or several for a conference'),
+    ),
+  );
+  callCmd.action(async (users: string[], opts: Common & AudioOpts) => {
     const audio = audioOf(opts, 'parley call');
+    if (users.length > 1) {
+      const final = await daemon(opts, (c) => placeAndFollow(c, CONFERENCE, () => c.conference(users, audio), (conf) => opts.json !== true && conf.endedAt === null && io.stderr.write(`${describe(conf)}\n`), io));
+      out(opts, final, conferenceReport(final));
+      if (final.answeredAt === null) process.exitCode = EXIT_FAILURE;
+      return;
+    }
+    const user = users[0] as string;
     let last: string | null = null;
     const final = await daemon(opts, (c) =>
       placeAndFollow(
         c,
+        CALL,
         () => c.dial(user, audio),
         (call) => {
           if (opts.json !== true && call.state !== last && call.state !== 'ended') io.stderr.write(`${describe(call)}\n`);
@@ -135,6 +170,10 @@ export function addCallCommands(program: Command, io: CliIo): void {
     const audio = audioOf(opts, 'parley answer');
     const call = await daemon(opts, (c) => c.answer(id, audio));
     out(opts, call, describe(call));
+  });
+  withProfile(program.command('add-to-call').description('add a user to a call, which becomes a conference hosted here (or to a conference hosted here)').argument('<user>', 'a username').argument('[call]', "the call's or conference's id (default: the only call in progress)")).action(async (user: string, id: string | undefined, opts: Common) => {
+    const conf = await daemon(opts, (c) => c.addToCall(id, user));
+    out(opts, conf, describe(conf));
   });
   const simple = [
     ['decline', 'decline a ringing call', (c: ParleyClient, id?: string) => c.decline(id)],
