@@ -152,6 +152,8 @@ interface Feed {
   position: number;
   heard: Frame[];
   echo: Frame[];
+  /** Frames heard (played, whatever they were made of). */
+  framesHeard: number;
 }
 
 /** A conference this device hosts. */
@@ -243,7 +245,7 @@ export class CallManager {
     const startedAt = this.clock();
     const reached = await this.lookUp(usernames);
     const idBytes = new Uint8Array(randomBytes(CALL_ID_BYTES));
-    const conf: Conference = { id: hex(idBytes), legs: [], startedAt, answeredAt: null, endedAt: null, muted: false, roster: [], final: null, audio, source, position: 0, heard: [], echo: [] };
+    const conf: Conference = { id: hex(idBytes), legs: [], startedAt, answeredAt: null, endedAt: null, muted: false, roster: [], final: null, audio, source, position: 0, heard: [], echo: [], framesHeard: 0 };
     this.conferences.set(conf.id, conf);
     conf.roster = this.rosterOf(conf);
     for (const devices of reached) this.drain(this.place(devices, startedAt, conf));
@@ -448,7 +450,7 @@ export class CallManager {
   /** Makes a two-party call a conference hosted here: the call's audio becomes the host's. */
   private hostConference(call: Call): Conference {
     const m = call.machine;
-    const conf: Conference = { id: call.id, legs: [call.id], startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: null, muted: m.muted, roster: [], final: null, audio: call.audio, source: call.source, position: call.position, heard: call.heard, echo: call.echo };
+    const conf: Conference = { id: call.id, legs: [call.id], startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: null, muted: m.muted, roster: [], final: null, audio: call.audio, source: call.source, position: call.position, heard: call.heard, echo: call.echo, framesHeard: call.framesHeard };
     call.audio = {};
     call.source = null;
     call.heard = [];
@@ -496,7 +498,7 @@ export class CallManager {
     conf.roster = [this.o.username];
     this.conferences.delete(conf.id);
     const recording = this.record(conf);
-    conf.final = { ...this.conferenceSummary(conf), audio: { framesPlayed: conf.heard.length, recording } };
+    conf.final = { ...this.conferenceSummary(conf), audio: { framesPlayed: conf.framesHeard, recording } };
     this.endedConferences.set(conf.id, conf.final);
     if (this.endedConferences.size > CONFERENCES_REMEMBERED) this.endedConferences.delete(this.endedConferences.keys().next().value as string);
     this.o.onEvent?.({ type: 'conference', conference: conf.final });
@@ -552,7 +554,7 @@ export class CallManager {
   }
 
   private track(c: Pick<Call, 'id' | 'idBytes' | 'machine' | 'peerName' | 'devices' | 'quiet' | 'conference' | 'roster'>): Call {
-    const call: Call = { ...c, audio: {}, source: null, position: 0, heard: [], echo: [], media: null, ringingAt: null, firstAudioAt: null, lastHeardAt: this.clock(), path: null, timer: null, nextSignal: 1, handled: new Set(), final: null };
+    const call: Call = { ...c, audio: {}, source: null, position: 0, heard: [], echo: [], framesHeard: 0, media: null, ringingAt: null, firstAudioAt: null, lastHeardAt: this.clock(), path: null, timer: null, nextSignal: 1, handled: new Set(), final: null };
     this.calls.set(call.id, call);
     return call;
   }
@@ -662,7 +664,7 @@ export class CallManager {
     const stats = call.media?.buffer.stats;
     call.final = {
       ...this.summary(call),
-      audio: stats ? { framesPlayed: stats.played, fecRecovered: stats.fecRecovered, concealed: stats.concealed, recording } : null,
+      audio: stats ? { framesPlayed: call.framesHeard, fecRecovered: stats.fecRecovered, concealed: stats.concealed, recording } : null,
     };
     call.media = null;
     this.ended.set(call.id, call.final);
@@ -782,6 +784,7 @@ export class CallManager {
       return leg.machine.state === 'active' ? f : null;
     });
     const mixes = mixAllButOne([nextFrame(conf, conf.muted), ...heard]);
+    conf.framesHeard++;
     hear(conf, mixes[0] as Frame);
     legs.forEach((leg, i) => this.send(leg, leg.machine.state === 'active' ? (mixes[i + 1] as Frame) : null, t));
     const over = ends(conf, conf.answeredAt, t, true);
@@ -799,6 +802,7 @@ export class CallManager {
   private play(call: Call, t: number): Frame | null {
     const media = call.media as MediaStream;
     const heard = media.play(t);
+    if (heard) call.framesHeard++;
     if (heard && call.firstAudioAt === null && media.buffer.stats.played > 0) call.firstAudioAt = t;
     return heard;
   }
