@@ -1,7 +1,7 @@
 /**
  * A call through the NAT lab (issue #8): daemons behind two NATs (full cone and port-restricted,
- * whose sessions go direct), contacts, then the callee's router drops packets at random both ways
- * and the caller calls: the callee answers by itself with a speech file, the caller records what it
+ * whose sessions go direct), contacts, then the callee's router drops packets at random both ways,
+ * a delay line holds each of the callee's packets for a random time (jitter), and the caller calls: the callee answers by itself with a speech file, the caller records what it
  * hears, and the recording is compared with the file (envelope correlation, envelope.ts).
  */
 
@@ -19,15 +19,25 @@ import { LAB_RUN_PREFIX, runIn, startIn, startLabNetwork, until } from './lab-ne
 /** How long the contacts may take to go through the lab's directory. */
 const CONTACTS_WAIT_MS = 30_000;
 
-export interface CallLabReport {
+/** What the lab does to the callee's packets, both ways. */
+export interface CallLabImpairment {
   readonly lossPercent: number;
-  readonly correlation: number;
+  /** Each packet held delayMs ± jitterMs (0: no delay line). */
   readonly delayMs: number;
+  readonly jitterMs: number;
+}
+
+export interface CallLabReport {
+  readonly impairment: CallLabImpairment;
+  readonly correlation: number;
+  /** How much later the speech was heard (the alignment). */
+  readonly lagMs: number;
   readonly call: CallSummary;
 }
 
-/** Builds the lab, makes the call with `lossPercent` random loss at the callee's router, tears everything down. */
-export async function runCallLab(log: (line: string) => void, speechPath: string, lossPercent: number): Promise<CallLabReport> {
+/** Builds the lab, makes the call with the callee's packets impaired, tears everything down. */
+export async function runCallLab(log: (line: string) => void, speechPath: string, impairment: CallLabImpairment): Promise<CallLabReport> {
+  const { lossPercent, delayMs, jitterMs } = impairment;
   const prefix = `${LAB_RUN_PREFIX}c${process.pid}`;
   await removeLeftovers(prefix);
   const dir = mkdtempSync(join(tmpdir(), 'parley-calllab-'));
@@ -64,6 +74,10 @@ export async function runCallLab(log: (line: string) => void, speechPath: string
       log(`the callee's router now drops ${lossPercent}% of packets, both ways`);
       await lab.impair(siteB, lossPercent);
     }
+    if (delayMs > 0) {
+      log(`a delay line holds each of the callee's packets ${delayMs} ms ± ${jitterMs} ms, both ways`);
+      await lab.delay(siteB, { delayMs, jitterMs });
+    }
     const speech = readWav48k(speechPath);
     const heardPath = join(dir, 'heard.wav');
     const seconds = Math.ceil(speech.length / SAMPLE_RATE + 1.5);
@@ -71,7 +85,7 @@ export async function runCallLab(log: (line: string) => void, speechPath: string
     if (r.code !== 0) throw new Error(`parley call failed (exit ${r.code}): ${r.stderr.trim()}`);
     const call = JSON.parse(r.stdout) as CallSummary;
     const c = compareAudio(speech, readWav48k(heardPath), SAMPLE_RATE);
-    return { lossPercent, correlation: c.correlation, delayMs: c.delayMs, call };
+    return { impairment, correlation: c.correlation, lagMs: c.delayMs, call };
   } finally {
     await lab.teardown();
     rmSync(dir, { recursive: true, force: true });

@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { DELAY_LINE_DEVICE, DELAY_LINE_PROGRAM, DELAY_MAX_MS, delayLineRouting, type DelayOptions } from './delay-line.js';
 import { ipv6FirewallRules, miniupnpdConfig, miniupnpdRules, routerRules, type NatKind } from './nat-rules.js';
 
 const run = promisify(execFile);
@@ -226,13 +227,30 @@ export class NatLab {
 
   /**
    * Random loss on everything a site's router forwards, both ways: `percent` of packets dropped
-   * (nftables' numgen). Not delay or jitter: the machines' kernels are built without netem
-   * (CONFIG_NET_SCH_NETEM is not set), and nothing else in the kernel delays packets.
+   * (nftables' numgen). Delay and jitter are `delay`'s: the machines' kernels are built without
+   * netem (CONFIG_NET_SCH_NETEM is not set).
    */
   async impair(site: LabSite, percent: number): Promise<void> {
     if (!site.router) throw new RangeError('a public site has no router to impair');
     if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new RangeError('loss is a whole percentage');
     await this.nft(site.router, `table inet impair {\n  chain forward {\n    type filter hook forward priority -10; policy accept;\n    numgen random mod 100 < ${percent} drop\n  }\n}\n`);
+  }
+
+  /**
+   * Delay and jitter on everything a site's (first) host sends and receives: each packet is held
+   * `delayMs` ± `jitterMs` (uniformly at random), by a delay line in the host's namespace
+   * (delay-line.ts). It runs until teardown.
+   */
+  async delay(site: LabSite, o: DelayOptions): Promise<void> {
+    if (!(o.delayMs >= 0 && o.jitterMs >= 0 && o.delayMs <= DELAY_MAX_MS && o.jitterMs <= o.delayMs)) throw new RangeError(`a delay is 0 to ${DELAY_MAX_MS} ms, and its jitter at most the delay`);
+    const child = this.spawn(site.host, 'python3', ['-c', DELAY_LINE_PROGRAM, DELAY_LINE_DEVICE, String(o.delayMs), String(o.jitterMs), String(o.seed ?? 1)]);
+    let said = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr?.on('data', (d: Buffer) => (said += d.toString()));
+      child.stdout?.on('data', (d: Buffer) => (said += d.toString()) && /ready/.test(said) && resolve());
+      child.once('exit', (code) => reject(new Error(`the delay line stopped (exit ${code}): ${said.trim().slice(-500)}`)));
+    });
+    for (const command of delayLineRouting(site.hostAddress)) await this.exec(site.host, ...(command as [string, ...string[]]));
   }
 
   /** Global IPv6 on a site: 2001:db8:<n>::/64 on its LAN, its router's WAN 2001:db8:ffff::<n> on the bridge, routes to the other IPv6 sites, and the stateful firewall. */
