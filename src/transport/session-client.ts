@@ -104,6 +104,8 @@ export class SessionClient {
       };
     });
     const timer = setTimeout(() => settle(new Error(`no handshake in ${waitMs / 1000} s`)), waitMs);
+    // Awaited below; until then (the link is being made) a rejection is not "unhandled": that would end the process.
+    established.catch(() => undefined);
     const onEvent = (e: SessionEvent): void => {
       if (e.type === 'established') settle(null);
       else if (e.type === 'closed') {
@@ -112,27 +114,23 @@ export class SessionClient {
       } else if (e.type === 'message' && client) client.receive(e.payload);
     };
     const endpoint = new SessionEndpoint({ staticKey, random: (n) => new Uint8Array(randomBytes(n)) });
-    let link: Link;
+    let link: Link | null = null;
     let session: number;
-    if (address.transport === 'udp') {
-      const udp = await UdpDriver.open({ endpoint, host: address.host.includes(':') ? '::' : '0.0.0.0', onEvent });
-      link = udp;
-      session = udp.connect(serverKey, address.host, address.port);
-    } else {
-      const tcp = new TcpDriver({ endpoint, staticPublicKey: staticKey.publicKey, onEvent });
-      link = tcp;
-      try {
-        session = await tcp.connect(serverKey, address.host, address.port, waitMs);
-      } catch (e) {
-        settle(null);
-        await tcp.close();
-        throw e;
-      }
-    }
     try {
+      if (address.transport === 'udp') {
+        const udp = await UdpDriver.open({ endpoint, host: address.host.includes(':') ? '::' : '0.0.0.0', onEvent });
+        link = udp;
+        session = udp.connect(serverKey, address.host, address.port);
+      } else {
+        const tcp = new TcpDriver({ endpoint, staticPublicKey: staticKey.publicKey, onEvent });
+        link = tcp;
+        session = await tcp.connect(serverKey, address.host, address.port, waitMs);
+      }
       await established;
     } catch (e) {
-      await link.close();
+      // Whatever failed (the link, or the handshake), the timer stops and the socket closes.
+      settle(null);
+      await link?.close();
       throw e;
     }
     client = new SessionClient(link, session, address, options);
