@@ -211,6 +211,8 @@ export class CallManager {
   private nextFrameAt = 0;
   private ticks = 0;
   private closed = false;
+  /** The auto-answer file's audio, once read. */
+  private autoSource: Int16Array | null = null;
 
   constructor(private readonly o: CallManagerOptions) {
     this.clock = o.clock ?? Date.now;
@@ -544,7 +546,8 @@ export class CallManager {
       machine.handle({ type: 'busy' }, now);
     } else if (this.o.autoAnswer) {
       const a = this.o.autoAnswer;
-      if (a.mode === 'file') call.source = readWav48k(a.path);
+      // Read (and resampled) once: that takes a while, and every call would stall the media clock.
+      if (a.mode === 'file') call.source = this.autoSource ??= readWav48k(a.path);
       call.audio = a.mode === 'echo' ? { echo: true } : {};
       this.drain(call);
       machine.handle({ type: 'answer' }, now);
