@@ -5,9 +5,9 @@
  * `delay D J`: packets may overtake one another), then lets it go on.
  *
  * How packets pass through it, in the host's namespace: the program opens a TUN device; policy
- * routing sends the host's own packets to remote addresses (`iif lo`) and everything arriving
- * from its router (`iif eth0`, even to the host's own address: the `local` table is looked at after
- * these rules) into the TUN. What the program writes back comes in on the TUN and is routed
+ * routing sends the host's own UDP and TCP packets to remote addresses (`iif lo`) and those
+ * arriving from its router (`iif eth0`, even to the host's own address: the `local` table is
+ * looked at after these rules) into the TUN. What the program writes back comes in on the TUN and is routed
  * normally: out to the router, or delivered. The host must forward, and accept its own address as
  * a source on the TUN (`accept_local`). Nothing else in the lab changes: the router's NAT sees
  * the same packets, only later.
@@ -67,8 +67,12 @@ export function delayLineRouting(hostAddress: string): string[][] {
     ['ip', 'route', 'add', 'default', 'dev', d, 'src', hostAddress, 'table', DELAY_TABLE],
     // The host's packets to itself (loopback, its API) stay as they are.
     ['ip', 'rule', 'add', 'pref', '90', 'iif', 'lo', 'lookup', 'local'],
-    ['ip', 'rule', 'add', 'pref', '100', 'iif', 'lo', 'lookup', DELAY_TABLE],
-    ['ip', 'rule', 'add', 'pref', '101', 'iif', 'eth0', 'lookup', DELAY_TABLE],
+    // UDP and TCP only: ARP asks the routing table whether an address is the host's (as if a packet
+    // to it came in on eth0), and an answer "through the TUN" would leave the router unanswered.
+    ['ip', 'rule', 'add', 'pref', '100', 'iif', 'lo', 'ipproto', 'udp', 'lookup', DELAY_TABLE],
+    ['ip', 'rule', 'add', 'pref', '101', 'iif', 'lo', 'ipproto', 'tcp', 'lookup', DELAY_TABLE],
+    ['ip', 'rule', 'add', 'pref', '102', 'iif', 'eth0', 'ipproto', 'udp', 'lookup', DELAY_TABLE],
+    ['ip', 'rule', 'add', 'pref', '103', 'iif', 'eth0', 'ipproto', 'tcp', 'lookup', DELAY_TABLE],
     ['ip', 'rule', 'add', 'pref', '200', 'lookup', 'local'],
     ['ip', 'rule', 'del', 'pref', '0'],
   ];
