@@ -1,9 +1,15 @@
 /**
  * How like the sent audio the received audio is: the correlation of their energy envelopes after
  * time alignment. An envelope is the RMS level in dB of each ENVELOPE_WINDOW_MS window (floored at
- * ENVELOPE_FLOOR_DB, so silence is one level whatever its noise); the received envelope is shifted
- * against the sent one by up to ALIGN_MAX_MS to where their Pearson correlation is highest, which
- * is both the alignment (the call's delay) and the figure.
+ * ENVELOPE_FLOOR_DB, so silence is one level whatever its noise).
+ *
+ * The alignment is in two steps, as ITU-T P.862 aligns speech per utterance: the whole received
+ * envelope is shifted against the sent one by up to ALIGN_MAX_MS to where their Pearson
+ * correlation is highest (the call's delay); then each ALIGN_SEGMENT_MS of the sent audio may move
+ * by up to ALIGN_SLACK_MS more, to where it fits best. An adaptive jitter buffer changes the delay
+ * during a call (it stretches a turn when nothing is there, and shortens pauses to catch up), and a
+ * single shift would count that as damage. The figure is the Pearson correlation of all the
+ * windows so paired.
  */
 
 /** Envelope window (ms) and floor (dB below full scale). */
@@ -11,6 +17,9 @@ export const ENVELOPE_WINDOW_MS = 10;
 export const ENVELOPE_FLOOR_DB = -60;
 /** The largest delay searched for when aligning (ms). */
 export const ALIGN_MAX_MS = 2_000;
+/** Each segment of this length (ms) is aligned again, within this much of the whole's delay (ms). */
+export const ALIGN_SEGMENT_MS = 1_000;
+export const ALIGN_SLACK_MS = 100;
 
 /** The envelope (dB per window) of 16-bit samples at `rate`. */
 export function energyEnvelope(samples: Int16Array, rate: number): Float64Array {
@@ -55,8 +64,16 @@ function correlationAt(a: Float64Array, b: Float64Array, lag: number): number {
   return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
 }
 
+/** What compareAudio found: the correlation, the whole's delay, and how far the segments' delays spread. */
+export interface AudioComparison {
+  readonly correlation: number;
+  readonly delayMs: number;
+  /** The segments' delays, least and most (ms). */
+  readonly delayRangeMs: readonly [number, number];
+}
+
 /** The alignment of `received` to `sent` (both at `rate`): its delay and the envelopes' correlation there. */
-export function compareAudio(sent: Int16Array, received: Int16Array, rate: number): { correlation: number; delayMs: number } {
+export function compareAudio(sent: Int16Array, received: Int16Array, rate: number): AudioComparison {
   const a = energyEnvelope(sent, rate);
   const b = energyEnvelope(received, rate);
   const maxLag = Math.min(Math.round(ALIGN_MAX_MS / ENVELOPE_WINDOW_MS), b.length);
@@ -66,5 +83,37 @@ export function compareAudio(sent: Int16Array, received: Int16Array, rate: numbe
     const c = correlationAt(a, b, lag);
     if (c > best.correlation) best = { correlation: c, lag };
   }
-  return { correlation: best.correlation, delayMs: best.lag * ENVELOPE_WINDOW_MS };
+  const fine = alignSegments(a, b, best.lag);
+  return { correlation: fine.correlation, delayMs: best.lag * ENVELOPE_WINDOW_MS, delayRangeMs: [fine.least * ENVELOPE_WINDOW_MS, fine.most * ENVELOPE_WINDOW_MS] };
+}
+
+/**
+ * Each segment of `a` paired with `b` at the lag within the slack of `lag` that adds most to their
+ * covariance (about the whole's means); the correlation of all the pairs. A window of `a` with no
+ * window of `b` at its lag is paired with silence.
+ */
+function alignSegments(a: Float64Array, b: Float64Array, lag: number): { correlation: number; least: number; most: number } {
+  const segment = Math.round(ALIGN_SEGMENT_MS / ENVELOPE_WINDOW_MS);
+  const slack = Math.round(ALIGN_SLACK_MS / ENVELOPE_WINDOW_MS);
+  const at = (i: number): number => (i >= 0 && i < b.length ? (b[i] as number) : ENVELOPE_FLOOR_DB);
+  const mean = (x: Float64Array): number => x.reduce((sum, v) => sum + v, 0) / Math.max(1, x.length);
+  const ma = mean(a);
+  const mb = mean(b);
+  const paired = new Float64Array(a.length);
+  let least = lag;
+  let most = lag;
+  for (let start = 0; start < a.length; start += segment) {
+    const end = Math.min(a.length, start + segment);
+    let chosen = { fit: -Infinity, lag };
+    for (let l = lag - slack; l <= lag + slack; l++) {
+      let fit = 0;
+      for (let i = start; i < end; i++) fit += ((a[i] as number) - ma) * (at(i + l) - mb);
+      // Ties go to the lag nearest the whole's.
+      if (fit > chosen.fit || (fit === chosen.fit && Math.abs(l - lag) < Math.abs(chosen.lag - lag))) chosen = { fit, lag: l };
+    }
+    for (let i = start; i < end; i++) paired[i] = at(i + chosen.lag);
+    least = Math.min(least, chosen.lag);
+    most = Math.max(most, chosen.lag);
+  }
+  return { correlation: correlationAt(a, paired, 0), least, most };
 }

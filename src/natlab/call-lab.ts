@@ -30,8 +30,9 @@ export interface CallLabImpairment {
 export interface CallLabReport {
   readonly impairment: CallLabImpairment;
   readonly correlation: number;
-  /** How much later the speech was heard (the alignment). */
+  /** How much later the speech was heard (the alignment), and the range of its segments' delays. */
   readonly lagMs: number;
+  readonly lagRangeMs: readonly [number, number];
   readonly call: CallSummary;
 }
 
@@ -85,7 +86,7 @@ export async function runCallLab(log: (line: string) => void, speechPath: string
     if (r.code !== 0) throw new Error(`parley call failed (exit ${r.code}): ${r.stderr.trim()}`);
     const call = JSON.parse(r.stdout) as CallSummary;
     const c = compareAudio(speech, readWav48k(heardPath), SAMPLE_RATE);
-    return { impairment, correlation: c.correlation, lagMs: c.delayMs, call };
+    return { impairment, correlation: c.correlation, lagMs: c.delayMs, lagRangeMs: c.delayRangeMs, call };
   } finally {
     await lab.teardown();
     rmSync(dir, { recursive: true, force: true });

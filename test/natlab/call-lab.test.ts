@@ -20,7 +20,7 @@ test('a call through the NAT lab at 5% random loss and 30 ms jitter: direct betw
   const r = await runCallLab((line) => console.log(line), makeSpeech(), { lossPercent: 5, delayMs: 40, jitterMs: 30 });
   const q = r.call.quality;
   assert.ok(q !== null);
-  console.log(`NAT lab call at ${r.impairment.lossPercent}% loss, ${r.impairment.delayMs} ± ${r.impairment.jitterMs} ms: envelope correlation ${r.correlation.toFixed(3)} at ${r.lagMs} ms; heard loss ${q.lossPercent}%, jitter ${q.jitterMs} ms, rtt ${q.rttMs} ms, jitter buffer ${q.bufferMs} ms, ${q.fecRecovered} frames rebuilt from the next packet, ${q.concealed} concealed, ${q.late} late, MOS ${q.mos}; path ${r.call.path}`);
+  console.log(`NAT lab call at ${r.impairment.lossPercent}% loss, ${r.impairment.delayMs} ± ${r.impairment.jitterMs} ms: envelope correlation ${r.correlation.toFixed(3)} at ${r.lagMs} ms (segments ${r.lagRangeMs.join(' to ')} ms); heard loss ${q.lossPercent}%, jitter ${q.jitterMs} ms, rtt ${q.rttMs} ms, jitter buffer ${q.bufferMs} ms, ${q.fecRecovered} frames rebuilt from the next packet, ${q.concealed} concealed, ${q.late} late, MOS ${q.mos}; path ${r.call.path}`);
   assert.equal(r.call.reason, 'hung-up');
   assert.equal(r.call.path, 'direct');
   assert.ok(q.lossPercent > 1 && q.lossPercent < 12, `the loss was real: ${q.lossPercent}%`);
