@@ -89,17 +89,17 @@ export function compareAudio(sent: Int16Array, received: Int16Array, rate: numbe
 
 /**
  * Each segment of `a` paired with `b` at the lag within the slack of `lag` that adds most to their
- * covariance (about the whole's means); the correlation of all the pairs. A window of `a` with no
- * window of `b` at its lag is paired with silence.
+ * covariance (about the whole's means); the correlation of all the pairs. As in the whole's
+ * alignment, only windows that both have count (a recording that ends early is not silence).
  */
 function alignSegments(a: Float64Array, b: Float64Array, lag: number): { correlation: number; least: number; most: number } {
   const segment = Math.round(ALIGN_SEGMENT_MS / ENVELOPE_WINDOW_MS);
   const slack = Math.round(ALIGN_SLACK_MS / ENVELOPE_WINDOW_MS);
-  const at = (i: number): number => (i >= 0 && i < b.length ? (b[i] as number) : ENVELOPE_FLOOR_DB);
   const mean = (x: Float64Array): number => x.reduce((sum, v) => sum + v, 0) / Math.max(1, x.length);
   const ma = mean(a);
   const mb = mean(b);
-  const paired = new Float64Array(a.length);
+  const xs: number[] = [];
+  const ys: number[] = [];
   let least = lag;
   let most = lag;
   for (let start = 0; start < a.length; start += segment) {
@@ -107,13 +107,16 @@ function alignSegments(a: Float64Array, b: Float64Array, lag: number): { correla
     let chosen = { fit: -Infinity, lag };
     for (let l = lag - slack; l <= lag + slack; l++) {
       let fit = 0;
-      for (let i = start; i < end; i++) fit += ((a[i] as number) - ma) * (at(i + l) - mb);
+      for (let i = Math.max(start, -l); i < Math.min(end, b.length - l); i++) fit += ((a[i] as number) - ma) * ((b[i + l] as number) - mb);
       // Ties go to the lag nearest the whole's.
       if (fit > chosen.fit || (fit === chosen.fit && Math.abs(l - lag) < Math.abs(chosen.lag - lag))) chosen = { fit, lag: l };
     }
-    for (let i = start; i < end; i++) paired[i] = at(i + chosen.lag);
+    for (let i = Math.max(start, -chosen.lag); i < Math.min(end, b.length - chosen.lag); i++) {
+      xs.push(a[i] as number);
+      ys.push(b[i + chosen.lag] as number);
+    }
     least = Math.min(least, chosen.lag);
     most = Math.max(most, chosen.lag);
   }
-  return { correlation: correlationAt(a, paired, 0), least, most };
+  return { correlation: correlationAt(Float64Array.from(xs), Float64Array.from(ys), 0), least, most };
 }
