@@ -449,10 +449,10 @@ export class CallManager {
     return call;
   }
 
-  /** Makes a two-party call a conference hosted here: the call's audio becomes the host's. */
+  /** Makes a two-party call a conference hosted here (an id of its own: the call stays a leg that can be hung up alone); the call's audio becomes the host's. */
   private hostConference(call: Call): Conference {
     const m = call.machine;
-    const conf: Conference = { id: call.id, legs: [call.id], startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: null, muted: m.muted, roster: [], final: null, audio: call.audio, source: call.source, position: call.position, heard: call.heard, echo: call.echo, framesHeard: call.framesHeard };
+    const conf: Conference = { id: hex(new Uint8Array(randomBytes(CALL_ID_BYTES))), legs: [call.id], startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: null, muted: m.muted, roster: [], final: null, audio: call.audio, source: call.source, position: call.position, heard: call.heard, echo: call.echo, framesHeard: call.framesHeard };
     call.audio = {};
     call.source = null;
     call.heard = [];

@@ -79,16 +79,23 @@ test('a three-party conference between parley node processes: the host mixes all
   assert.match(stranger.stderr, /NOT_FOUND: dave has no device/);
   const added = await runParley(['add-to-call', 'carol', '--profile', alice.profile, '--json']);
   assert.equal(added.code, 0, added.stderr);
-  assert.equal((JSON.parse(added.stdout) as ConferenceJson).id, placed.id, 'the call became the conference');
+  const made = JSON.parse(added.stdout) as ConferenceJson;
+  assert.notEqual(made.id, placed.id, 'the conference has an id of its own');
+  assert.deepEqual(made.calls.map((c) => c.peer), ['bob', 'carol']);
+  assert.equal(made.calls[0]?.id, placed.id, 'the call is its first leg');
   await eventually(() => Promise.resolve(ringing(carol) !== undefined), 20_000, 'carol rings');
   await carol.sdk.answer();
   await eventually(async () => (await bob.sdk.call(placed.id)).conference?.roster.length === 3, 20_000, 'bob is told carol is in');
+  // The host drops bob alone by his call's id; carol stays; then alice leaves, which ends it.
   const refused = await runParley(['add-to-call', 'alice', '--profile', bob.profile]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /only the conference's host, alice/);
+  const dropped = await runParley(['hangup', placed.id, '--profile', alice.profile]);
+  assert.equal(dropped.code, 0, dropped.stderr);
+  assert.equal((await endOf(bob, placed.id)).reason, 'remote-hung-up');
+  await eventually(async () => (await alice.sdk.getConference(made.id)).roster.length === 2, 10_000, 'bob is out');
   const hungUp = await runParley(['hangup', '--profile', alice.profile]);
   assert.equal(hungUp.code, 0, hungUp.stderr);
-  assert.equal((await endOf(bob, placed.id)).reason, 'conference-ended');
   assert.equal((await endOf(carol, (callEvents(carol).at(-1) as CallJson).id)).reason, 'conference-ended');
   assert.deepEqual(await alice.sdk.calls(), []);
   // Bad input: refused with a reason, nothing dialled.
