@@ -25,6 +25,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
+
+import { checkUsername } from '../login/username.js';
 import type { PeerCallMessage, PeerPathKind } from '../client/peer-links.js';
 import type { CallRecord } from '../client/store.js';
 import type { WireMessage } from '../wire/index.js';
@@ -51,6 +53,8 @@ export const FILE_TAIL_MS = 1_000;
 export const CALL_DURATION_MAX_MS = 24 * 3_600_000;
 /** People in one conference, its host included (Skype's limit). */
 export const CONFERENCE_MAX = 25;
+/** A conference's legs kept for its summary, ended ones included (people may come and go). */
+const CONFERENCE_LEGS_KEPT = 4 * CONFERENCE_MAX;
 /** Ended conferences remembered. */
 const CONFERENCES_REMEMBERED = 100;
 /** The path of a live call is looked at this often. */
@@ -159,8 +163,10 @@ interface Feed {
 /** A conference this device hosts. */
 interface Conference extends Feed {
   readonly id: string;
-  /** The host's calls with the participants (ids), in the order they were invited. */
+  /** The host's calls with the participants (ids), in the order they were invited (the oldest ended ones dropped beyond CONFERENCE_LEGS_KEPT). */
   readonly legs: string[];
+  /** The ended legs' last summaries (the manager's own list of ended calls is bounded, and any peer can fill it). */
+  readonly finals: Map<string, CallSummary>;
   readonly startedAt: number;
   answeredAt: number | null;
   endedAt: number | null;
@@ -195,6 +201,11 @@ interface Call extends Feed {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+/** A username as the directory compares it (its key), or as typed when it is not a valid one. */
+const nameKey = (name: string): string => {
+  const c = checkUsername(name);
+  return c.ok ? c.key : name;
+};
 /** A user's devices that can be reached (CallTransport.devices). */
 type Reached = Awaited<ReturnType<CallTransport['devices']>>;
 
@@ -226,6 +237,7 @@ export class CallManager {
     // The call starts now (its setup time counts the lookup and the sessions).
     const dialedAt = this.clock();
     const [devices] = await this.lookUp([username]);
+    if (this.closed) throw new CallError('NOT_NOW', 'the calls are closing');
     const call = this.place(devices as Reached, dialedAt, null);
     call.audio = audio;
     call.source = source;
@@ -240,14 +252,22 @@ export class CallManager {
   async conference(usernames: readonly string[], audio: CallAudio = {}): Promise<ConferenceSummary> {
     this.checkAudio(audio);
     if (usernames.length === 0 || usernames.length > CONFERENCE_MAX - 1) throw new CallError('BAD_INPUT', `a conference has 1 to ${CONFERENCE_MAX - 1} others`);
-    if (new Set(usernames).size !== usernames.length) throw new CallError('BAD_INPUT', 'a user is named twice');
-    if (usernames.includes(this.o.username)) throw new CallError('BAD_INPUT', 'the host is in the conference already');
+    // Names compare as the directory compares them (case-folded NFKC); the accounts found are compared again after the lookup.
+    const keys = usernames.map(nameKey);
+    if (new Set(keys).size !== keys.length) throw new CallError('BAD_INPUT', 'a user is named twice');
+    if (keys.includes(nameKey(this.o.username))) throw new CallError('BAD_INPUT', 'the host is in the conference already');
     if (this.calls.size + usernames.length > CALLS_MAX) throw new CallError('NOT_NOW', `at most ${CALLS_MAX} calls at once`);
     const source = audio.audioIn !== undefined ? readWav48k(audio.audioIn) : null;
     const startedAt = this.clock();
     const reached = await this.lookUp(usernames);
+    // Looked at again after the lookup; and by account, as names are compared (case, Unicode forms).
+    if (this.closed) throw new CallError('NOT_NOW', 'the calls are closing');
+    if (this.calls.size + usernames.length > CALLS_MAX) throw new CallError('NOT_NOW', `at most ${CALLS_MAX} calls at once`);
+    const accounts = reached.map((r) => (r[0] as Reached[number]).account);
+    if (new Set(accounts).size !== accounts.length) throw new CallError('BAD_INPUT', 'a user is named twice');
+    if (reached.some((r) => (r[0] as Reached[number]).username === this.o.username)) throw new CallError('BAD_INPUT', 'the host is in the conference already');
     const idBytes = new Uint8Array(randomBytes(CALL_ID_BYTES));
-    const conf: Conference = { id: hex(idBytes), legs: [], startedAt, answeredAt: null, endedAt: null, muted: false, roster: [], final: null, audio, source, position: 0, heard: [], echo: [], framesHeard: 0 };
+    const conf: Conference = { id: hex(idBytes), legs: [], finals: new Map(), startedAt, answeredAt: null, endedAt: null, muted: false, roster: [], final: null, audio, source, position: 0, heard: [], echo: [], framesHeard: 0 };
     this.conferences.set(conf.id, conf);
     conf.roster = this.rosterOf(conf);
     for (const devices of reached) this.drain(this.place(devices, startedAt, conf));
@@ -261,7 +281,7 @@ export class CallManager {
    * is its host's to add to.
    */
   async addToCall(id: string | undefined, username: string): Promise<ConferenceSummary> {
-    const check = (): Conference | Call => {
+    const check = (name: string): Conference | Call => {
       const target = (id !== undefined ? this.conferences.get(id) : undefined) ?? this.pick(id, (c) => c.machine.answeredAt !== null && c.machine.state !== 'ended', 'in progress', true);
       const conf = 'legs' in target ? target : target.conference;
       if (!conf && 'machine' in target) {
@@ -269,18 +289,20 @@ export class CallManager {
         if (target.machine.answeredAt === null || target.machine.state === 'ended') throw new CallError('NOT_NOW', 'a call is added to once it is answered');
       }
       const inNow = conf ? conf.legs.flatMap((l) => this.calls.get(l) ?? []) : [target as Call];
-      if (username === this.o.username || inNow.some((c) => c.peerName === username)) throw new CallError('BAD_INPUT', `${username} is in the call already`);
+      if (nameKey(name) === nameKey(this.o.username) || inNow.some((c) => nameKey(c.peerName) === nameKey(name))) throw new CallError('BAD_INPUT', `${name} is in the call already`);
       if (inNow.length + 1 >= CONFERENCE_MAX) throw new CallError('NOT_NOW', `at most ${CONFERENCE_MAX} people in a conference`);
       if (this.calls.size >= CALLS_MAX) throw new CallError('NOT_NOW', `at most ${CALLS_MAX} calls at once`);
       return conf ?? target;
     };
-    check();
+    check(username);
     const [devices] = await this.lookUp([username]);
-    // Looked at again: the call may have changed during the lookup.
-    const target = check();
+    if (this.closed) throw new CallError('NOT_NOW', 'the calls are closing');
+    // Looked at again: the call may have changed during the lookup; and by the name as the directory spells it.
+    const target = check((devices as Reached)[0]?.username ?? username);
     const conf = 'legs' in target ? target : this.hostConference(target);
-    this.drain(this.place(devices as Reached, this.clock(), conf));
+    // Who is in goes out first, so the invitation carries it.
     this.refreshRoster(conf);
+    this.drain(this.place(devices as Reached, this.clock(), conf));
     return this.conferenceSummary(conf);
   }
 
@@ -314,9 +336,9 @@ export class CallManager {
     return this.act(this.pick(id, (c) => c.machine.state !== 'ended', 'in progress'), { type: on ? 'hold' : 'resume' });
   }
 
-  /** Mutes a call, or the host in a conference hosted here. */
+  /** Mutes a call, or the host in a conference hosted here (named by its id, or by any of its calls': the host's microphone is one). */
   mute(id: string | undefined, muted: boolean): CallSummary | ConferenceSummary {
-    const conf = this.conferenceTarget(id);
+    const conf = this.conferenceTarget(id) ?? (id !== undefined ? (this.calls.get(id)?.conference ?? null) : null);
     if (conf) {
       conf.muted = muted;
       return this.onEveryLeg(conf, (leg) => this.act(leg, { type: 'mute', muted }));
@@ -397,8 +419,9 @@ export class CallManager {
     call.handled.add(`${from.key}/${s.n}`);
     if (s.signal === 'roster') {
       // The host's word on who is in (a host's own legs take no roster: each side would be host).
-      if (call.conference === null && s.roster.length > 0) {
-        call.roster = s.roster.slice(0, CONFERENCE_MAX);
+      const roster = s.roster.slice(0, CONFERENCE_MAX);
+      if (call.conference === null && roster.length > 0 && roster.join('\n') !== call.roster?.join('\n')) {
+        call.roster = roster;
         this.emit(call);
       }
       return;
@@ -452,7 +475,7 @@ export class CallManager {
   /** Makes a two-party call a conference hosted here (an id of its own: the call stays a leg that can be hung up alone); the call's audio becomes the host's. */
   private hostConference(call: Call): Conference {
     const m = call.machine;
-    const conf: Conference = { id: hex(new Uint8Array(randomBytes(CALL_ID_BYTES))), legs: [call.id], startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: null, muted: m.muted, roster: [], final: null, audio: call.audio, source: call.source, position: call.position, heard: call.heard, echo: call.echo, framesHeard: call.framesHeard };
+    const conf: Conference = { id: hex(new Uint8Array(randomBytes(CALL_ID_BYTES))), legs: [call.id], finals: new Map(), startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: null, muted: m.muted, roster: [], final: null, audio: call.audio, source: call.source, position: call.position, heard: call.heard, echo: call.echo, framesHeard: call.framesHeard };
     call.audio = {};
     call.source = null;
     call.heard = [];
@@ -491,7 +514,14 @@ export class CallManager {
   }
 
   /** A leg ended: the roster changes, and with no leg left the conference is over. */
-  private legEnded(conf: Conference): void {
+  private legEnded(conf: Conference, leg: Call): void {
+    if (leg.final) conf.finals.set(leg.id, leg.final);
+    while (conf.legs.length > CONFERENCE_LEGS_KEPT) {
+      const oldest = conf.legs.findIndex((id) => !this.calls.has(id));
+      if (oldest < 0) break;
+      conf.finals.delete(conf.legs[oldest] as string);
+      conf.legs.splice(oldest, 1);
+    }
     if (conf.legs.some((id) => this.calls.has(id))) {
       this.refreshRoster(conf);
       return;
@@ -636,6 +666,8 @@ export class CallManager {
       call.lastHeardAt = now;
       call.path = call.machine.peer ? this.o.transport.path(call.machine.peer) : null;
       if (call.conference && call.conference.answeredAt === null) call.conference.answeredAt = now;
+      // A participant who answers after the host muted is told so too.
+      if (call.conference?.muted && !call.machine.muted) call.machine.handle({ type: 'mute', muted: true }, now);
       this.startClock();
     }
     if (state === 'ended') this.finish(call);
@@ -677,7 +709,7 @@ export class CallManager {
       this.o.history.addCall({ id: call.id, outgoing: m.role === 'caller', peer: call.peerName, startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: m.endedAt ?? now, reason: m.reason ?? 'failed', detail: m.detail, quality: call.final.quality });
       this.o.onEvent?.({ type: 'call', call: call.final });
     }
-    if (call.conference) this.legEnded(call.conference);
+    if (call.conference) this.legEnded(call.conference, call);
     if (![...this.calls.values()].some((c) => c.media) && this.ticker) {
       clearInterval(this.ticker);
       this.ticker = null;
@@ -702,9 +734,9 @@ export class CallManager {
       answeredAt: conf.answeredAt,
       endedAt: conf.endedAt,
       muted: conf.muted,
-      calls: conf.legs.map((id) => {
+      calls: conf.legs.flatMap((id) => {
         const leg = this.calls.get(id);
-        return leg ? this.summary(leg) : this.get(id);
+        return leg ? [this.summary(leg)] : (conf.finals.get(id) ?? []);
       }),
       audio: null,
     };

@@ -17,6 +17,8 @@ export const ENVELOPE_WINDOW_MS = 10;
 export const ENVELOPE_FLOOR_DB = -60;
 /** The largest delay searched for when aligning (ms). */
 export const ALIGN_MAX_MS = 2_000;
+/** The whole's alignment keeps at least this share of the shorter recording's windows in the overlap (a few windows always correlate). */
+export const ALIGN_MIN_OVERLAP = 0.5;
 /** Each segment of this length (ms) is aligned again, within this much of the whole's delay (ms). */
 export const ALIGN_SEGMENT_MS = 1_000;
 export const ALIGN_SLACK_MS = 100;
@@ -70,6 +72,8 @@ export interface AudioComparison {
   readonly delayMs: number;
   /** The segments' delays, least and most (ms). */
   readonly delayRangeMs: readonly [number, number];
+  /** The share of the sent audio's windows that the received recording has (a recording that stops early covers less). */
+  readonly coverage: number;
 }
 
 /** The alignment of `received` to `sent` (both at `rate`): its delay and the envelopes' correlation there. */
@@ -77,14 +81,16 @@ export function compareAudio(sent: Int16Array, received: Int16Array, rate: numbe
   const a = energyEnvelope(sent, rate);
   const b = energyEnvelope(received, rate);
   const maxLag = Math.min(Math.round(ALIGN_MAX_MS / ENVELOPE_WINDOW_MS), b.length);
+  const minOverlap = Math.ceil(ALIGN_MIN_OVERLAP * Math.min(a.length, b.length));
   let best = { correlation: -1, lag: 0 };
   // The received audio comes later: lags from 0 (a little before, for a clock that disagrees).
   for (let lag = -5; lag <= maxLag; lag++) {
+    if (Math.min(a.length, b.length - lag) - Math.max(0, -lag) < minOverlap) continue;
     const c = correlationAt(a, b, lag);
     if (c > best.correlation) best = { correlation: c, lag };
   }
   const fine = alignSegments(a, b, best.lag);
-  return { correlation: fine.correlation, delayMs: best.lag * ENVELOPE_WINDOW_MS, delayRangeMs: [fine.least * ENVELOPE_WINDOW_MS, fine.most * ENVELOPE_WINDOW_MS] };
+  return { correlation: fine.correlation, delayMs: best.lag * ENVELOPE_WINDOW_MS, delayRangeMs: [fine.least * ENVELOPE_WINDOW_MS, fine.most * ENVELOPE_WINDOW_MS], coverage: a.length > 0 ? fine.pairs / a.length : 0 };
 }
 
 /**
@@ -92,7 +98,7 @@ export function compareAudio(sent: Int16Array, received: Int16Array, rate: numbe
  * covariance (about the whole's means); the correlation of all the pairs. As in the whole's
  * alignment, only windows that both have count (a recording that ends early is not silence).
  */
-function alignSegments(a: Float64Array, b: Float64Array, lag: number): { correlation: number; least: number; most: number } {
+function alignSegments(a: Float64Array, b: Float64Array, lag: number): { correlation: number; least: number; most: number; pairs: number } {
   const segment = Math.round(ALIGN_SEGMENT_MS / ENVELOPE_WINDOW_MS);
   const slack = Math.round(ALIGN_SLACK_MS / ENVELOPE_WINDOW_MS);
   const mean = (x: Float64Array): number => x.reduce((sum, v) => sum + v, 0) / Math.max(1, x.length);
@@ -118,5 +124,5 @@ function alignSegments(a: Float64Array, b: Float64Array, lag: number): { correla
     least = Math.min(least, chosen.lag);
     most = Math.max(most, chosen.lag);
   }
-  return { correlation: correlationAt(Float64Array.from(xs), Float64Array.from(ys), 0), least, most };
+  return { correlation: correlationAt(Float64Array.from(xs), Float64Array.from(ys), 0), least, most, pairs: xs.length };
 }

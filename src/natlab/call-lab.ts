@@ -33,6 +33,8 @@ export interface CallLabReport {
   /** How much later the speech was heard (the alignment), and the range of its segments' delays. */
   readonly lagMs: number;
   readonly lagRangeMs: readonly [number, number];
+  /** The share of the speech the recording covers. */
+  readonly coverage: number;
   readonly call: CallSummary;
 }
 
@@ -86,7 +88,7 @@ export async function runCallLab(log: (line: string) => void, speechPath: string
     if (r.code !== 0) throw new Error(`parley call failed (exit ${r.code}): ${r.stderr.trim()}`);
     const call = JSON.parse(r.stdout) as CallSummary;
     const c = compareAudio(speech, readWav48k(heardPath), SAMPLE_RATE);
-    return { impairment, correlation: c.correlation, lagMs: c.delayMs, lagRangeMs: c.delayRangeMs, call };
+    return { impairment, correlation: c.correlation, lagMs: c.delayMs, lagRangeMs: c.delayRangeMs, coverage: c.coverage, call };
   } finally {
     await lab.teardown();
     rmSync(dir, { recursive: true, force: true });

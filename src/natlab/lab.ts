@@ -40,6 +40,8 @@ export const LAB_SITE_FIRST = 100;
  * the lab's namespaces, which have no route to anywhere else.
  */
 export const LAB_UPNP_PREFIX = '198.51.101';
+/** How long the delay line (delay-line.ts) may take to open its device. */
+const DELAY_LINE_START_MS = 10_000;
 /** How long miniupnpd may take to start listening. */
 const MINIUPNPD_START_MS = 10_000;
 /** Sites at most (LAN prefixes 10.1 ... 10.100). */
@@ -246,9 +248,18 @@ export class NatLab {
     const child = this.spawn(site.host, 'python3', ['-c', DELAY_LINE_PROGRAM, DELAY_LINE_DEVICE, String(o.delayMs), String(o.jitterMs), String(o.seed ?? 1)]);
     let said = '';
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the delay line did not start in ${DELAY_LINE_START_MS / 1000} s: ${said.trim().slice(-500)}`)), DELAY_LINE_START_MS);
       child.stderr?.on('data', (d: Buffer) => (said += d.toString()));
-      child.stdout?.on('data', (d: Buffer) => (said += d.toString()) && /ready/.test(said) && resolve());
-      child.once('exit', (code) => reject(new Error(`the delay line stopped (exit ${code}): ${said.trim().slice(-500)}`)));
+      child.stdout?.on('data', (d: Buffer) => {
+        said += d.toString();
+        if (!/ready/.test(said)) return;
+        clearTimeout(timer);
+        resolve();
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the delay line stopped (exit ${code}): ${said.trim().slice(-500)}`));
+      });
     });
     for (const command of delayLineRouting(site.hostAddress)) await this.exec(site.host, ...(command as [string, ...string[]]));
   }

@@ -15,7 +15,11 @@ function network(names: readonly string[], o: { accepts?: boolean; copies?: numb
   const events = new Map<string, CallEvent[]>();
   const histories = new Map<string, CallRecord[]>();
   const transport = (self: string): CallTransport => ({
-    devices: (username) => Promise.resolve(names.includes(username) && `${username}-device` !== self ? [{ key: `${username}-device`, username, account: username }] : []),
+    // Names are looked up as the directory does, whatever their case.
+    devices: (typed) => {
+      const username = typed.toLowerCase();
+      return Promise.resolve(names.includes(username) && `${username}-device` !== self ? [{ key: `${username}-device`, username, account: username }] : []);
+    },
     send: (key, message: WireMessage) => {
       const m = PEER_PROTOCOL.decode(message);
       assert.ok(m.ok);
@@ -149,8 +153,11 @@ test('adding someone to a call makes it a conference hosted by whoever added; ba
   await assert.rejects(bob.addToCall(undefined, 'bob'), { code: 'BAD_INPUT' }, 'the host itself');
   await assert.rejects(bob.addToCall(undefined, 'nobody'), { code: 'NOT_FOUND' });
   assert.equal(bob.live()[0]?.conference, null, 'the failed additions changed nothing');
+  await assert.rejects(bob.addToCall(undefined, 'ALICE'), { code: 'BAD_INPUT' }, 'already in, whatever the case');
   const conf = await bob.addToCall(undefined, 'carol');
   assert.equal(conf.host, 'bob');
+  await until(() => carol.live().length === 1, 'carol rings');
+  assert.deepEqual(carol.live()[0]?.conference, { id: null, host: 'bob', roster: ['bob', 'alice'] }, 'her invitation says who is in');
   await until(() => alice.get(placed.id).conference?.host === 'bob', 'alice is told bob hosts');
   carol.answer(undefined, {});
   await until(() => alice.get(placed.id).conference?.roster.length === 3, 'carol is in');
@@ -172,6 +179,8 @@ test('conference limits: a list that is empty, too long, repeats someone or name
   await assert.rejects(host.conference(names.slice(1)), { code: 'BAD_INPUT', message: new RegExp(`1 to ${CONFERENCE_MAX - 1}`) });
   await assert.rejects(host.conference(['u1', 'u1']), { code: 'BAD_INPUT' });
   await assert.rejects(host.conference(['u0', 'u1']), { code: 'BAD_INPUT' });
+  await assert.rejects(host.conference(['u1', 'U1']), { code: 'BAD_INPUT' }, 'the same user, in another case');
+  await assert.rejects(host.conference(['U0']), { code: 'BAD_INPUT' }, 'the host, in another case');
   await assert.rejects(host.conference(['u1', 'ghost']), { code: 'NOT_FOUND', message: /ghost has no device/ });
   await settle();
   assert.deepEqual(host.live(), []);
@@ -194,4 +203,37 @@ test('a bye that claims to end a conference ends a two-party call as an ordinary
   assert.equal(bob.get(placed.id).reason, 'remote-hung-up');
   alice.close();
   bob.close();
+});
+
+test("a conference's summary outlives the manager's list of ended calls (which any peer can fill); muting any of its calls mutes the host, also to those who answer later", async () => {
+  const net = network(['alice', 'bob', 'carol', 'dave']);
+  const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map(net.of) as [CallManager, CallManager, CallManager, CallManager];
+  const conf = await alice.conference(['bob', 'carol', 'dave']);
+  await until(() => [bob, carol, dave].every((m) => m.live().length === 1), 'everyone rings');
+  bob.answer(undefined, {});
+  carol.answer(undefined, {});
+  await until(() => alice.getConference(conf.id).roster.length === 3, 'bob and carol are in');
+  const bobLeg = alice.live().find((c) => c.peer === 'bob')?.id as string;
+  alice.mute(bobLeg, true);
+  assert.equal(alice.getConference(conf.id).muted, true, "muting bob's call mutes the host");
+  await until(() => carol.live()[0]?.remoteMuted === true, 'carol is told');
+  dave.answer(undefined, {});
+  await until(() => dave.live()[0]?.remoteMuted === true, 'dave, who answered later, is told too');
+  bob.hangup();
+  await until(() => alice.getConference(conf.id).roster.length === 3, 'bob is out');
+  // A flood of strangers' invitations, each declined at once and remembered as ended.
+  for (let i = 0; i < 1_100; i++) {
+    const m = PEER_PROTOCOL.decode(PeerCall.toMessage({ call: new Uint8Array(randomBytes(16)), n: 1, signal: 'invite', roster: [] }, 0));
+    assert.ok(m.ok);
+    alice.receive(m.value as PeerCallMessage, { key: 'mallory-device', account: 'mallory', username: 'mallory' });
+  }
+  assert.equal(alice.getConference(conf.id).calls.find((c) => c.peer === 'bob')?.reason, 'remote-hung-up');
+  assert.equal(alice.liveConferences().length, 1);
+  carol.hangup();
+  dave.hangup();
+  await until(() => alice.getConference(conf.id).endedAt !== null, 'the conference is over');
+  const last = (net.events.get('alice-device') ?? []).filter((e) => e.type === 'conference').at(-1);
+  assert.ok(last?.type === 'conference' && last.conference.endedAt !== null, 'its end was told');
+  assert.deepEqual(last.conference.calls.map((c) => c.peer), ['bob', 'carol', 'dave']);
+  net.close();
 });

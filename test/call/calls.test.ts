@@ -63,6 +63,7 @@ test('calls between parley node processes on loopback: ringing on both of bob\'s
   const firstAudioMs = (bobEnd.firstAudioAt as number) - (bobEnd.answeredAt as number);
   console.log(`loopback call: envelope correlation ${c.correlation.toFixed(3)} at ${c.delayMs} ms; dial to ringing ${ringMs} ms; answer to first audio ${firstAudioMs} ms; bob heard MOS ${q.mos}, loss ${q.lossPercent}%, ${q.fecRecovered} frames rebuilt from the next packet, ${q.concealed} concealed, ${q.late} late, jitter buffer ${q.bufferMs} ms, path ${bobEnd.path}; alice sent ${aliceEnd.quality.packetsSent} packets at ${aliceEnd.quality.bitrateKbps} kbit/s`);
   assert.ok(c.correlation >= 0.9, `envelope correlation ${c.correlation}`);
+  assert.ok(c.coverage >= 0.95, `the recording covers ${c.coverage} of the speech`);
   assert.ok(q.mos >= 4, `MOS ${q.mos}`);
   assert.equal(bobEnd.audio?.recording, heardPath);
   assert.equal(bobEnd.audio?.framesPlayed, heard.length / 960);

@@ -67,6 +67,7 @@ test('a three-party conference between parley node processes: the host mixes all
   console.log(`conference: carol heard bob through alice's mix at envelope correlation ${carolC.correlation.toFixed(3)} (${carolC.delayMs} ms later), alice at ${hostC.correlation.toFixed(3)} (${hostC.delayMs} ms); bob heard himself at ${((20 * Math.log10(own / carols)) | 0)} dB against carol; carol's leg MOS ${q?.mos}, ${q?.fecRecovered} rebuilt, ${q?.concealed} concealed`);
   assert.ok(carolC.correlation >= 0.85, `carol: envelope correlation ${carolC.correlation} (two legs, each with its jitter buffer)`);
   assert.ok(hostC.correlation >= 0.9, `alice: envelope correlation ${hostC.correlation}`);
+  assert.ok(carolC.coverage >= 0.95 && hostC.coverage >= 0.95, `the recordings cover ${carolC.coverage} and ${hostC.coverage} of the speech`);
   assert.ok(own < 0.05 * carols, `bob hears himself: RMS ${own} against carol's ${carols}`);
 
   // 2. A two-party call becomes a conference when alice adds carol; bob is told; alice's hang-up ends it for both.

@@ -57,15 +57,22 @@ test('envelope comparison: a delay that changes during the call (pauses shortene
   assert.ok(c.delayRangeMs[1] - c.delayRangeMs[0] >= 60, `the segments' delays spread: ${c.delayRangeMs.join('..')}`);
 });
 
-test('envelope comparison: other audio, or silence, does not correlate', () => {
+test('envelope comparison: other audio, or silence, does not correlate; a recording that stops early says how much it covers', () => {
   const sent = bursts(10, 3);
-  const other = compareAudio(sent, bursts(10, 4), RATE);
-  assert.ok(other.correlation < 0.5, `other audio: ${other.correlation}`);
+  const others = Array.from({ length: 12 }, (_, i) => compareAudio(sent, bursts(10, 100 + i), RATE).correlation).sort((x, y) => x - y);
+  assert.ok((others.at(-1) as number) < 0.6 && (others[6] as number) < 0.45, `other audio: ${others.map((c) => c.toFixed(2)).join(' ')}`);
+  // A short piece of other audio cannot be slid to where a few windows happen to agree.
+  const short = compareAudio(sent, bursts(1, 5), RATE);
+  assert.ok(short.correlation < 0.6, `one second of other audio: ${short.correlation}`);
   const silence = compareAudio(sent, new Int16Array(sent.length), RATE);
   assert.ok(silence.correlation <= 0, `silence: ${silence.correlation}`);
-  // Half of it lost to silence (a connection that died mid-call) falls well short of the call tests' 0.8.
+  // Half of it lost to silence (a connection that died mid-call; the recording goes on) falls well short of the call tests' 0.8.
   const half = Int16Array.from(sent);
   half.fill(0, half.length / 2);
   const cut = compareAudio(sent, half, RATE);
   assert.ok(cut.correlation < 0.8, `half silent: ${cut.correlation}`);
+  // A recording that stops half-way matches where it has audio, and covers half.
+  const stopped = compareAudio(sent, sent.subarray(0, sent.length / 2), RATE);
+  assert.ok(stopped.correlation > 0.99 && Math.abs(stopped.coverage - 0.5) < 0.03, JSON.stringify(stopped));
+  assert.ok(compareAudio(sent, sent, RATE).coverage > 0.99);
 });

@@ -49,6 +49,7 @@ test('audio through Opus, the jitter buffer and reports: the envelopes correlate
   const q = clean.bob.quality(clean.seconds * 1000);
   console.log(`clean: correlation ${c.correlation.toFixed(3)}, delay ${c.delayMs} ms, MOS ${q.mos}, ${JSON.stringify(clean.alice.quality(clean.seconds * 1000))}`);
   assert.ok(c.correlation >= 0.9, `clean correlation ${c.correlation}`);
+  assert.ok(c.coverage >= 0.95, `coverage ${c.coverage}`);
   assert.ok(q.mos >= 4, `clean MOS ${q.mos}`);
   const aq = clean.alice.quality(clean.seconds * 1000);
   assert.ok(aq.packetsSent / clean.seconds <= 50, `${aq.packetsSent} packets in ${clean.seconds} s`);
@@ -59,6 +60,7 @@ test('audio through Opus, the jitter buffer and reports: the envelopes correlate
   const bq = bad.bob.quality(bad.seconds * 1000);
   console.log(`5% loss, 30 ms jitter: correlation ${b.correlation.toFixed(3)}, MOS ${bq.mos}, ${bq.fecRecovered} recovered, ${bq.concealed} concealed, ${JSON.stringify(bq)}`);
   assert.ok(b.correlation >= 0.8, `correlation at 5% loss ${b.correlation}`);
+  assert.ok(b.coverage >= 0.95, `coverage ${b.coverage}`);
   assert.ok(bq.lossPercent > 2 && bq.lossPercent < 9, `loss ${bq.lossPercent}%`);
   assert.ok(bq.fecRecovered > bq.concealed, 'most lost frames are rebuilt from the next packet');
   assert.ok(bq.mos >= 3.6, `MOS ${bq.mos}`);

@@ -75,6 +75,8 @@ test('parley call between two daemons of parley dev up, bob on auto-answer (echo
     const c = compareAudio(readWav48k(speechPath), readWav48k(heardPath), 48_000);
     console.log(`echo through bob: envelope correlation ${c.correlation.toFixed(3)} at ${c.delayMs} ms`);
     assert.ok(c.correlation >= 0.85, `correlation ${c.correlation}`);
+    // The call lasts 10 s of the 12 s file, less the echo's delay.
+    assert.ok(c.coverage >= 0.7, `the recording covers ${c.coverage} of the speech`);
     child.kill('SIGINT');
     assert.equal(((await once(child, 'exit')) as [number])[0], 0);
   } finally {

@@ -28,6 +28,7 @@ test('a call through the NAT lab at 5% random loss and 30 ms jitter: direct betw
   assert.ok(q.rttMs !== null && q.rttMs >= 40, `the delay was real: round trip ${q.rttMs} ms`);
   assert.ok(q.jitterMs >= 8, `the jitter was real: ${q.jitterMs} ms`);
   assert.ok(r.correlation >= 0.8, `correlation ${r.correlation}`);
+  assert.ok(r.coverage >= 0.95, `the recording covers ${r.coverage} of the speech`);
   assert.ok(q.mos >= 3.6, `MOS ${q.mos}`);
   const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`${LAB_RUN_PREFIX}c${process.pid}`));
   assert.deepEqual(left, [], 'no namespace left');
