@@ -4,11 +4,16 @@
  * `POST /v1/calls/{id}/add`), whose id the call actions also take. Audio files are paths on the
  * daemon's machine (the CLI makes them absolute); call events also go out on `/v1/events` as
  * `{ "type": "call", "call": {...} }`, and a hosted conference's as `{ "type": "conference", ... }`.
+ * A call's live audio (a microphone and speakers elsewhere: the web client) is the WebSocket
+ * `/v1/calls/{id}/audio`: binary messages of one 20 ms frame each, 960 samples of 48 kHz 16-bit
+ * little-endian PCM, both ways (live-audio.ts).
  */
 
 import type { FastifyInstance } from 'fastify';
 
 import type { CallAudio, CallSummary, ConferenceSummary } from '../call/call-manager.js';
+import { frameBytes, LIVE_FRAME_BYTES, type LiveAudio } from '../call/live-audio.js';
+import type { Frame } from '../call/opus-codec.js';
 import { CALL_DURATION_MAX_MS, CONFERENCE_MAX } from '../call/call-manager.js';
 import type { CallRecord } from '../client/store.js';
 import { errorSchema, usernameSchema } from './schemas.js';
@@ -27,6 +32,7 @@ export interface CallApi {
   live(): CallSummary[];
   getConference(id: string): ConferenceSummary;
   liveConferences(): ConferenceSummary[];
+  attachAudio(id: string, onHeard: (frame: Frame) => void, onClose: (reason: string) => void): LiveAudio;
   history(limit: number): CallRecord[];
 }
 
@@ -90,4 +96,25 @@ export function registerCallRoutes(app: FastifyInstance, calls: CallApi): void {
     { schema: { summary: 'Mute or unmute the microphone', params: actionParams, body: { type: 'object', required: ['muted'], additionalProperties: false, properties: { muted: { type: 'boolean' } } }, response: responses } },
     (request) => calls.mute(target(request.params.id), request.body.muted),
   );
+
+  // Live audio: frames both ways; a message that is not one frame closes the socket with 1007 and the reason.
+  app.get<Target>('/v1/calls/:id/audio', { websocket: true, schema: { summary: "WebSocket: a call's live audio, both ways, one binary message per 20 ms frame (960 samples of 48 kHz 16-bit little-endian PCM); by a conference's id, its host's", params: callId } }, (socket, request) => {
+    let live: LiveAudio;
+    try {
+      live = calls.attachAudio(
+        request.params.id,
+        (frame) => {
+          if (socket.readyState === socket.OPEN) socket.send(frameBytes(frame));
+        },
+        (reason) => socket.close(1000, reason),
+      );
+    } catch (e) {
+      socket.close(1008, e instanceof Error ? e.message.slice(0, 120) : 'refused');
+      return;
+    }
+    socket.on('message', (data: Buffer, binary: boolean) => {
+      if (!binary || !live.push(data)) socket.close(1007, `one message is one frame: ${LIVE_FRAME_BYTES} bytes of 16-bit PCM`);
+    });
+    socket.on('close', () => live.close('the client left'));
+  });
 }

@@ -34,6 +34,7 @@ import { ALL_DEVICES, CallError, CallMachine, type CallInput, type CallMessage, 
 import { CALL_ID_BYTES, PeerCall, PeerCallAck, PeerMedia } from './call-messages.js';
 import { FRAME_MS } from './jitter-buffer.js';
 import { MediaStream, type LegQuality } from './media-stream.js';
+import { LiveAudio } from './live-audio.js';
 import { mixAllButOne } from './mixer.js';
 import { FRAME_SAMPLES, SAMPLE_RATE, type Frame } from './opus-codec.js';
 import { readWav48k, writeWav } from './wav.js';
@@ -158,6 +159,8 @@ interface Feed {
   echo: Frame[];
   /** Frames heard (played, whatever they were made of). */
   framesHeard: number;
+  /** A client's live audio (live-audio.ts), which takes the place of the file or echo while attached. */
+  live?: LiveAudio | null;
 }
 
 /** A conference this device hosts. */
@@ -374,6 +377,23 @@ export class CallManager {
     return [...this.conferences.values()].map((c) => this.conferenceSummary(c));
   }
 
+  /**
+   * Live audio for a call in progress (or, by a conference's id, for its host): the client's
+   * microphone frames become what this side sends, and each frame played goes to `onHeard`. One
+   * client at a time: a second one takes over, and the first is closed. Closed when the call ends.
+   */
+  attachAudio(id: string, onHeard: (frame: Frame) => void, onClose: (reason: string) => void): LiveAudio {
+    const conf = this.conferences.get(id);
+    const call = conf ? null : this.calls.get(id);
+    if (!conf && (!call || call.quiet || call.machine.state === 'ended')) throw new CallError('NOT_FOUND', `no call ${id.slice(0, 40)} in progress`);
+    if (call?.conference) throw new CallError('NOT_NOW', `the call is part of conference ${call.conference.id}: its audio is the conference's`);
+    const feed = (conf ?? call) as Feed;
+    feed.live?.close('another client took the audio');
+    const live = new LiveAudio(onHeard, onClose);
+    feed.live = live;
+    return live;
+  }
+
   /** The history, newest first. */
   history(limit = 100): CallRecord[] {
     return this.o.history.calls(limit);
@@ -476,10 +496,12 @@ export class CallManager {
   private hostConference(call: Call): Conference {
     const m = call.machine;
     const conf: Conference = { id: hex(new Uint8Array(randomBytes(CALL_ID_BYTES))), legs: [call.id], finals: new Map(), startedAt: m.startedAt, answeredAt: m.answeredAt, endedAt: null, muted: m.muted, roster: [], final: null, audio: call.audio, source: call.source, position: call.position, heard: call.heard, echo: call.echo, framesHeard: call.framesHeard };
+    conf.live = call.live ?? null;
     call.audio = {};
     call.source = null;
     call.heard = [];
     call.echo = [];
+    call.live = null;
     call.conference = conf;
     this.conferences.set(conf.id, conf);
     return conf;
@@ -527,6 +549,7 @@ export class CallManager {
       return;
     }
     conf.endedAt = this.clock();
+    conf.live?.close('the conference ended');
     conf.roster = [this.o.username];
     this.conferences.delete(conf.id);
     const recording = this.record(conf);
@@ -695,6 +718,7 @@ export class CallManager {
     if (call.timer) clearTimeout(call.timer);
     call.timer = null;
     this.calls.delete(call.id);
+    call.live?.close('the call ended');
     const recording = this.record(call);
     const stats = call.media?.buffer.stats;
     call.final = {
@@ -863,8 +887,11 @@ export class CallManager {
 
 /** A feed's next frame to send: silence when muted; else its file, the echo of what it heard, or silence. */
 function nextFrame(feed: Feed, muted: boolean): Frame {
+  // A live client's microphone frames are taken even while muted (and dropped), so they do not pile up.
+  const live = feed.live && !feed.live.isClosed ? feed.live.next() : null;
   const frame = new Int16Array(FRAME_SAMPLES);
   if (muted) return frame;
+  if (live) return live;
   if (feed.source) {
     frame.set(feed.source.subarray(feed.position, feed.position + FRAME_SAMPLES));
     feed.position += FRAME_SAMPLES;
@@ -876,6 +903,7 @@ function nextFrame(feed: Feed, muted: boolean): Frame {
 
 /** Keeps a heard frame for the recording and the echo, as asked. */
 function hear(feed: Feed, frame: Frame): void {
+  feed.live?.heard(frame);
   if (feed.audio.audioOut !== undefined) feed.heard.push(frame);
   if (feed.audio.echo) feed.echo.push(frame);
 }

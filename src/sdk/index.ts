@@ -243,6 +243,32 @@ export class ParleyClient {
     ws.on('close', (_code, reason) => onClose?.(reason.toString()));
     return { opened, close: () => ws.close() };
   }
+
+  /**
+   * A call's live audio (by a conference's id, its host's): `send` one 20 ms frame of the
+   * microphone (960 samples of 48 kHz 16-bit PCM); `onFrame` gets each frame the call plays.
+   */
+  callAudio(id: string, onFrame: (frame: Int16Array) => void, onClose?: (code: number, reason: string) => void): { opened: Promise<void>; send: (frame: Int16Array) => void; close: () => void } {
+    const ws = new WebSocket(`${this.url.replace(/^http/, 'ws')}/v1/calls/${encodeURIComponent(id)}/audio?token=${encodeURIComponent(this.token)}`);
+    const opened = new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', (_req, res) => reject(new ParleyApiError(res.statusCode ?? 0, 'REFUSED', `the call's audio was refused (${res.statusCode})`)));
+      ws.once('error', (e) => reject(new ParleyApiError(0, 'UNREACHABLE', e.message)));
+    });
+    ws.on('message', (d: Buffer) => {
+      const frame = new Int16Array(d.byteLength >> 1);
+      for (let i = 0; i < frame.length; i++) frame[i] = d.readInt16LE(i * 2);
+      onFrame(frame);
+    });
+    ws.on('close', (code, reason) => onClose?.(code, reason.toString()));
+    const send = (frame: Int16Array): void => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const bytes = Buffer.alloc(frame.length * 2);
+      for (let i = 0; i < frame.length; i++) bytes.writeInt16LE(frame[i] as number, i * 2);
+      ws.send(bytes);
+    };
+    return { opened, send, close: () => ws.close() };
+  }
 }
 
 async function call(url: string, token: string | null, method: string, path: string, body?: unknown): Promise<unknown> {
