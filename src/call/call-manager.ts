@@ -209,6 +209,8 @@ const nameKey = (name: string): string => {
   const c = checkUsername(name);
   return c.ok ? c.key : name;
 };
+/** A call that was answered and has not ended (live, or held). */
+const answered = (c: Call): boolean => c.machine.answeredAt !== null && c.machine.state !== 'ended';
 /** A user's devices that can be reached (CallTransport.devices). */
 type Reached = Awaited<ReturnType<CallTransport['devices']>>;
 
@@ -285,11 +287,11 @@ export class CallManager {
    */
   async addToCall(id: string | undefined, username: string): Promise<ConferenceSummary> {
     const check = (name: string): Conference | Call => {
-      const target = (id !== undefined ? this.conferences.get(id) : undefined) ?? this.pick(id, (c) => c.machine.answeredAt !== null && c.machine.state !== 'ended', 'in progress', true);
+      const target = (id !== undefined ? this.conferences.get(id) : undefined) ?? this.pick(id, answered, 'in progress', true);
       const conf = 'legs' in target ? target : target.conference;
       if (!conf && 'machine' in target) {
         if (target.roster !== null) throw new CallError('NOT_NOW', `only the conference's host, ${target.peerName}, can add people to it`);
-        if (target.machine.answeredAt === null || target.machine.state === 'ended') throw new CallError('NOT_NOW', 'a call is added to once it is answered');
+        if (!answered(target)) throw new CallError('NOT_NOW', 'a call is added to once it is answered');
       }
       const inNow = conf ? conf.legs.flatMap((l) => this.calls.get(l) ?? []) : [target as Call];
       if (nameKey(name) === nameKey(this.o.username) || inNow.some((c) => nameKey(c.peerName) === nameKey(name))) throw new CallError('BAD_INPUT', `${name} is in the call already`);
@@ -509,7 +511,7 @@ export class CallManager {
 
   /** Who is in a conference: the host, and each participant who answered and has not left. */
   private rosterOf(conf: Conference): string[] {
-    const inNow = conf.legs.flatMap((id) => this.calls.get(id) ?? []).filter((c) => c.machine.answeredAt !== null && c.machine.state !== 'ended');
+    const inNow = conf.legs.flatMap((id) => this.calls.get(id) ?? []).filter(answered);
     return [this.o.username, ...new Set(inNow.map((c) => c.peerName))];
   }
 
@@ -520,7 +522,7 @@ export class CallManager {
     conf.roster = roster;
     for (const id of conf.legs) {
       const leg = this.calls.get(id);
-      if (leg?.machine.peer && leg.machine.answeredAt !== null && leg.machine.state !== 'ended') this.signal(leg, leg.machine.peer, { type: 'roster' });
+      if (leg?.machine.peer && answered(leg)) this.signal(leg, leg.machine.peer, { type: 'roster' });
     }
     this.emitConference(conf);
   }
@@ -530,7 +532,8 @@ export class CallManager {
     for (const id of [...conf.legs]) {
       const leg = this.calls.get(id);
       if (!leg || leg.machine.state === 'ended') continue;
-      leg.machine.handle(leg.machine.state === 'incoming' ? { type: 'decline' } : { type: 'hangup', endsConference: leg.machine.answeredAt !== null }, this.clock());
+      // A leg is the host's own call (dialled, or answered before it became a conference): never ringing here.
+      leg.machine.handle({ type: 'hangup', endsConference: leg.machine.answeredAt !== null }, this.clock());
       this.drain(leg);
     }
   }
@@ -572,7 +575,7 @@ export class CallManager {
   private onEveryLeg(conf: Conference, act: (leg: Call) => void): ConferenceSummary {
     for (const id of conf.legs) {
       const leg = this.calls.get(id);
-      if (!leg || leg.machine.answeredAt === null || leg.machine.state === 'ended') continue;
+      if (!leg || !answered(leg)) continue;
       try {
         act(leg);
       } catch (e) {
@@ -587,7 +590,7 @@ export class CallManager {
     const now = this.clock();
     const machine = CallMachine.incoming(id, from.key, now);
     const allowed = this.o.accepts(from.account);
-    const busy = [...this.calls.values()].some((c) => c.machine.answeredAt !== null && c.machine.state !== 'ended');
+    const busy = [...this.calls.values()].some(answered);
     const call = this.track({ id, idBytes, machine, peerName: from.username, devices: new Set([from.key]), quiet: !allowed, conference: null, roster });
     if (!allowed) {
       // Not a contact: declined at once, and nothing rings.

@@ -8,7 +8,11 @@
  * LIVE_QUEUE_FRAMES, loses its oldest frames (counted), so the delay it adds stays bounded.
  */
 
-import { FRAME_SAMPLES, type Frame } from './opus-codec.js';
+// Only the jitter buffer's constants (and a type): the SDK uses the frame codec below, and must not load Opus.
+import { FRAME_MS, SAMPLES_PER_MS } from './jitter-buffer.js';
+import type { Frame } from './opus-codec.js';
+
+const FRAME_SAMPLES = FRAME_MS * SAMPLES_PER_MS;
 
 /** Microphone frames held at most (200 ms). */
 export const LIVE_QUEUE_FRAMES = 10;
@@ -41,10 +45,7 @@ export class LiveAudio {
   /** A microphone frame from the client (exactly LIVE_FRAME_BYTES of 16-bit little-endian PCM); false for one of another size (not taken). */
   push(bytes: Uint8Array): boolean {
     if (this.closed || bytes.byteLength !== LIVE_FRAME_BYTES) return false;
-    const frame = new Int16Array(FRAME_SAMPLES);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = view.getInt16(i * 2, true);
-    this.queue.push(frame);
+    this.queue.push(pcmSamples(bytes));
     this.stats.framesIn++;
     if (this.queue.length > LIVE_QUEUE_FRAMES) {
       this.queue.shift();
@@ -80,10 +81,18 @@ export class LiveAudio {
   }
 }
 
-/** A frame as it goes to the client: 16-bit little-endian PCM. */
-export function frameBytes(frame: Frame): Uint8Array {
-  const out = new Uint8Array(LIVE_FRAME_BYTES);
+/** Samples as they go on the socket: 16-bit little-endian PCM. */
+export function frameBytes(frame: Int16Array): Uint8Array {
+  const out = new Uint8Array(frame.length * 2);
   const view = new DataView(out.buffer);
-  for (let i = 0; i < FRAME_SAMPLES; i++) view.setInt16(i * 2, frame[i] as number, true);
+  for (let i = 0; i < frame.length; i++) view.setInt16(i * 2, frame[i] as number, true);
+  return out;
+}
+
+/** 16-bit little-endian PCM from the socket as samples (an odd last byte is left out). */
+export function pcmSamples(bytes: Uint8Array): Int16Array {
+  const out = new Int16Array(bytes.byteLength >> 1);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = view.getInt16(i * 2, true);
   return out;
 }

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { ApiAccess, API_FILE } from '../api/access.js';
 import type { MessageJson } from '../api/server.js';
 import type { CallAudio, CallSummary, ConferenceSummary } from '../call/call-manager.js';
+import { frameBytes, pcmSamples } from '../call/live-audio.js';
 import type { CallRecord, Contact } from '../client/store.js';
 import { defaultProfileDir } from '../login/profile.js';
 
@@ -255,17 +256,10 @@ export class ParleyClient {
       ws.once('unexpected-response', (_req, res) => reject(new ParleyApiError(res.statusCode ?? 0, 'REFUSED', `the call's audio was refused (${res.statusCode})`)));
       ws.once('error', (e) => reject(new ParleyApiError(0, 'UNREACHABLE', e.message)));
     });
-    ws.on('message', (d: Buffer) => {
-      const frame = new Int16Array(d.byteLength >> 1);
-      for (let i = 0; i < frame.length; i++) frame[i] = d.readInt16LE(i * 2);
-      onFrame(frame);
-    });
+    ws.on('message', (d: Buffer) => onFrame(pcmSamples(d)));
     ws.on('close', (code, reason) => onClose?.(code, reason.toString()));
     const send = (frame: Int16Array): void => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      const bytes = Buffer.alloc(frame.length * 2);
-      for (let i = 0; i < frame.length; i++) bytes.writeInt16LE(frame[i] as number, i * 2);
-      ws.send(bytes);
+      if (ws.readyState === WebSocket.OPEN) ws.send(frameBytes(frame));
     };
     return { opened, send, close: () => ws.close() };
   }

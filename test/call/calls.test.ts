@@ -6,10 +6,10 @@ import { after, test } from 'node:test';
 
 import { compareAudio } from '../../src/call/envelope.js';
 import { readWav48k } from '../../src/call/wav.js';
-import type { CallJson, EventJson } from '../../src/sdk/index.js';
+import type { CallJson } from '../../src/sdk/index.js';
 import { runParley } from '../cli/parley-process.js';
 import { eventually } from '../supernode/processes.js';
-import { CallNetwork, type Device } from './network.js';
+import { CallNetwork, callEnded, callEvents, type Device } from './network.js';
 import { makeSpeech, speechUnavailable } from './speech.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-calls-'));
@@ -18,11 +18,6 @@ after(async () => {
   await net.close();
   rmSync(root, { recursive: true, force: true });
 });
-
-const callEvents = (d: Device, id?: string): CallJson[] => d.events.flatMap((e: EventJson) => (e.type === 'call' && (id === undefined || e.call.id === id) ? [e.call] : []));
-const lastState = (d: Device, id: string): CallJson | undefined => callEvents(d, id).at(-1);
-const ended = (d: Device, id: string): Promise<CallJson> =>
-  eventually(() => Promise.resolve(lastState(d, id)?.state === 'ended'), 60_000, `call ${id.slice(0, 8)} ended on ${d.profile}`).then(() => lastState(d, id) as CallJson);
 
 test('calls between parley node processes on loopback: ringing on both of bob\'s devices, answered on one (the other told), speech through Opus and back out of a WAV file, declined, refused to a stranger; history with quality', { skip: speechUnavailable ?? false, timeout: 240_000 }, async () => {
   const speechPath = makeSpeech(root);
@@ -48,11 +43,11 @@ test('calls between parley node processes on loopback: ringing on both of bob\'s
   const answered = await runParley(['answer', '--audio-out', heardPath, '--profile', bob2.profile, '--json']);
   assert.equal(answered.code, 0, answered.stderr);
   assert.equal((JSON.parse(answered.stdout) as CallJson).state, 'active');
-  const other = await ended(bob1, id);
+  const other = await callEnded(bob1, id);
   assert.equal(other.reason, 'answered-elsewhere');
   // Alice hangs up by herself a second after her file ends.
-  const aliceEnd = await ended(alice, id);
-  const bobEnd = await ended(bob2, id);
+  const aliceEnd = await callEnded(alice, id);
+  const bobEnd = await callEnded(bob2, id);
   assert.equal(aliceEnd.reason, 'hung-up');
   assert.equal(bobEnd.reason, 'remote-hung-up');
   const heard = readWav48k(heardPath);
@@ -76,11 +71,11 @@ test('calls between parley node processes on loopback: ringing on both of bob\'s
   const declined = await runParley(['decline', second.id, '--profile', bob1.profile]);
   assert.equal(declined.code, 0, declined.stderr);
   await bob2.sdk.decline(second.id);
-  assert.equal((await ended(alice, second.id)).reason, 'declined');
+  assert.equal((await callEnded(alice, second.id)).reason, 'declined');
 
   // 3. A stranger's call does not ring: declined at once, and bob's devices hear nothing of it.
   const stranger = await carol.sdk.dial('bob');
-  assert.equal((await ended(carol, stranger.id)).reason, 'declined');
+  assert.equal((await callEnded(carol, stranger.id)).reason, 'declined');
   assert.equal(callEvents(bob1, stranger.id).length + callEvents(bob2, stranger.id).length, 0);
 
   // Bad input: a clear refusal, nothing changes.

@@ -6,10 +6,10 @@ import { after, test } from 'node:test';
 
 import { compareAudio } from '../../src/call/envelope.js';
 import { readWav48k } from '../../src/call/wav.js';
-import type { CallJson, ConferenceJson, EventJson } from '../../src/sdk/index.js';
+import type { CallJson, ConferenceJson } from '../../src/sdk/index.js';
 import { runParley } from '../cli/parley-process.js';
 import { eventually } from '../supernode/processes.js';
-import { CallNetwork, type Device } from './network.js';
+import { CallNetwork, callEnded, callEvents, type Device } from './network.js';
 import { makeSpeech, speechUnavailable } from './speech.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-conference-'));
@@ -19,10 +19,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const callEvents = (d: Device): CallJson[] => d.events.flatMap((e: EventJson) => (e.type === 'call' ? [e.call] : []));
 const ringing = (d: Device): CallJson | undefined => callEvents(d).find((c) => c.state === 'incoming' && !callEvents(d).some((o) => o.id === c.id && o.state === 'ended'));
-const endOf = (d: Device, id: string): Promise<CallJson> =>
-  eventually(() => Promise.resolve(callEvents(d).some((c) => c.id === id && c.state === 'ended')), 60_000, `call ${id.slice(0, 8)} ended for ${d.name}`).then(() => callEvents(d).filter((c) => c.id === id).at(-1) as CallJson);
 const rms = (s: Int16Array): number => Math.sqrt(s.reduce((sum, v) => sum + v * v, 0) / Math.max(1, s.length));
 
 test('a three-party conference between parley node processes: the host mixes all but one, so carol hears bob through the host and bob does not hear himself; adding someone to a call; the host leaving ends it for everyone', { skip: speechUnavailable ?? false, timeout: 240_000 }, async () => {
@@ -53,8 +50,8 @@ test('a three-party conference between parley node processes: the host mixes all
   assert.equal(conf.host, 'alice');
   assert.deepEqual(conf.calls.map((c) => [c.peer, c.reason]), [['bob', 'hung-up'], ['carol', 'hung-up']]);
   assert.equal(conf.audio?.recording, hostHeard);
-  const bobEnd = await endOf(bob, bobsCall.id);
-  const carolEnd = await endOf(carol, conf.calls[1]?.id as string);
+  const bobEnd = await callEnded(bob, bobsCall.id);
+  const carolEnd = await callEnded(carol, conf.calls[1]?.id as string);
   assert.equal(bobEnd.reason, 'conference-ended');
   assert.equal(carolEnd.reason, 'conference-ended');
   assert.deepEqual(callEvents(carol).find((c) => c.conference?.roster.length === 3)?.conference?.roster, ['alice', 'bob', 'carol']);
@@ -93,11 +90,11 @@ test('a three-party conference between parley node processes: the host mixes all
   assert.match(refused.stderr, /only the conference's host, alice/);
   const dropped = await runParley(['hangup', placed.id, '--profile', alice.profile]);
   assert.equal(dropped.code, 0, dropped.stderr);
-  assert.equal((await endOf(bob, placed.id)).reason, 'remote-hung-up');
+  assert.equal((await callEnded(bob, placed.id)).reason, 'remote-hung-up');
   await eventually(async () => (await alice.sdk.getConference(made.id)).roster.length === 2, 10_000, 'bob is out');
   const hungUp = await runParley(['hangup', '--profile', alice.profile]);
   assert.equal(hungUp.code, 0, hungUp.stderr);
-  assert.equal((await endOf(carol, (callEvents(carol).at(-1) as CallJson).id)).reason, 'conference-ended');
+  assert.equal((await callEnded(carol, (callEvents(carol).at(-1) as CallJson).id)).reason, 'conference-ended');
   assert.deepEqual(await alice.sdk.calls(), []);
   // Bad input: refused with a reason, nothing dialled.
   await assert.rejects(alice.sdk.conference([]), { code: 'BAD_REQUEST', status: 400 });

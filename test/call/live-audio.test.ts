@@ -8,9 +8,9 @@ import { compareAudio } from '../../src/call/envelope.js';
 import { LIVE_FRAME_BYTES, LIVE_QUEUE_FRAMES, LiveAudio, frameBytes } from '../../src/call/live-audio.js';
 import { FRAME_SAMPLES } from '../../src/call/opus-codec.js';
 import { readWav48k } from '../../src/call/wav.js';
-import type { CallJson, EventJson } from '../../src/sdk/index.js';
+import type { CallJson } from '../../src/sdk/index.js';
 import { eventually } from '../supernode/processes.js';
-import { CallNetwork } from './network.js';
+import { CallNetwork, callEvents } from './network.js';
 import { makeSpeech, speechUnavailable } from './speech.js';
 
 test('live audio: frames in as 16-bit PCM, a short queue (oldest dropped), silence when starved; other sizes refused', () => {
@@ -50,7 +50,7 @@ test("a call's live audio over the API's WebSocket between parley node processes
   const bob = await net.device('bob', 'bob', true);
   await net.befriend(alice, bob);
   const placed = await alice.sdk.dial('bob');
-  const incoming = (): CallJson | undefined => bob.events.flatMap((e: EventJson) => (e.type === 'call' && e.call.id === placed.id ? [e.call] : [])).at(-1);
+  const incoming = (): CallJson | undefined => callEvents(bob, placed.id).at(-1);
   await eventually(() => Promise.resolve(incoming()?.state === 'incoming'), 20_000, 'bob rings');
   const recording = join(root, 'bob-heard.wav');
   await bob.sdk.answer(placed.id, { audioOut: recording });

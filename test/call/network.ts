@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { ParleyClient, type EventJson } from '../../src/sdk/index.js';
+import { ParleyClient, type CallJson, type EventJson } from '../../src/sdk/index.js';
 import { PARLEY_MAIN, runParley } from '../cli/parley-process.js';
 import { eventually, makeSupernodes, startAll, stop, type Node } from '../supernode/processes.js';
 
@@ -84,3 +84,10 @@ export class CallNetwork {
     for (const n of this.nodes) await stop(n, 'SIGKILL');
   }
 }
+
+/** The call events a device saw (of one call, given its id), oldest first. */
+export const callEvents = (d: Device, id?: string): CallJson[] => d.events.flatMap((e: EventJson) => (e.type === 'call' && (id === undefined || e.call.id === id) ? [e.call] : []));
+
+/** Waits (up to 60 s) until a device saw call `id` end; its last state. */
+export const callEnded = (d: Device, id: string): Promise<CallJson> =>
+  eventually(() => Promise.resolve(callEvents(d, id).at(-1)?.state === 'ended'), 60_000, `call ${id.slice(0, 8)} ended for ${d.name} (${d.profile})`).then(() => callEvents(d, id).at(-1) as CallJson);
