@@ -1,0 +1,3 @@
+export function App() {
+  return <main><h1>Parley</h1></main>;
+}
