@@ -3,8 +3,9 @@
  * wanted its Desktop API): the CLI, with the token the daemon keeps in the profile, and programs
  * the user has approved. A program asks for access by name and gets a token at once that works
  * only after `parley api approve NAME`; the name cannot be asked for again (whoever asked first
- * holds the token), and `parley api ban NAME` takes it away. Kept in the profile's
- * `api-access.json` (0600), written atomically.
+ * holds the token), and `parley api ban NAME` takes it away. The web client the daemon serves has
+ * a token of its own, handed over in the link `parley web` prints (`#token=...`: a fragment, never
+ * sent to a server). Kept in the profile's `api-access.json` (0600), written atomically.
  */
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -27,7 +28,7 @@ export interface ApiApp {
 }
 
 /** Who a token belongs to. */
-export type ApiCaller = { readonly kind: 'cli' } | { readonly kind: 'app'; readonly name: string };
+export type ApiCaller = { readonly kind: 'cli' } | { readonly kind: 'web' } | { readonly kind: 'app'; readonly name: string };
 
 /** A refused access request. */
 export class ApiAccessError extends Error {
@@ -43,6 +44,8 @@ export class ApiAccessError extends Error {
 interface AccessFile {
   version: 1;
   cliToken: string;
+  /** The web client's token (files written before the web client have none: it is made on load). */
+  webToken: string;
   apps: { name: string; token: string; approved: boolean; requestedAt: number }[];
 }
 
@@ -62,9 +65,11 @@ export class ApiAccess {
     if (existsSync(path)) {
       const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<AccessFile>;
       if (raw.version !== 1 || typeof raw.cliToken !== 'string' || !Array.isArray(raw.apps)) throw new Error(`${path} is not an API access file`);
-      return new ApiAccess(path, { version: 1, cliToken: raw.cliToken, apps: raw.apps.filter((a) => typeof a?.name === 'string' && typeof a.token === 'string') });
+      const a = new ApiAccess(path, { version: 1, cliToken: raw.cliToken, webToken: typeof raw.webToken === 'string' ? raw.webToken : newToken(), apps: raw.apps.filter((a) => typeof a?.name === 'string' && typeof a.token === 'string') });
+      if (raw.webToken !== a.data.webToken) a.save();
+      return a;
     }
-    const a = new ApiAccess(path, { version: 1, cliToken: newToken(), apps: [] });
+    const a = new ApiAccess(path, { version: 1, cliToken: newToken(), webToken: newToken(), apps: [] });
     a.save();
     return a;
   }
@@ -77,6 +82,19 @@ export class ApiAccess {
     return typeof raw.cliToken === 'string' ? raw.cliToken : null;
   }
 
+  /** The web client's token (read from the profile by `parley web`), or null before the daemon first ran. */
+  static webToken(profileDir: string): string | null {
+    const path = join(profileDir, API_ACCESS_FILE);
+    if (!existsSync(path)) return null;
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<AccessFile>;
+    return typeof raw.webToken === 'string' ? raw.webToken : null;
+  }
+
+  /** This list's web client token. */
+  get webToken(): string {
+    return this.data.webToken;
+  }
+
   private save(): void {
     const tmp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(this.data, null, 2)}\n`, { mode: 0o600 });
@@ -87,6 +105,7 @@ export class ApiAccess {
   check(token: string | null): { ok: true; caller: ApiCaller } | { ok: false; reason: string } {
     if (!token) return { ok: false, reason: 'no token: send Authorization: Bearer TOKEN' };
     if (same(token, this.data.cliToken)) return { ok: true, caller: { kind: 'cli' } };
+    if (same(token, this.data.webToken)) return { ok: true, caller: { kind: 'web' } };
     const app = this.data.apps.find((a) => same(a.token, token));
     if (!app) return { ok: false, reason: 'unknown token' };
     if (!app.approved) return { ok: false, reason: `the program ${JSON.stringify(app.name)} is waiting for the user's approval (parley api approve ${app.name})` };

@@ -6,19 +6,26 @@
  * reason, a missing or unapproved token a 401, a refusal of the request a 4xx with its code.
  */
 
+import { STATUS_CODES } from 'node:http';
+
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 import { formatMessageId, parseMessageId } from '../chat/message-id.js';
 import { ChatError } from '../client/chat-engine.js';
-import { REACH_DIRECT_WAIT_MAX_MS, type DeviceEvent, type ReachResult } from '../client/device-runtime.js';
+import { REACH_DIRECT_WAIT_MAX_MS, type ReachResult } from '../client/device-runtime.js';
+import type { ApiEvent } from '../client/device-api.js';
+import { AccountError } from '../client/daemon-account.js';
+import { LoginClientError } from '../login/client.js';
 import type { Contact, ConversationSummary, SearchHit, StoredMessage } from '../client/store.js';
 import { PRESENCE_VALUES, type Presence } from '../overlay/user-record.js';
 import { CallError } from '../call/call-machine.js';
 import { WavError } from '../call/wav.js';
 import { ApiAccessError, type ApiAccess, type ApiCaller } from './access.js';
+import { registerAccountRoutes, statusSchema, type AccountApi } from './account-routes.js';
 import { registerCallRoutes, type CallApi } from './call-routes.js';
+import { registerWebClient } from './web-client.js';
 import { errorSchema, usernameSchema } from './schemas.js';
 import { answerTextCommand, notificationLines } from './text-commands.js';
 
@@ -54,7 +61,7 @@ export interface DeviceApi {
   markRead(conversation: string): Promise<void>;
   search(query: string, limit: number): SearchHit[];
   /** Hears every event until the returned function is called. */
-  subscribe(listener: (e: DeviceEvent) => void): () => void;
+  subscribe(listener: (e: ApiEvent) => void): () => void;
   /** One message, or null. */
   message(id: Uint8Array): StoredMessage | null;
   /** A user's presence (the most available of their devices), or null when none is published. */
@@ -85,7 +92,7 @@ export const messageJson = (m: StoredMessage) => ({
 });
 export type MessageJson = ReturnType<typeof messageJson>;
 
-export const eventJson = (e: DeviceEvent): Record<string, unknown> => {
+export const eventJson = (e: ApiEvent): Record<string, unknown> => {
   switch (e.type) {
     case 'message':
     case 'edited':
@@ -102,6 +109,8 @@ export const eventJson = (e: DeviceEvent): Record<string, unknown> => {
       return { type: 'call', call: e.call };
     case 'conference':
       return { type: 'conference', conference: e.conference };
+    case 'account':
+      return { type: 'account', signedIn: e.signedIn, username: e.username };
   }
 };
 
@@ -131,13 +140,19 @@ const conversationId = { type: 'string', minLength: 1, maxLength: 80 } as const;
 
 /** Maps a refusal to its status. */
 function statusOf(code: string): number {
-  if (code === 'NO_REQUEST' || code === 'APP_EXISTS' || code === 'NOT_NOW') return 409;
+  if (code === 'NO_REQUEST' || code === 'APP_EXISTS' || code === 'NOT_NOW' || code === 'SIGNED_OUT' || code === 'SIGNED_IN' || code === 'ACCOUNT_BUSY' || code === 'OTHER_ACCOUNT' || code === 'USERNAME_TAKEN') return 409;
+  if (code === 'LOGIN_FAILED' || code === 'DEVICE_REVOKED') return 403;
+  if (code === 'RATE_LIMITED') return 429;
+  if (code === 'TIMEOUT' || code === 'UNREACHABLE' || code === 'PROTOCOL') return 503;
   if (code === 'NO_DEVICES' || code === 'APP_UNKNOWN' || code === 'NOT_FOUND') return 404;
   return 400;
 }
 
-/** Builds the API (not listening yet). */
-export async function buildApi(device: DeviceApi, access: ApiAccess, options: { now?: () => number } = {}): Promise<FastifyInstance> {
+/**
+ * Builds the API (not listening yet). With `account` (the daemon's), the account routes and the
+ * web client are served too, and `/v1/status` answers when signed out.
+ */
+export async function buildApi(device: DeviceApi, access: ApiAccess, options: { now?: () => number; account?: AccountApi; webClientDir?: string } = {}): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false } } });
   await app.register(swagger, {
@@ -151,7 +166,7 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   const callers = new WeakMap<FastifyRequest, ApiCaller>();
-  const refuse = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ statusCode: status, code, error: status === 401 ? 'Unauthorized' : 'Bad Request', message });
+  const refuse = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message });
   app.addHook('onRequest', async (request, reply) => {
     const url = request.url.split('?')[0] ?? '';
     if (!url.startsWith('/v1/') || (url === '/v1/apps' && request.method === 'POST')) return;
@@ -165,7 +180,12 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
     // A coded error's message says its code first; the reply says it once, in `code`.
     const bare = (e: Error & { code: string }): string => (e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message);
-    if (err instanceof ChatError || err instanceof ApiAccessError || err instanceof CallError) return refuse(reply, statusOf(err.code), err.code, bare(err));
+    if (err instanceof ChatError || err instanceof ApiAccessError || err instanceof CallError || err instanceof AccountError) return refuse(reply, statusOf(err.code), err.code, bare(err));
+    if (err instanceof LoginClientError) {
+      const after = err.retryAfterMs !== undefined ? ` (try again in ${Math.ceil(err.retryAfterMs / 1000)} s)` : '';
+      const unreachable = err.code === 'TIMEOUT' || err.code === 'UNREACHABLE' || err.code === 'PROTOCOL';
+      return refuse(reply, statusOf(err.code), err.code, unreachable ? `the login server could not be reached: ${bare(err)}` : `${bare(err)}${after}`);
+    }
     if (err instanceof WavError) return refuse(reply, 400, `WAV_${err.code}`, bare(err));
     if (err.validation) return refuse(reply, 400, 'BAD_REQUEST', err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -174,7 +194,12 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  app.get('/v1/status', { schema: { summary: "This device: who it is, where it is attached, its presence", response: { 200: { type: 'object', properties: { username: { type: 'string' }, accountKey: { type: 'string' }, deviceId: { type: 'string' }, attached: { type: 'array', items: { type: 'string' } }, presence: { type: 'string' }, mood: { type: ['string', 'null'] }, direct: { type: ['object', 'null'], properties: { port: { type: ['integer', 'null'] }, candidates: { type: 'array', items: { type: 'string' } }, linked: { type: 'integer' }, relayed: { type: 'integer' }, sent: { type: 'integer' }, received: { type: 'integer' } } } } } } } }, () => device.status());
+  if (options.account) {
+    registerAccountRoutes(app, options.account);
+    await registerWebClient(app, options.webClientDir);
+  } else {
+    app.get('/v1/status', { schema: { summary: 'This device: who it is, where it is attached, its presence', response: { 200: statusSchema } } }, () => ({ signedIn: true, ...device.status() }));
+  }
 
   app.put<{ Body: { presence: Presence; mood?: string } }>(
     '/v1/presence',
@@ -197,6 +222,11 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
       },
     },
     (request) => device.reach(request.params.username, request.body?.waitDirectMs ?? 0),
+  );
+  app.get<{ Params: { username: string } }>(
+    '/v1/presence/:username',
+    { schema: { summary: "A user's presence and mood (the most available of their devices; offline when none is published)", params: { type: 'object', required: ['username'], properties: { username } }, response: { 200: { type: 'object', properties: { presence: { type: 'string' }, mood: { type: ['string', 'null'] } } }, 400: errorSchema } } },
+    async (request) => (await device.presenceOf(request.params.username)) ?? { presence: 'offline', mood: null },
   );
   app.get('/v1/contacts', { schema: { summary: 'Contacts and requests', response: { 200: { type: 'array', items: contactSchema } } } }, () => device.contacts());
   app.post<{ Body: { username: string; greeting?: string } }>(

@@ -19,7 +19,7 @@
  */
 
 import { formatMessageId, parseMessageId } from '../chat/message-id.js';
-import type { DeviceEvent } from '../client/device-runtime.js';
+import type { ApiEvent } from '../client/device-api.js';
 import type { StoredMessage } from '../client/store.js';
 import type { Presence } from '../overlay/user-record.js';
 import type { DeviceApi } from './server.js';
@@ -77,7 +77,7 @@ export async function answerTextCommand(line: string, device: DeviceApi): Promis
 }
 
 /** The notification lines for one event (none for events the channel does not report). */
-export function notificationLines(e: DeviceEvent): string[] {
+export function notificationLines(e: ApiEvent): string[] {
   switch (e.type) {
     case 'message':
     case 'state':
@@ -89,6 +89,9 @@ export function notificationLines(e: DeviceEvent): string[] {
     case 'conference':
       // Skype's CONF_PARTICIPANTS_COUNT, on the conference's id.
       return [`CALL ${e.conference.id} CONF_PARTICIPANTS_COUNT ${e.conference.roster.length}`];
+    case 'account':
+      // Skype's connection status: the client is online once signed in.
+      return [`CONNSTATUS ${e.signedIn ? 'ONLINE' : 'OFFLINE'}`];
     case 'edited':
     case 'deleted':
     case 'typing':

@@ -12,6 +12,7 @@ import { addChatCommands } from './commands/chat.js';
 import { addDevCommands } from './commands/dev-up.js';
 import { addNatProbeCommand } from './commands/nat-probe.js';
 import { addNodeCommand } from './commands/node.js';
+import { addWebCommand } from './commands/web.js';
 import { addSupernodeCommands } from './commands/supernode.js';
 import { addCertVerifyCommand } from './commands/cert-verify.js';
 import { addNetworkInitCommand } from './commands/network-init.js';
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   addLoginServerCommand(program, io);
   addSupernodeCommands(program, io);
   addNodeCommand(program, io);
+  addWebCommand(program, io);
   addChatCommands(program, io);
   addCallCommands(program, io);
   addDevCommands(program, io);

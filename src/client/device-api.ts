@@ -11,11 +11,21 @@ import type { ChatIdentity } from './chat-engine.js';
 import { checkUsername } from '../login/username.js';
 import type { Presence } from '../overlay/user-record.js';
 
-/** Listeners of a device's events. */
-export class EventHub {
-  private readonly listeners = new Set<(e: DeviceEvent) => void>();
+/** The daemon signed in or out (the web client's sign-in and sign-out). */
+export interface AccountEvent {
+  readonly type: 'account';
+  readonly signedIn: boolean;
+  readonly username: string | null;
+}
 
-  emit(e: DeviceEvent): void {
+/** What the API's event stream carries: the device's events and the daemon's account. */
+export type ApiEvent = DeviceEvent | AccountEvent;
+
+/** Listeners of a daemon's events (they outlive a signed-in device). */
+export class EventHub {
+  private readonly listeners = new Set<(e: ApiEvent) => void>();
+
+  emit(e: ApiEvent): void {
     for (const l of this.listeners) {
       try {
         l(e);
@@ -25,7 +35,7 @@ export class EventHub {
     }
   }
 
-  subscribe(l: (e: DeviceEvent) => void): () => void {
+  subscribe(l: (e: ApiEvent) => void): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
   }

@@ -35,7 +35,8 @@ export type EventJson =
   | { type: 'contact'; contact: Contact }
   | { type: 'presence'; account: string; username: string; deviceId: string; presence: string; mood: string | null }
   | { type: 'call'; call: CallJson }
-  | { type: 'conference'; conference: ConferenceJson };
+  | { type: 'conference'; conference: ConferenceJson }
+  | { type: 'account'; signedIn: boolean; username: string | null };
 
 /** A call's state and quality (the daemon's call-manager.ts CallSummary). */
 export type CallJson = CallSummary;
@@ -43,6 +44,22 @@ export type CallJson = CallSummary;
 export type ConferenceJson = ConferenceSummary;
 /** Audio of a call: WAV files on the daemon's machine (absolute paths), and a duration. */
 export type CallAudioJson = CallAudio;
+
+/** A signed-in device's status. */
+export interface DeviceStatusJson {
+  readonly signedIn: true;
+  readonly network: string;
+  readonly username: string;
+  readonly accountKey: string;
+  readonly deviceId: string;
+  readonly attached: string[];
+  readonly presence: string;
+  readonly mood: string | null;
+  readonly direct: { port: number | null; candidates: string[]; linked: number; relayed: number; sent: number; received: number } | null;
+}
+
+/** The daemon's account: signed in (the device's status), or signed out and why. */
+export type AccountJson = DeviceStatusJson | { readonly signedIn: false; readonly network: string; readonly state: string; readonly problem: string | null };
 
 /** The daemon refused a request (or could not be reached: status 0). */
 export class ParleyApiError extends Error {
@@ -84,8 +101,35 @@ export class ParleyClient {
     return call(this.url, this.token, method, path, body) as Promise<T>;
   }
 
-  status(): Promise<{ username: string; accountKey: string; deviceId: string; attached: string[]; presence: string; mood: string | null; direct: { port: number | null; candidates: string[]; linked: number; relayed: number; sent: number; received: number } | null }> {
+  /** The signed-in device's status; a ParleyApiError SIGNED_OUT (409) while the daemon is signed out. */
+  async status(): Promise<DeviceStatusJson> {
+    const s = await this.account();
+    if (!s.signedIn) throw new ParleyApiError(409, 'SIGNED_OUT', `the daemon at ${this.url} is signed out${s.problem ? ` (${s.problem})` : ''}: sign in with parley login or its web client`);
+    return s;
+  }
+
+  /** Whether the daemon is signed in, and as whom. */
+  account(): Promise<AccountJson> {
     return this.req('GET', '/v1/status');
+  }
+
+  /** Creates an account and signs the daemon's device in (the daemon runs OPAQUE with the login server). */
+  signUp(username: string, password: string): Promise<AccountJson> {
+    return this.req('POST', '/v1/account/register', { username, password });
+  }
+
+  signIn(username: string, password: string): Promise<AccountJson> {
+    return this.req('POST', '/v1/account/login', { username, password });
+  }
+
+  /** Signs the device out (published offline, certificate removed); the daemon goes on, signed out. */
+  signOut(): Promise<AccountJson> {
+    return this.req('POST', '/v1/account/logout');
+  }
+
+  /** A user's presence and mood (offline when none is published). */
+  presenceOf(username: string): Promise<{ presence: string; mood: string | null }> {
+    return this.req('GET', `/v1/presence/${encodeURIComponent(username)}`);
   }
 
   /** Calls `username` (every device of theirs rings). */

@@ -47,7 +47,7 @@ describe('parley --version and --help', { concurrency: true }, () => {
 
 /** Each case: argv, and the one stderr line it must produce. */
 const USAGE_ERRORS: readonly (readonly [readonly string[], RegExp])[] = [
-  [[], /^parley: missing command, one of: wire, network, login-server, supernode, node, whoami, logout, status, reach, presence, contacts, msg, chat, group, history, search, api, call, answer, add-to-call, decline, hangup, hold, resume, mute, unmute, calls, dev, account, login, nat, cert, bench, selftest \(see parley --help\)$/],
+  [[], /^parley: missing command, one of: wire, network, login-server, supernode, node, web, whoami, logout, status, reach, presence, contacts, msg, chat, group, history, search, api, call, answer, add-to-call, decline, hangup, hold, resume, mute, unmute, calls, dev, account, login, nat, cert, bench, selftest \(see parley --help\)$/],
   [['frobnicate'], /^parley: unknown command 'frobnicate' \(see parley --help\)$/],
   [['wir'], /^parley: unknown command 'wir'; did you mean wire\? \(see parley --help\)$/],
   [['--nope'], /^parley: unknown option '--nope' \(see parley --help\)$/],

@@ -4,8 +4,8 @@
  * on SQLite, N supernodes, and for each listed user an account (registered and logged in,
  * password printed) and a running daemon with its local API; the users are made contacts of one
  * another, and the --auto-answer ones answer calls by themselves (echo). Prints how to reach each
- * daemon; Ctrl-C (SIGINT) or
- * SIGTERM stops everything cleanly (daemons published offline, supernodes handed over).
+ * daemon and each user's web client link (two browser windows: a person calls themself); Ctrl-C
+ * (SIGINT) or SIGTERM stops everything cleanly (daemons published offline, supernodes handed over).
  */
 
 import { randomBytes } from 'node:crypto';
@@ -17,12 +17,12 @@ import { destination, pino } from 'pino';
 
 import { freePort } from '../../util/free-port.js';
 import { startDaemon, type RunningDaemon } from '../../client/daemon.js';
+import { logInDevice, withLoginServer } from '../../client/sign-in.js';
+import type { SignedInDevice } from '../../client/signed-in-device.js';
 import { signingKeyFromSeed } from '../../crypto/ed25519.js';
-import { LoginClient } from '../../login/client.js';
 import { CA_KEY_FILE, NETWORK_FILE, readSecretKey } from '../../login/key-files.js';
 import { initNetwork } from '../../login/network-init.js';
-import { parseServerEndpoint, readNetworkFile, type NetworkFile, type ServerAddress } from '../../login/network-file.js';
-import { deviceIdentity, saveCertificate } from '../../login/profile.js';
+import { readNetworkFile, type NetworkFile } from '../../login/network-file.js';
 import { startLoginServer } from '../../login/server.js';
 import { SqliteLoginStore } from '../../login/store/sqlite-store.js';
 import { issueSupernodeCertificate } from '../../login/supernode-certificate.js';
@@ -120,8 +120,8 @@ export function addDevCommands(program: Command, io: CliIo): void {
         stops.push(() => login.close());
 
         // Each user: an account, this device logged in, a daemon.
-        const users: { username: string; password: string; profile: string; api: string }[] = [];
-        const daemons: RunningDaemon[] = [];
+        const users: { username: string; password: string; profile: string; api: string; web: string }[] = [];
+        const daemons: SignedInDevice[] = [];
         const names = opts.users ?? ['alice', 'bob'];
         const unknown = (opts.autoAnswer ?? []).filter((u) => !names.includes(u));
         if (unknown.length > 0) throw new Error(`--auto-answer names ${unknown.join(', ')}, not among the users (${names.join(', ')})`);
@@ -130,12 +130,17 @@ export function addDevCommands(program: Command, io: CliIo): void {
           const profile = join(dir, 'profiles', name.ok ? name.key : username);
           const password = randomBytes(9).toString('base64url');
           say(`registering ${username} and logging in`);
-          await registerAndLogin(network, username, password, profile);
+          await withLoginServer(network, async (client) => {
+            await client.register(username, password);
+            await logInDevice(client, profile, username, password);
+          });
           const autoAnswer = opts.autoAnswer?.includes(username) ? { mode: 'echo' as const } : null;
           const daemon: RunningDaemon = await startDaemon({ network, profileDir: profile, api: { host: HOST, port: 0 }, log: log.child({ user: username }), autoAnswer });
           stops.push(() => daemon.stop());
-          daemons.push(daemon);
-          users.push({ username, password, profile, api: daemon.api });
+          const device = daemon.signedIn;
+          if (!device) throw new Error(`${username}'s daemon did not sign in: ${JSON.stringify(daemon.account.status())}`);
+          daemons.push(device);
+          users.push({ username, password, profile, api: daemon.api, web: daemon.web });
         }
         say('making the users contacts of one another');
         await befriend(daemons);
@@ -145,6 +150,10 @@ export function addDevCommands(program: Command, io: CliIo): void {
           say('');
           say('the network runs:');
           for (const u of users) say(`  ${u.username.padEnd(12)} API ${u.api}   profile ${u.profile}   password ${u.password}`);
+          say('');
+          say('open the web client of each user (two browser windows: call yourself):');
+          for (const u of users) say(`  ${u.username.padEnd(12)} ${u.web}`);
+          say('');
           const [a, b] = users;
           if (a && b) say(`try:  parley msg ${b.username} "hello" --profile ${a.profile}    then:  parley history ${a.username} --profile ${b.profile}`);
           if (a && b) say(`      parley call ${b.username} --audio-in speech.wav --audio-out heard.wav --duration 10 --profile ${a.profile}${opts.autoAnswer?.includes(b.username) ? '' : `    (answer: parley answer --profile ${b.profile})`}`);
@@ -168,16 +177,16 @@ export function addDevCommands(program: Command, io: CliIo): void {
 const BEFRIEND_TIMEOUT_MS = 15_000;
 
 /** Makes every pair of the users contacts: one asks, the other accepts once the request is there. */
-async function befriend(daemons: readonly RunningDaemon[]): Promise<void> {
+async function befriend(daemons: readonly SignedInDevice[]): Promise<void> {
   for (let i = 0; i < daemons.length; i++) {
     for (let j = i + 1; j < daemons.length; j++) {
-      const [a, b] = [daemons[i] as RunningDaemon, daemons[j] as RunningDaemon];
+      const [a, b] = [daemons[i] as SignedInDevice, daemons[j] as SignedInDevice];
       const arrived = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           off();
           reject(new Error(`${b.username} did not get ${a.username}'s contact request within ${BEFRIEND_TIMEOUT_MS / 1000} s`));
         }, BEFRIEND_TIMEOUT_MS);
-        const off = b.events((e) => {
+        const off = b.api.subscribe((e) => {
           if (e.type === 'contact' && e.contact.username === a.username && e.contact.state === 'pending') {
             clearTimeout(timer);
             off();
@@ -189,20 +198,5 @@ async function befriend(daemons: readonly RunningDaemon[]): Promise<void> {
       await arrived;
       await b.device.engine.answerContact(a.username, 'accept');
     }
-  }
-}
-
-/** Registers `username` and logs this profile's device in, saving its certificate. */
-async function registerAndLogin(network: NetworkFile, username: string, password: string, profile: string): Promise<void> {
-  const entry = network.loginServers[0];
-  if (!entry) throw new Error('network.json names no login server');
-  const keys = deviceIdentity(profile);
-  const addresses = entry.endpoints.map(parseServerEndpoint).filter((e): e is ServerAddress => e !== null);
-  const client = await LoginClient.connect(new Uint8Array(Buffer.from(entry.staticKey, 'hex')), addresses);
-  try {
-    await client.register(username, password);
-    saveCertificate(profile, await client.login(username, password, { deviceId: keys.deviceId, noiseKey: keys.noise.publicKey, signingKey: keys.signing.publicKey }));
-  } finally {
-    await client.close();
   }
 }

@@ -4,8 +4,9 @@
  * presence, contacts' presence, chat on direct sessions and through supernodes, the offline store) on the profile's keys and certificate (from `parley
  * account login`), keeps its host cache and local store in the profile, serves the local API on
  * a loopback address (its URL in the profile's `api.json`, for the CLI and the SDK), and prints
- * one JSON line when it runs. SIGINT or SIGTERM stop it cleanly (the device is published offline
- * first).
+ * one JSON line when it runs (with `web`, the web client's link). Without a certificate it runs
+ * signed out, serving the web client, where the user signs up or in. SIGINT or SIGTERM stop it
+ * cleanly (the device is published offline first).
  */
 
 import { resolve } from 'node:path';
@@ -60,7 +61,10 @@ export function addNodeCommand(program: Command, io: CliIo): void {
         if (e instanceof DaemonError) throw new CliError(e.message, EXIT_FAILURE);
         throw e;
       }
-      io.stdout.write(`${JSON.stringify({ username: daemon.username, deviceId: daemon.deviceId, attached: daemon.device.attached(), api: daemon.api })}\n`);
+      const device = daemon.signedIn;
+      const st = daemon.account.status();
+      const ready = device ? { signedIn: true, username: device.username, deviceId: device.deviceId, attached: device.device.attached() } : { signedIn: false, problem: st.signedIn ? null : st.problem };
+      io.stdout.write(`${JSON.stringify({ ...ready, api: daemon.api, web: daemon.web })}\n`);
       await stopped;
       await daemon.stop();
     });

@@ -1,0 +1,30 @@
+/**
+ * Signing a device in at the network's login server, from the daemon (the web client's sign-up and
+ * sign-in) and from `parley dev up`: the account registered with OPAQUE (the password stays in this
+ * process), the device logged in and its certificate saved in the profile.
+ */
+
+import { LoginClient } from '../login/client.js';
+import { parseServerEndpoint, type NetworkFile, type ServerAddress } from '../login/network-file.js';
+import { deviceIdentity, saveCertificate } from '../login/profile.js';
+
+/** A session to the network's (first) login server; `run` is given it and it is closed after. */
+export async function withLoginServer<T>(network: NetworkFile, run: (client: LoginClient) => Promise<T>): Promise<T> {
+  const entry = network.loginServers[0];
+  if (!entry) throw new Error('network.json names no login server');
+  const addresses = entry.endpoints.map(parseServerEndpoint).filter((e): e is ServerAddress => e !== null);
+  const client = await LoginClient.connect(new Uint8Array(Buffer.from(entry.staticKey, 'hex')), addresses);
+  try {
+    return await run(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Logs the profile's device in as `username` and saves the certificate (its bytes are returned). */
+export async function logInDevice(client: LoginClient, profileDir: string, username: string, password: string): Promise<Uint8Array> {
+  const keys = deviceIdentity(profileDir);
+  const certificate = await client.login(username, password, { deviceId: keys.deviceId, noiseKey: keys.noise.publicKey, signingKey: keys.signing.publicKey });
+  saveCertificate(profileDir, certificate);
+  return certificate;
+}
