@@ -8,7 +8,7 @@
  * its messages, so another account is refused.
  */
 
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
@@ -62,8 +62,9 @@ export class DaemonAccount implements AccountApi {
     return this.device;
   }
 
-  /** At start: signs in with the profile's certificate if it has one that can be used (else stays signed out and says why). */
+  /** At start: signs in with the profile's certificate if it has one; one that cannot be used leaves it signed out, saying why. */
   async resume(): Promise<void> {
+    if (!existsSync(join(this.o.profileDir, CERTIFICATE_FILE))) return;
     try {
       this.device = await startDevice(this.options());
       this.state = 'signed-in';

@@ -5,7 +5,7 @@
  * certificate, or signed out until the user signs in through the web client (daemon-account.ts).
  */
 
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
@@ -38,6 +38,7 @@ export interface RunningDaemon {
 /** Starts the daemon of the profile in `profileDir`: signed in when the profile holds a certificate that can be used, else signed out. */
 export async function startDaemon(o: { network: NetworkFile; profileDir: string; api: { host: string; port: number }; log: Logger; loginHint?: string; onShutdown?: () => void; peerPort?: number | null; autoAnswer?: AutoAnswer | null; webClientDir?: string }): Promise<RunningDaemon> {
   const { profileDir: dir, log } = o;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const hub = new EventHub();
   const account = new DaemonAccount({
     network: o.network,

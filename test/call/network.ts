@@ -44,7 +44,8 @@ export class CallNetwork {
   private async spawnReady(args: string[]): Promise<Record<string, unknown>> {
     const child = spawn(process.execPath, [PARLEY_MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.children.push(child);
-    const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [string];
+    const exited = once(child, 'exit').then(([code]) => Promise.reject(new Error(`parley ${args.join(' ')} exited (${String(code)}) before it was ready`)));
+    const [line] = (await Promise.race([once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line'), exited])) as [string];
     return JSON.parse(line) as Record<string, unknown>;
   }
 
@@ -63,6 +64,14 @@ export class CallNetwork {
     this.streams.push(s);
     await s.opened;
     return { name: user, profile, child, sdk, events };
+  }
+
+  /** A `parley node` daemon on a new, empty profile: it runs signed out (the web client signs it in); its first line (api, web). */
+  async signedOutDaemon(profileName: string): Promise<{ profile: string; api: string; web: string }> {
+    const profile = join(this.root, profileName);
+    const ready = await this.spawnReady(['node', '--network', this.networkPath, '--profile', profile, '--log-level', 'warn']);
+    assert.equal(ready['signedIn'], false, JSON.stringify(ready));
+    return { profile, api: ready['api'] as string, web: ready['web'] as string };
   }
 
   /** Makes `a` and `b` contacts (b's `accepter` device accepts). */

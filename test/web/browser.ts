@@ -1,0 +1,48 @@
+/**
+ * Debian's Chromium driven by playwright-core for the web client's tests: headless, with a fake
+ * microphone that plays a WAV file once (`%noloop`) from the moment the page opens it, the
+ * permission prompt answered yes, and none of Chromium's own traffic (this machine has no network).
+ */
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Where Debian installs Chromium (.ci/run installs the package); PARLEY_CHROMIUM names another. */
+export const CHROMIUM_PATH = process.env['PARLEY_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/** Why the browser tests cannot run here, or null when they can. */
+export const browserUnavailable: string | null = existsSync(CHROMIUM_PATH) ? null : `Chromium is not installed at ${CHROMIUM_PATH} (.ci/run installs Debian's chromium; PARLEY_CHROMIUM names another)`;
+
+/** Screenshots of the web client's screens, kept as the tests' artifacts. */
+export const SCREENSHOT_DIR = join(process.cwd(), 'artifacts', 'web-client');
+
+/** A headless Chromium whose microphone plays `wav` once. */
+export function launchBrowser(wav: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}%noloop`,
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+/** Saves a screenshot of `page` as `name`.png in SCREENSHOT_DIR; its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: false });
+  return path;
+}

@@ -1,0 +1,154 @@
+/**
+ * The web client in a real browser (issue #9): two `parley node` daemons on loopback, signed out,
+ * each opened in its own headless Chromium whose microphone plays a speech file. alice signs up,
+ * bob (registered from the CLI) signs in; they become contacts, chat (unread count, read mark),
+ * alice calls, bob answers, and what bob's page plays (its speakers' worklet, tapped) is compared
+ * with alice's speech file; alice hangs up and both see the call in their history. bob's window is
+ * 360 px wide throughout. Screenshots of each screen go to artifacts/web-client/.
+ */
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+import type { Browser, Page } from 'playwright-core';
+
+import { compareAudio } from '../../src/call/envelope.js';
+import { readWav48k } from '../../src/call/wav.js';
+import { runParley } from '../cli/parley-process.js';
+import { CallNetwork } from '../call/network.js';
+import { makeSpeech, OTHER_SENTENCES, speechUnavailable } from '../call/speech.js';
+import { browserUnavailable, launchBrowser, screenshot } from './browser.js';
+
+const root = mkdtempSync(join(tmpdir(), 'parley-web-'));
+const net = new CallNetwork(root);
+const browsers: Browser[] = [];
+after(async () => {
+  for (const b of browsers) await b.close().catch(() => {});
+  await net.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A WAV Chromium's fake microphone plays: the speech at 48 kHz, 16-bit mono. */
+function microphoneFile(speech: string): string {
+  const out = speech.replace(/\.wav$/, '-48k.wav');
+  execFileSync('sox', [speech, '-r', '48000', '-c', '1', '-b', '16', out]);
+  return out;
+}
+
+/** The page's web client, opened from the daemon's link (with ?record: its speakers are tapped). */
+async function open(browser: Browser, web: string, width: number, height: number): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  const [base, fragment] = web.split('#');
+  await page.goto(`${base}?record#${fragment}`);
+  return page;
+}
+
+const heardBy = async (page: Page): Promise<Int16Array> => {
+  const b64 = await page.evaluate(() => (globalThis as PageGlobals).parleyTest?.heard() ?? '');
+  const bytes = Buffer.from(b64, 'base64');
+  return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+};
+const framesPlayed = (page: Page): Promise<number> => page.evaluate(() => (globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0);
+
+const SECOND_MS = 1000;
+/** What web/src/audio/call-audio.ts puts on the page's window when opened with ?record. */
+type PageGlobals = { parleyTest?: { heard(): string; framesPlayed(): number } };
+
+test('the web client in Chromium: sign up and in, contacts, chat, a call whose audio bob hears, hang up, history', { skip: browserUnavailable ?? speechUnavailable ?? false, timeout: 300_000 }, async () => {
+  const aliceSpeech = makeSpeech(root, undefined, 'alice');
+  const bobSpeech = makeSpeech(root, OTHER_SENTENCES, 'bob');
+  await net.start('web');
+  const registered = await runParley(['account', 'register', 'bob', '--network', net.networkPath, '--password-stdin'], 'bob-password-1\n');
+  assert.equal(registered.code, 0, registered.stderr);
+  const aliceDaemon = await net.signedOutDaemon('alice');
+  const bobDaemon = await net.signedOutDaemon('bob');
+
+  const aliceBrowser = await launchBrowser(microphoneFile(aliceSpeech));
+  browsers.push(aliceBrowser);
+  const bobBrowser = await launchBrowser(microphoneFile(bobSpeech));
+  browsers.push(bobBrowser);
+  const alice = await open(aliceBrowser, aliceDaemon.web, 1280, 800);
+  const bob = await open(bobBrowser, bobDaemon.web, 360, 780);
+
+  // Signed out: alice signs up, bob signs in.
+  await alice.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
+  await screenshot(alice, '01-sign-in');
+  await alice.getByRole('button', { name: 'Create an account' }).click();
+  await alice.getByLabel('Username').fill('alice');
+  await alice.getByLabel('Password', { exact: true }).fill('alice-password-1');
+  await alice.getByLabel('Repeat password').fill('alice-password-1');
+  await alice.getByRole('button', { name: 'Sign up' }).click();
+  await bob.getByLabel('Username').fill('bob');
+  await bob.getByLabel('Password', { exact: true }).fill('bob-password-1');
+  await bob.getByRole('button', { name: 'Sign in' }).click();
+  await alice.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 30 * SECOND_MS });
+  await bob.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 30 * SECOND_MS });
+
+  // Contacts: alice asks, bob accepts, both see each other.
+  await alice.getByRole('tab', { name: 'Contacts' }).click();
+  await alice.getByLabel('Username to add').fill('bob');
+  await alice.getByRole('button', { name: 'Send request' }).click();
+  await bob.getByRole('tab', { name: 'Contacts' }).click();
+  await bob.getByRole('button', { name: 'Accept alice' }).waitFor({ timeout: 30 * SECOND_MS });
+  await screenshot(bob, '02-contact-request-360px');
+  await bob.getByRole('button', { name: 'Accept alice' }).click();
+  await alice.getByRole('button', { name: 'Chat with bob' }).waitFor({ timeout: 30 * SECOND_MS });
+  await alice.getByText('online').first().waitFor({ timeout: 30 * SECOND_MS });
+  await screenshot(alice, '03-contact-list');
+
+  // Chat: alice writes, bob sees it unread, opens it and answers; alice's message shows read.
+  await alice.getByRole('button', { name: 'Chat with bob' }).click();
+  await alice.getByLabel('Message').fill('Hello Bob, can you hear me on Parley?');
+  await alice.getByRole('button', { name: 'Send' }).click();
+  await bob.getByRole('tab', { name: 'Chats' }).click();
+  await bob.getByLabel('1 unread').waitFor({ timeout: 30 * SECOND_MS });
+  await screenshot(bob, '04-chats-unread-360px');
+  await bob.getByText('Hello Bob, can you hear me on Parley?').first().click();
+  const bobLog = bob.getByRole('log', { name: 'Messages' });
+  await bobLog.getByText('Hello Bob, can you hear me on Parley?').waitFor({ timeout: 10 * SECOND_MS });
+  await bob.getByLabel('Message').fill('Loud and clear, Alice. Call me!');
+  await bob.getByLabel('Message').press('Enter');
+  const aliceLog = alice.getByRole('log', { name: 'Messages' });
+  await aliceLog.getByText('Loud and clear, Alice. Call me!').waitFor({ timeout: 30 * SECOND_MS });
+  await aliceLog.getByText('read', { exact: false }).first().waitFor({ timeout: 30 * SECOND_MS });
+  await screenshot(alice, '05-chat');
+  await screenshot(bob, '06-chat-360px');
+
+  // The call: alice calls, bob's page rings, bob answers.
+  await alice.getByRole('button', { name: 'Call bob' }).first().click();
+  const ringing = bob.getByRole('dialog', { name: 'Incoming call from alice' });
+  await ringing.waitFor({ timeout: 30 * SECOND_MS });
+  await screenshot(bob, '07-incoming-call-360px');
+  await ringing.getByRole('button', { name: 'Answer' }).click();
+  await bob.getByRole('region', { name: 'Call with alice' }).waitFor({ timeout: 10 * SECOND_MS });
+  await alice.getByRole('region', { name: 'Call with bob' }).waitFor({ timeout: 10 * SECOND_MS });
+
+  // Until bob's speakers have played all of alice's speech and 2 s more.
+  const speech = readWav48k(aliceSpeech);
+  const speechFrames = Math.ceil(speech.length / 960);
+  await bob.waitForFunction((n) => ((globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0) >= n, speechFrames + 100, { timeout: 60 * SECOND_MS, polling: 200 });
+  await alice.getByText(/Quality/).first().waitFor({ timeout: 10 * SECOND_MS });
+  await screenshot(alice, '08-in-call');
+  await screenshot(bob, '09-in-call-360px');
+  const heard = await heardBy(bob);
+  const result = compareAudio(speech, heard, 48_000);
+  const aliceHeard = compareAudio(readWav48k(bobSpeech), await heardBy(alice), 48_000);
+  console.log(`web client: bob's page played alice's speech at envelope correlation ${result.correlation.toFixed(3)} (coverage ${result.coverage.toFixed(2)}, ${result.delayMs} ms after her microphone, ${await framesPlayed(bob)} frames); alice's page played bob's at ${aliceHeard.correlation.toFixed(3)} (coverage ${aliceHeard.coverage.toFixed(2)})`);
+  assert.ok(result.correlation >= 0.8 && result.coverage >= 0.95, JSON.stringify(result));
+
+  // alice hangs up; both see the call in their history.
+  await alice.getByRole('button', { name: 'Hang up' }).click();
+  await bob.getByRole('region', { name: 'Call with alice' }).waitFor({ state: 'detached', timeout: 30 * SECOND_MS });
+  await alice.getByRole('tab', { name: 'Calls' }).click();
+  await bob.getByRole('tab', { name: 'Calls' }).click();
+  await alice.getByRole('list', { name: 'Call history' }).getByText('bob').first().waitFor({ timeout: 30 * SECOND_MS });
+  await bob.getByRole('list', { name: 'Call history' }).getByText('alice').first().waitFor({ timeout: 30 * SECOND_MS });
+  await screenshot(alice, '10-call-history');
+  await screenshot(bob, '11-call-history-360px');
+});
