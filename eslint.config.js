@@ -1,9 +1,11 @@
 // ESLint flat config: @eslint/js recommended plus typescript-eslint's type-checked rules, for
-// src/, test/ and bench/. Type information comes from tsconfig.json through the project service.
+// src/, test/, bench/ and web/ (the web client, also under React's rules of hooks). Type
+// information comes from tsconfig.json and web/tsconfig.json through the project service.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
@@ -35,6 +37,10 @@ export default defineConfig(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       eqeqeq: ['error', 'always'],
     },
+  },
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    extends: [reactHooks.configs.flat['recommended-latest']],
   },
   {
     // Plain JavaScript (this file) is outside tsconfig.json: lint it without type information.

@@ -1,6 +1,6 @@
 // Builds the web client (web/) into dist/web, which every daemon serves on its API port
 // (src/api/web-client.ts). `npm run build` runs it after tsc; nothing here is fetched at run time.
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';

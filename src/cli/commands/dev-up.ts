@@ -22,7 +22,7 @@ import type { SignedInDevice } from '../../client/signed-in-device.js';
 import { signingKeyFromSeed } from '../../crypto/ed25519.js';
 import { CA_KEY_FILE, NETWORK_FILE, readSecretKey } from '../../login/key-files.js';
 import { initNetwork } from '../../login/network-init.js';
-import { readNetworkFile, type NetworkFile } from '../../login/network-file.js';
+import { readNetworkFile } from '../../login/network-file.js';
 import { startLoginServer } from '../../login/server.js';
 import { SqliteLoginStore } from '../../login/store/sqlite-store.js';
 import { issueSupernodeCertificate } from '../../login/supernode-certificate.js';

@@ -70,16 +70,30 @@ const constraints = (deviceId: string | undefined): MediaStreamConstraints => ({
   audio: { ...(deviceId ? { deviceId: { exact: deviceId } } : {}), echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: 1 },
 });
 
-/** Starts a call's audio on the daemon's socket at `socketUrl`. */
+/** Waits for a WebSocket to open; rejects with the reason it closed with instead. */
+function opened(socket: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.onopen = () => resolve();
+    socket.onclose = (e) => reject(new Error(e.reason || 'the daemon refused the call audio'));
+  });
+}
+
+/**
+ * Starts a call's audio on the daemon's socket at `socketUrl`. The microphone is opened once the
+ * socket is (nothing is captured before it can be sent).
+ */
 export async function startCallAudio(socketUrl: string, options: CallAudioOptions = {}): Promise<CallAudio> {
   const context = new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: 'interactive' });
-  let stream: MediaStream | null = null;
-  let socket: WebSocket | null = null;
+  const socket = new WebSocket(socketUrl);
+  socket.binaryType = 'arraybuffer';
+  let stream: MediaStream;
   try {
     await context.audioWorklet.addModule(micWorklet);
     await context.audioWorklet.addModule(playerWorklet);
+    await opened(socket);
     stream = await navigator.mediaDevices.getUserMedia(constraints(options.inputId));
   } catch (e) {
+    socket.close();
     void context.close();
     throw e;
   }
@@ -97,8 +111,6 @@ export async function startCallAudio(socketUrl: string, options: CallAudioOption
 
   const counts = { framesSent: 0, framesReceived: 0, framesPlayed: 0, underruns: 0, skipped: 0 };
   const recorded: Int16Array[] = [];
-  socket = new WebSocket(socketUrl);
-  socket.binaryType = 'arraybuffer';
   let stopped = false;
   socket.onmessage = (m: MessageEvent<ArrayBuffer | string>) => {
     if (!(m.data instanceof ArrayBuffer) || m.data.byteLength !== FRAME_SAMPLES * 2) return;
@@ -109,7 +121,7 @@ export async function startCallAudio(socketUrl: string, options: CallAudioOption
     if (!stopped) options.onEnd?.(e.reason || 'the audio connection closed');
   };
   mic.port.onmessage = (m: MessageEvent<ArrayBuffer>) => {
-    if (socket?.readyState === WebSocket.OPEN) {
+    if (socket.readyState === WebSocket.OPEN) {
       socket.send(m.data);
       counts.framesSent++;
     }
@@ -142,7 +154,7 @@ export async function startCallAudio(socketUrl: string, options: CallAudioOption
     setInput: async (deviceId) => {
       const next = await navigator.mediaDevices.getUserMedia(constraints(deviceId));
       source.disconnect();
-      stream?.getTracks().forEach((t) => t.stop());
+      stream.getTracks().forEach((t) => t.stop());
       stream = next;
       source = context.createMediaStreamSource(next);
       source.connect(mic);
@@ -152,8 +164,8 @@ export async function startCallAudio(socketUrl: string, options: CallAudioOption
     stop: () => {
       if (stopped) return;
       stopped = true;
-      socket?.close(1000, 'the page hung up');
-      stream?.getTracks().forEach((t) => t.stop());
+      socket.close(1000, 'the page hung up');
+      stream.getTracks().forEach((t) => t.stop());
       void context.close();
     },
   };

@@ -3,7 +3,6 @@
  * frames of 16-bit PCM and posts each to the page, which sends it to the daemon. Muted, it sends
  * silence (the daemon is told of the mute too; silence keeps its media clock fed).
  */
-/// <reference path="./worklet-scope.d.ts" />
 import { FRAME_SAMPLES, toPcm16 } from './frames';
 
 class MicProcessor extends AudioWorkletProcessor {

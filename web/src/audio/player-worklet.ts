@@ -5,7 +5,6 @@
  * sound card's drift apart), so the delay it adds stays between 20 and 120 ms. Tapped, it posts
  * back each 20 ms of what it played (the web client's test hook; see call-audio.ts).
  */
-/// <reference path="./worklet-scope.d.ts" />
 import { FRAME_SAMPLES, fromPcm16, toPcm16 } from './frames';
 
 /** Frames queued before playing (40 ms). */
