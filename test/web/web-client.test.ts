@@ -44,6 +44,9 @@ async function open(browser: Browser, web: string, width: number, height: number
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`page ${m.type()}: ${m.text()}`);
+  });
   const [base, fragment] = web.split('#');
   await page.goto(`${base}?record#${fragment}`);
   return page;
@@ -104,7 +107,7 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
 
   // Chat: alice writes, bob sees it unread, opens it and answers; alice's message shows read.
   await alice.getByRole('button', { name: 'Chat with bob' }).click();
-  await alice.getByLabel('Message').fill('Hello Bob, can you hear me on Parley?');
+  await alice.getByRole('textbox', { name: 'Message', exact: true }).fill('Hello Bob, can you hear me on Parley?');
   await alice.getByRole('button', { name: 'Send' }).click();
   await bob.getByRole('tab', { name: 'Chats' }).click();
   await bob.getByLabel('1 unread').waitFor({ timeout: 30 * SECOND_MS });
@@ -112,8 +115,8 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   await bob.getByText('Hello Bob, can you hear me on Parley?').first().click();
   const bobLog = bob.getByRole('log', { name: 'Messages' });
   await bobLog.getByText('Hello Bob, can you hear me on Parley?').waitFor({ timeout: 10 * SECOND_MS });
-  await bob.getByLabel('Message').fill('Loud and clear, Alice. Call me!');
-  await bob.getByLabel('Message').press('Enter');
+  await bob.getByRole('textbox', { name: 'Message', exact: true }).fill('Loud and clear, Alice. Call me!');
+  await bob.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
   const aliceLog = alice.getByRole('log', { name: 'Messages' });
   await aliceLog.getByText('Loud and clear, Alice. Call me!').waitFor({ timeout: 30 * SECOND_MS });
   await aliceLog.getByText('read', { exact: false }).first().waitFor({ timeout: 30 * SECOND_MS });
@@ -132,7 +135,13 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   // Until bob's speakers have played all of alice's speech and 2 s more.
   const speech = readWav48k(aliceSpeech);
   const speechFrames = Math.ceil(speech.length / 960);
-  await bob.waitForFunction((n) => ((globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0) >= n, speechFrames + 100, { timeout: 60 * SECOND_MS, polling: 200 });
+  try {
+    await bob.waitForFunction((n) => ((globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0) >= n, speechFrames + 100, { timeout: 60 * SECOND_MS, polling: 200 });
+  } catch (e) {
+    // What the pages show and have played, for the log.
+    console.log(`bob's page played ${await framesPlayed(bob)} frames, alice's ${await framesPlayed(alice)}; screenshots: ${await screenshot(bob, 'failed-bob')}, ${await screenshot(alice, 'failed-alice')}`);
+    throw e;
+  }
   await alice.getByText(/Quality/).first().waitFor({ timeout: 10 * SECOND_MS });
   await screenshot(alice, '08-in-call');
   await screenshot(bob, '09-in-call-360px');

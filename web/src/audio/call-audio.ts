@@ -86,11 +86,14 @@ export async function startCallAudio(socketUrl: string, options: CallAudioOption
   const context = new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: 'interactive' });
   const socket = new WebSocket(socketUrl);
   socket.binaryType = 'arraybuffer';
+  // Listened to now: on loopback the socket may open while the worklets load.
+  const open = opened(socket);
+  open.catch(() => {});
   let stream: MediaStream;
   try {
     await context.audioWorklet.addModule(micWorklet);
     await context.audioWorklet.addModule(playerWorklet);
-    await opened(socket);
+    await open;
     stream = await navigator.mediaDevices.getUserMedia(constraints(options.inputId));
   } catch (e) {
     socket.close();
