@@ -4,6 +4,7 @@
  * permission prompt answered yes, and none of Chromium's own traffic (this machine has no network).
  */
 
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -45,4 +46,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage: false });
   return path;
+}
+
+/** A WAV file for Chromium's fake microphone: `speech` at 48 kHz, 16-bit mono (sox); its path. */
+export function microphoneFile(speech: string): string {
+  const out = speech.replace(/\.wav$/, '-48k.wav');
+  execFileSync('sox', [speech, '-r', '48000', '-c', '1', '-b', '16', out]);
+  return out;
 }

@@ -8,7 +8,6 @@
  */
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,7 @@ import { readWav48k } from '../../src/call/wav.js';
 import { runParley } from '../cli/parley-process.js';
 import { CallNetwork } from '../call/network.js';
 import { makeSpeech, OTHER_SENTENCES, speechUnavailable } from '../call/speech.js';
-import { browserUnavailable, launchBrowser, screenshot } from './browser.js';
+import { browserUnavailable, launchBrowser, microphoneFile, screenshot } from './browser.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-web-'));
 const net = new CallNetwork(root);
@@ -31,13 +30,6 @@ after(async () => {
   await net.close();
   rmSync(root, { recursive: true, force: true });
 });
-
-/** A WAV Chromium's fake microphone plays: the speech at 48 kHz, 16-bit mono. */
-function microphoneFile(speech: string): string {
-  const out = speech.replace(/\.wav$/, '-48k.wav');
-  execFileSync('sox', [speech, '-r', '48000', '-c', '1', '-b', '16', out]);
-  return out;
-}
 
 /** The page's web client, opened from the daemon's link (with ?record: its speakers are tapped). */
 async function open(browser: Browser, web: string, width: number, height: number): Promise<Page> {

@@ -12,6 +12,8 @@ export interface Status {
   readonly signedIn: boolean;
   readonly network: string;
   readonly username?: string;
+  /** The account's key (the username's canonical form), which messages and typing notices name. */
+  readonly accountKey?: string;
   readonly presence?: Presence;
   readonly mood?: string | null;
   readonly attached?: string[];
@@ -74,6 +76,8 @@ export interface Conference {
   readonly id: string;
   readonly host: string;
   readonly roster: readonly string[];
+  readonly startedAt: number;
+  readonly answeredAt: number | null;
   readonly endedAt: number | null;
   readonly muted: boolean;
   readonly calls: readonly Call[];

@@ -66,7 +66,7 @@ export function Main({ api, status, onStatus, onRefresh }: MainProps) {
   );
 
   // The daemon's status names my account key too (messages and members name accounts by key).
-  const myAccount = (status as Status & { accountKey?: string }).accountKey;
+  const myAccount = status.accountKey;
   const nameOf = useMemo(() => makeNameOf(state.contacts, me, myAccount), [state.contacts, me, myAccount]);
 
   const openChat = useCallback(
