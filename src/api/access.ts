@@ -4,8 +4,8 @@
  * the user has approved. A program asks for access by name and gets a token at once that works
  * only after `parley api approve NAME`; the name cannot be asked for again (whoever asked first
  * holds the token), and `parley api ban NAME` takes it away. The web client the daemon serves has
- * a token of its own, handed over in the link `parley web` prints (`#token=...`: a fragment, never
- * sent to a server). Kept in the profile's `api-access.json` (0600), written atomically.
+ * a token of its own, made anew at each start of the daemon and handed over in the link `parley web`
+ * prints (`#token=...`: a fragment, never sent to a server). Kept in the profile's `api-access.json` (0600), written atomically.
  */
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -92,6 +92,16 @@ export class ApiAccess {
 
   /** This list's web client token. */
   get webToken(): string {
+    return this.data.webToken;
+  }
+
+  /**
+   * A new web client token, which the daemon makes at every start: a link, a tab or a browser's
+   * storage from an earlier run (whose port another program may hold now) no longer works.
+   */
+  renewWebToken(): string {
+    this.data.webToken = newToken();
+    this.save();
     return this.data.webToken;
   }
 

@@ -6,7 +6,7 @@
  * to the daemon on loopback only; the daemon runs OPAQUE with the login server, which never sees it.
  */
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { errorSchema, usernameSchema } from './schemas.js';
 
@@ -48,14 +48,29 @@ export const statusSchema = {
 const credentials = (passwordMin: number) =>
   ({ type: 'object', required: ['username', 'password'], additionalProperties: false, properties: { username: usernameSchema, password: { type: 'string', minLength: passwordMin, maxLength: PASSWORD_MAX } } }) as const;
 const answers = { 200: statusSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema, 429: errorSchema, 503: errorSchema } as const;
+/** Who may sign the device in or out: the user's own clients. */
+export const ACCOUNT_CALLERS = ['web', 'cli'] as const;
 
-export function registerAccountRoutes(app: FastifyInstance, account: AccountApi): void {
+/**
+ * Registers the routes. `userOnly` refuses a caller that is not the user (the web client or the
+ * CLI): an approved program may use the device, but not sign it in or out.
+ */
+export function registerAccountRoutes(app: FastifyInstance, account: AccountApi, userOnly: (request: FastifyRequest) => void): void {
   app.get('/v1/status', { schema: { summary: 'This device: signed in or not; when signed in, who it is, where it is attached, its presence', response: { 200: statusSchema } } }, () => account.status());
   app.post<{ Body: { username: string; password: string } }>(
     '/v1/account/register',
     { schema: { summary: `Create an account (a password of ${PASSWORD_NEW_MIN} characters or more) and sign this device in`, body: credentials(PASSWORD_NEW_MIN), response: answers } },
-    (request) => account.register(request.body.username, request.body.password),
+    (request) => {
+      userOnly(request);
+      return account.register(request.body.username, request.body.password);
+    },
   );
-  app.post<{ Body: { username: string; password: string } }>('/v1/account/login', { schema: { summary: 'Sign this device in', body: credentials(1), response: answers } }, (request) => account.logIn(request.body.username, request.body.password));
-  app.post('/v1/account/logout', { schema: { summary: 'Sign this device out: it is published offline and its certificate removed; the daemon goes on, signed out', response: answers } }, () => account.logOut());
+  app.post<{ Body: { username: string; password: string } }>('/v1/account/login', { schema: { summary: 'Sign this device in', body: credentials(1), response: answers } }, (request) => {
+    userOnly(request);
+    return account.logIn(request.body.username, request.body.password);
+  });
+  app.post('/v1/account/logout', { schema: { summary: 'Sign this device out: it is published offline and its certificate removed; the daemon goes on, signed out', response: answers } }, (request) => {
+    userOnly(request);
+    return account.logOut();
+  });
 }

@@ -11,19 +11,21 @@ import { STATUS_CODES } from 'node:http';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 
 import { formatMessageId, parseMessageId } from '../chat/message-id.js';
 import { ChatError } from '../client/chat-engine.js';
 import { REACH_DIRECT_WAIT_MAX_MS, type ReachResult } from '../client/device-runtime.js';
 import type { ApiEvent } from '../client/device-api.js';
 import { AccountError } from '../client/daemon-account.js';
+import { DaemonError } from '../client/signed-in-device.js';
 import { LoginClientError } from '../login/client.js';
 import type { Contact, ConversationSummary, SearchHit, StoredMessage } from '../client/store.js';
 import { PRESENCE_VALUES, type Presence } from '../overlay/user-record.js';
 import { CallError } from '../call/call-machine.js';
 import { WavError } from '../call/wav.js';
 import { ApiAccessError, type ApiAccess, type ApiCaller } from './access.js';
-import { registerAccountRoutes, statusSchema, type AccountApi } from './account-routes.js';
+import { ACCOUNT_CALLERS, registerAccountRoutes, statusSchema, type AccountApi } from './account-routes.js';
 import { registerCallRoutes, type CallApi } from './call-routes.js';
 import { registerWebClient } from './web-client.js';
 import { errorSchema, usernameSchema } from './schemas.js';
@@ -138,8 +140,12 @@ const username = usernameSchema;
 /** A conversation id (dm:..., grp:...) or, for the direct conversation, a username. */
 const conversationId = { type: 'string', minLength: 1, maxLength: 80 } as const;
 
+/** A Host header naming a loopback address (with its port). */
+const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)(:\d{1,5})?$/i;
+
 /** Maps a refusal to its status. */
 function statusOf(code: string): number {
+  if (code === 'FORBIDDEN') return 403;
   if (code === 'NO_REQUEST' || code === 'APP_EXISTS' || code === 'NOT_NOW' || code === 'SIGNED_OUT' || code === 'SIGNED_IN' || code === 'ACCOUNT_BUSY' || code === 'OTHER_ACCOUNT' || code === 'USERNAME_TAKEN') return 409;
   if (code === 'LOGIN_FAILED' || code === 'DEVICE_REVOKED') return 403;
   if (code === 'RATE_LIMITED') return 429;
@@ -152,7 +158,7 @@ function statusOf(code: string): number {
  * Builds the API (not listening yet). With `account` (the daemon's), the account routes and the
  * web client are served too, and `/v1/status` answers when signed out.
  */
-export async function buildApi(device: DeviceApi, access: ApiAccess, options: { now?: () => number; account?: AccountApi; webClientDir?: string } = {}): Promise<FastifyInstance> {
+export async function buildApi(device: DeviceApi, access: ApiAccess, options: { now?: () => number; account?: AccountApi; webClientDir?: string; log?: Logger } = {}): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false } } });
   await app.register(swagger, {
@@ -168,6 +174,8 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
   const callers = new WeakMap<FastifyRequest, ApiCaller>();
   const refuse = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message });
   app.addHook('onRequest', async (request, reply) => {
+    // Loopback names only: a page elsewhere that had its name resolve to 127.0.0.1 (DNS rebinding) is not answered.
+    if (!LOOPBACK_HOST.test(request.headers.host ?? '')) return refuse(reply, 403, 'NOT_LOOPBACK', 'this API answers requests to 127.0.0.1, [::1] or localhost only');
     const url = request.url.split('?')[0] ?? '';
     if (!url.startsWith('/v1/') || (url === '/v1/apps' && request.method === 'POST')) return;
     const header = request.headers.authorization;
@@ -181,6 +189,7 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
     // A coded error's message says its code first; the reply says it once, in `code`.
     const bare = (e: Error & { code: string }): string => (e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message);
     if (err instanceof ChatError || err instanceof ApiAccessError || err instanceof CallError || err instanceof AccountError) return refuse(reply, statusOf(err.code), err.code, bare(err));
+    if (err instanceof DaemonError) return refuse(reply, 503, 'DEVICE_FAILED', err.message);
     if (err instanceof LoginClientError) {
       const after = err.retryAfterMs !== undefined ? ` (try again in ${Math.ceil(err.retryAfterMs / 1000)} s)` : '';
       const unreachable = err.code === 'TIMEOUT' || err.code === 'UNREACHABLE' || err.code === 'PROTOCOL';
@@ -189,13 +198,17 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
     if (err instanceof WavError) return refuse(reply, 400, `WAV_${err.code}`, bare(err));
     if (err.validation) return refuse(reply, 400, 'BAD_REQUEST', err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) options.log?.error({ event: 'api-failed', err: err.message, stack: err.stack }, 'an API request failed');
     return refuse(reply, status, status === 500 ? 'INTERNAL' : (err.code ?? 'BAD_REQUEST'), status === 500 ? 'the daemon failed to answer; see its log' : err.message);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   if (options.account) {
-    registerAccountRoutes(app, options.account);
+    registerAccountRoutes(app, options.account, (request) => {
+      const kind = callers.get(request)?.kind;
+      if (!(ACCOUNT_CALLERS as readonly (string | undefined)[]).includes(kind)) throw new ChatError('FORBIDDEN', 'only the user (the web client or the CLI) signs this device in or out');
+    });
     await registerWebClient(app, options.webClientDir);
   } else {
     app.get('/v1/status', { schema: { summary: 'This device: who it is, where it is attached, its presence', response: { 200: statusSchema } } }, () => ({ signedIn: true, ...device.status() }));

@@ -52,8 +52,11 @@ export interface DaemonAccountOptions {
 export class DaemonAccount implements AccountApi {
   private state: AccountState = 'signed-out';
   private device: SignedInDevice | null = null;
-  /** Why the daemon came up signed out although the profile had a certificate. */
+  /** Why the daemon is signed out although the profile had (or was given) a certificate. */
   private problem: string | null = null;
+  /** A sign-in or sign-out under way (stop() waits for it). */
+  private pending: Promise<unknown> | null = null;
+  private stopping = false;
 
   constructor(private readonly o: DaemonAccountOptions) {}
 
@@ -89,7 +92,19 @@ export class DaemonAccount implements AccountApi {
     return this.signIn(username, password, false);
   }
 
-  private async signIn(username: string, password: string, register: boolean): Promise<AccountStatus> {
+  private signIn(username: string, password: string, register: boolean): Promise<AccountStatus> {
+    return this.track(this.signInNow(username, password, register));
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending = work;
+    return work.finally(() => {
+      if (this.pending === work) this.pending = null;
+    });
+  }
+
+  private async signInNow(username: string, password: string, register: boolean): Promise<AccountStatus> {
+    if (this.stopping) throw new AccountError('ACCOUNT_BUSY', 'the daemon is stopping');
     if (this.state !== 'signed-out') throw new AccountError(this.state === 'signed-in' ? 'SIGNED_IN' : 'ACCOUNT_BUSY', this.state === 'signed-in' ? `signed in as ${this.device?.username ?? '?'} already: sign out first` : 'signing in or out already: wait for it');
     const name = checkUsername(username);
     if (!name.ok) throw new AccountError('USERNAME_INVALID', `${JSON.stringify(username)} is not a username: ${name.reason}`);
@@ -101,19 +116,32 @@ export class DaemonAccount implements AccountApi {
         if (register) await client.register(username, password);
         await logInDevice(client, this.o.profileDir, username, password);
       });
-      this.device = await startDevice(this.options());
-      this.state = 'signed-in';
-      this.problem = null;
     } catch (e) {
       this.state = 'signed-out';
       throw e;
     }
+    try {
+      this.device = await startDevice(this.options());
+    } catch (e) {
+      // The certificate is not kept: a restart would sign in with a device that cannot start.
+      rmSync(join(this.o.profileDir, CERTIFICATE_FILE), { force: true });
+      this.state = 'signed-out';
+      this.problem = e instanceof Error ? e.message : String(e);
+      this.o.log.error({ event: 'device-failed', err: this.problem }, 'the device did not start after signing in');
+      throw e instanceof DaemonError ? e : new DaemonError(`the device did not start: ${this.problem}`);
+    }
+    this.state = 'signed-in';
+    this.problem = null;
     this.o.log.info({ event: register ? 'signed-up' : 'signed-in', username: this.device.username }, 'signed in');
     this.o.hub.emit({ type: 'account', signedIn: true, username: this.device.username });
     return this.status();
   }
 
-  async logOut(): Promise<AccountStatus> {
+  logOut(): Promise<AccountStatus> {
+    return this.track(this.logOutNow());
+  }
+
+  private async logOutNow(): Promise<AccountStatus> {
     const d = this.device;
     if (this.state !== 'signed-in' || !d) throw new AccountError('SIGNED_OUT', 'not signed in');
     this.state = 'signing-out';
@@ -129,8 +157,10 @@ export class DaemonAccount implements AccountApi {
     return this.status();
   }
 
-  /** Stops the device, if one runs (the daemon is stopping). */
+  /** Stops the device, if one runs (the daemon is stopping), after a sign-in or sign-out under way. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    await this.pending?.catch(() => {});
     const d = this.device;
     this.device = null;
     this.state = 'signed-out';

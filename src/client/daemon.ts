@@ -52,7 +52,8 @@ export async function startDaemon(o: { network: NetworkFile; profileDir: string;
   });
   await account.resume();
   const access = ApiAccess.load(dir);
-  const api = await buildApi(account.deviceApi(), access, { account, ...(o.webClientDir !== undefined ? { webClientDir: o.webClientDir } : {}) });
+  access.renewWebToken();
+  const api = await buildApi(account.deviceApi(), access, { account, log, ...(o.webClientDir !== undefined ? { webClientDir: o.webClientDir } : {}) });
   try {
     await api.listen({ host: o.api.host, port: o.api.port });
   } catch (e) {

@@ -67,6 +67,8 @@ export class CertificateRenewer {
       } finally {
         await client.close();
       }
+      // Stopped meanwhile (signed out: the certificate was removed): not brought back.
+      if (this.stopped) return null;
       saveCertificate(this.o.profileDir, fresh);
       this.certificate = fresh;
       this.o.onRenewed(fresh);

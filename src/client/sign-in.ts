@@ -4,14 +4,14 @@
  * process), the device logged in and its certificate saved in the profile.
  */
 
-import { LoginClient } from '../login/client.js';
+import { LoginClient, LoginClientError } from '../login/client.js';
 import { parseServerEndpoint, type NetworkFile, type ServerAddress } from '../login/network-file.js';
 import { deviceIdentity, saveCertificate } from '../login/profile.js';
 
 /** A session to the network's (first) login server; `run` is given it and it is closed after. */
 export async function withLoginServer<T>(network: NetworkFile, run: (client: LoginClient) => Promise<T>): Promise<T> {
   const entry = network.loginServers[0];
-  if (!entry) throw new Error('network.json names no login server');
+  if (!entry) throw new LoginClientError('UNREACHABLE', 'network.json names no login server');
   const addresses = entry.endpoints.map(parseServerEndpoint).filter((e): e is ServerAddress => e !== null);
   const client = await LoginClient.connect(new Uint8Array(Buffer.from(entry.staticKey, 'hex')), addresses);
   try {

@@ -88,7 +88,7 @@ test('the CLI token works; no token, an unknown one or an unapproved program get
   assert.equal((await app.inject({ method: 'POST', url: '/v1/apps/my-bot/approve', headers: { authorization: `Bearer ${botToken}` } })).statusCode, 401, 'a program cannot approve itself');
   assert.equal((await app.inject({ method: 'POST', url: '/v1/apps/my-bot/approve', headers: { authorization: `Bearer ${cli}` } })).statusCode, 204);
   assert.equal((await get(botToken)).statusCode, 200);
-  assert.equal((await app.inject({ method: 'POST', url: '/v1/apps/my-bot/approve', headers: { authorization: `Bearer ${botToken}` } })).statusCode, 400, 'only the CLI approves');
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/apps/my-bot/approve', headers: { authorization: `Bearer ${botToken}` } })).statusCode, 403, 'only the CLI approves');
   assert.equal((await app.inject({ method: 'POST', url: '/v1/apps/my-bot/ban', headers: { authorization: `Bearer ${cli}` } })).statusCode, 204);
   assert.equal((await get(botToken)).statusCode, 401);
   // The access list is on disk: a restarted daemon knows it.

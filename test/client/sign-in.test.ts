@@ -1,12 +1,14 @@
 /**
  * A daemon signed out, and signed in and out through its API (the web client's sign-up, sign-in
  * and sign-out): refusals with their codes and statuses, nothing changed by a refused request, one
- * account per profile, the account events; between `parley node` processes, a login server and
+ * account per profile, only the user's own clients signing in or out, loopback host names only, a
+ * certificate that cannot be used, the account events; between `parley node` processes, a login server and
  * supernodes on loopback.
  */
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -92,6 +94,34 @@ test('a daemon without a certificate runs signed out, serves the web client, and
   assert.equal((await sdk.signIn('carol', 'carol password 1')).signedIn, true);
   assert.equal(existsSync(join(carol.profile, CERTIFICATE_FILE)), true);
   assert.deepEqual(await sdk.contacts(), []);
+
+  // A program the user approved may use the device, but not sign it out.
+  const asked = await fetch(`${carol.api}/v1/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bot' }) });
+  const botToken = ((await asked.json()) as { token: string }).token;
+  assert.equal((await runParley(['api', 'approve', 'bot', '--profile', carol.profile])).code, 0);
+  const bot = new ParleyClient(carol.api, botToken);
+  assert.deepEqual(await bot.contacts(), []);
+  assert.deepEqual(await refusal(() => bot.signOut()), [403, 'FORBIDDEN']);
+  assert.equal((await sdk.account()).signedIn, true);
+
+  // A request that names another host (a page whose name was made to resolve to 127.0.0.1) is not answered.
+  const port = new URL(carol.api).port;
+  const rebound = await new Promise<number>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/v1/status', headers: { host: `parley.example:${port}`, authorization: `Bearer ${carol.web.split('#token=')[1] ?? ''}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+  assert.equal(rebound, 403);
+
+  // A certificate that cannot be used: the daemon starts signed out and says why.
+  mkdirSync(join(root, 'broken'), { recursive: true });
+  writeFileSync(join(root, 'broken', CERTIFICATE_FILE), 'not a certificate');
+  const broken = await webClient(await net.signedOutDaemon('broken')).account();
+  assert.equal(broken.signedIn, false);
+  assert.match(broken.signedIn ? '' : (broken.problem ?? ''), /cannot be used.*log in again/);
 
   // A second daemon cannot take the name.
   const other = webClient(await net.signedOutDaemon('carol-again'));

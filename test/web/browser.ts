@@ -2,6 +2,7 @@
  * Debian's Chromium driven by playwright-core for the web client's tests: headless, with a fake
  * microphone that plays a WAV file once (`%noloop`) from the moment the page opens it, the
  * permission prompt answered yes, and none of Chromium's own traffic (this machine has no network).
+ * Sound needs a gesture as in any browser: the tests' clicks (Call, Answer) are that.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -35,7 +36,6 @@ export function launchBrowser(wav: string): Promise<Browser> {
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${wav}%noloop`,
-      '--autoplay-policy=no-user-gesture-required',
     ],
   });
 }

@@ -14,9 +14,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 
+import { compareAudio } from '../../src/call/envelope.js';
+import { readWav48k } from '../../src/call/wav.js';
 import { makeSpeech, speechUnavailable } from '../call/speech.js';
 import { PARLEY_MAIN } from '../cli/parley-process.js';
 import { browserUnavailable, launchBrowser, microphoneFile, screenshot } from './browser.js';
+
+/** What web/src/audio/call-audio.ts puts on the page's window when opened with ?record. */
+type PageGlobals = { parleyTest?: { heard(): string; framesPlayed(): number } };
 
 const root = mkdtempSync(join(tmpdir(), 'parley-devup-web-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -44,7 +49,9 @@ async function linksOf(child: ReturnType<typeof spawn>): Promise<{ lines: string
 test('parley dev up prints two web client links; in two windows they are alice and bob, contacts, and alice calls bob', { skip: browserUnavailable ?? speechUnavailable ?? false, timeout: 180_000 }, async () => {
   const dir = join(root, 'net');
   const child = spawn(process.execPath, [PARLEY_MAIN, 'dev', 'up', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const browser = await launchBrowser(microphoneFile(makeSpeech(root)));
+  const speechFile = makeSpeech(root);
+  const speech = readWav48k(speechFile);
+  const browser = await launchBrowser(microphoneFile(speechFile));
   try {
     const { links } = await linksOf(child);
     assert.deepEqual([...links.keys()], ['alice', 'bob']);
@@ -68,8 +75,14 @@ test('parley dev up prints two web client links; in two windows they are alice a
     await ringing.waitFor({ timeout: 20_000 });
     await ringing.getByRole('button', { name: 'Answer' }).click();
     await alice.getByRole('region', { name: 'Call with bob' }).getByText('Connected').waitFor({ timeout: 10_000 });
-    // Two seconds of audio played on bob's side, then alice hangs up.
-    await bob.waitForFunction(() => ((globalThis as { parleyTest?: { framesPlayed(): number } }).parleyTest?.framesPlayed() ?? 0) >= 100, undefined, { timeout: 20_000, polling: 100 });
+    // Until bob's speakers have played alice's speech (one microphone for both windows: it is she who speaks first) and a second more.
+    const speechFrames = Math.ceil(speech.length / 960);
+    await bob.waitForFunction((n) => ((globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0) >= n, speechFrames + 50, { timeout: 40_000, polling: 200 });
+    const b64 = await bob.evaluate(() => (globalThis as PageGlobals).parleyTest?.heard() ?? '');
+    const bytes = Buffer.from(b64, 'base64');
+    const heard = compareAudio(speech, new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), 48_000);
+    console.log(`dev up in the browser: bob's window played alice's microphone at envelope correlation ${heard.correlation.toFixed(3)} (coverage ${heard.coverage.toFixed(2)})`);
+    assert.ok(heard.correlation >= 0.8 && heard.coverage >= 0.95, JSON.stringify(heard));
     await screenshot(alice, 'dev-up-alice-calls-bob');
     await alice.getByRole('button', { name: 'Hang up' }).click();
     await bob.getByRole('region', { name: 'Call with alice' }).waitFor({ state: 'detached', timeout: 20_000 });

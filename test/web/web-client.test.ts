@@ -94,7 +94,7 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   await screenshot(bob, '02-contact-request-360px');
   await bob.getByRole('button', { name: 'Accept alice' }).click();
   await alice.getByRole('button', { name: 'Chat with bob' }).waitFor({ timeout: 30 * SECOND_MS });
-  await alice.getByText('online').first().waitFor({ timeout: 30 * SECOND_MS });
+  await alice.getByRole('list', { name: 'Contacts' }).getByRole('listitem').filter({ hasText: 'bob' }).getByText('online', { exact: true }).waitFor({ timeout: 30 * SECOND_MS });
   await screenshot(alice, '03-contact-list');
 
   // Chat: alice writes, bob sees it unread, opens it and answers; alice's message shows read.
@@ -134,7 +134,7 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
     console.log(`bob's page played ${await framesPlayed(bob)} frames, alice's ${await framesPlayed(alice)}; screenshots: ${await screenshot(bob, 'failed-bob')}, ${await screenshot(alice, 'failed-alice')}`);
     throw e;
   }
-  await alice.getByText(/Quality/).first().waitFor({ timeout: 10 * SECOND_MS });
+  await alice.getByRole('region', { name: 'Call with bob' }).getByText(/Quality: \w+ \(MOS [1-5]\.\d\)/).waitFor({ timeout: 10 * SECOND_MS });
   await screenshot(alice, '08-in-call');
   await screenshot(bob, '09-in-call-360px');
   const heard = await heardBy(bob);
@@ -142,6 +142,7 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   const aliceHeard = compareAudio(readWav48k(bobSpeech), await heardBy(alice), 48_000);
   console.log(`web client: bob's page played alice's speech at envelope correlation ${result.correlation.toFixed(3)} (coverage ${result.coverage.toFixed(2)}, ${result.delayMs} ms after her microphone, ${await framesPlayed(bob)} frames); alice's page played bob's at ${aliceHeard.correlation.toFixed(3)} (coverage ${aliceHeard.coverage.toFixed(2)})`);
   assert.ok(result.correlation >= 0.8 && result.coverage >= 0.95, JSON.stringify(result));
+  assert.ok(aliceHeard.correlation >= 0.8 && aliceHeard.coverage >= 0.95, `and the other way: ${JSON.stringify(aliceHeard)}`);
 
   // alice hangs up; both see the call in their history.
   await alice.getByRole('button', { name: 'Hang up' }).click();

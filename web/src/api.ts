@@ -1,7 +1,8 @@
 /**
  * The web client's view of its daemon's local API (src/api/server.ts, on the same origin): REST
  * with the web token as a bearer token, and the event stream on /v1/events. The token comes in the
- * link the daemon prints (`#token=...`) and is kept in this origin's localStorage.
+ * link the daemon prints (`#token=...`; a new one at each start of the daemon) and is kept in this
+ * tab's sessionStorage (a reload keeps it; nothing outlives the tab).
  */
 
 export type Presence = 'online' | 'away' | 'busy' | 'offline';
@@ -121,15 +122,15 @@ const TOKEN_KEY = 'parley-web-token';
 export function takeToken(): string | null {
   const m = /(?:^#|&)token=([A-Za-z0-9_-]{20,100})/.exec(window.location.hash);
   if (m?.[1]) {
-    localStorage.setItem(TOKEN_KEY, m[1]);
+    sessionStorage.setItem(TOKEN_KEY, m[1]);
     history.replaceState(null, '', window.location.pathname + window.location.search);
     return m[1];
   }
-  return localStorage.getItem(TOKEN_KEY);
+  return sessionStorage.getItem(TOKEN_KEY);
 }
 
 export function forgetToken(): void {
-  localStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(TOKEN_KEY);
 }
 
 /** A client of the daemon that served this page. */
@@ -196,7 +197,9 @@ export class Api {
     let socket: WebSocket | null = null;
     let stopped = false;
     let delayMs = 1000;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const open = (): void => {
+      if (stopped) return;
       socket = new WebSocket(this.socketUrl('/v1/events'));
       socket.onopen = () => {
         delayMs = 1000;
@@ -211,13 +214,14 @@ export class Api {
       };
       socket.onclose = () => {
         if (stopped) return;
-        setTimeout(open, delayMs);
+        retry = setTimeout(open, delayMs);
         delayMs = Math.min(delayMs * 2, 10_000);
       };
     };
     open();
     return () => {
       stopped = true;
+      clearTimeout(retry);
       socket?.close();
     };
   }

@@ -89,28 +89,40 @@ export async function startCallAudio(socketUrl: string, options: CallAudioOption
   // Listened to now: on loopback the socket may open while the worklets load.
   const open = opened(socket);
   open.catch(() => {});
-  let stream: MediaStream;
+  let stream: MediaStream | null = null;
+  let mic: AudioWorkletNode;
+  let player: AudioWorkletNode;
+  let source: MediaStreamAudioSourceNode;
   try {
     await context.audioWorklet.addModule(micWorklet);
     await context.audioWorklet.addModule(playerWorklet);
     await open;
     stream = await navigator.mediaDevices.getUserMedia(constraints(options.inputId));
+    if (socket.readyState !== WebSocket.OPEN) throw new Error('the daemon closed the call audio');
+    source = context.createMediaStreamSource(stream);
+    mic = new AudioWorkletNode(context, 'parley-mic', { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+    player = new AudioWorkletNode(context, 'parley-player', { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1] });
+    // The microphone's node is pulled through a silent gain, so that it runs.
+    const sink = context.createGain();
+    sink.gain.value = 0;
+    source.connect(mic);
+    mic.connect(sink).connect(context.destination);
+    player.connect(context.destination);
+    if (options.outputId) await setSink(context, options.outputId);
   } catch (e) {
+    stream?.getTracks().forEach((t) => t.stop());
     socket.close();
     void context.close();
     throw e;
   }
-  let source = context.createMediaStreamSource(stream);
-  const mic = new AudioWorkletNode(context, 'parley-mic', { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
-  const player = new AudioWorkletNode(context, 'parley-player', { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1] });
-  // The microphone's node is pulled through a silent gain, so that it runs.
-  const sink = context.createGain();
-  sink.gain.value = 0;
-  source.connect(mic);
-  mic.connect(sink).connect(context.destination);
-  player.connect(context.destination);
-  if (options.outputId) await setSink(context, options.outputId);
-  await context.resume();
+  // A browser that wants a gesture first (a page reloaded during a call) keeps the context
+  // suspended: it runs from the next click or key on the page.
+  const wake = (): void => void context.resume().catch(() => {});
+  void context.resume().catch(() => {});
+  if (context.state !== 'running') {
+    document.addEventListener('pointerdown', wake, { once: true });
+    document.addEventListener('keydown', wake, { once: true });
+  }
 
   const counts = { framesSent: 0, framesReceived: 0, framesPlayed: 0, underruns: 0, skipped: 0 };
   const recorded: Int16Array[] = [];
@@ -157,7 +169,7 @@ export async function startCallAudio(socketUrl: string, options: CallAudioOption
     setInput: async (deviceId) => {
       const next = await navigator.mediaDevices.getUserMedia(constraints(deviceId));
       source.disconnect();
-      stream.getTracks().forEach((t) => t.stop());
+      stream?.getTracks().forEach((t) => t.stop());
       stream = next;
       source = context.createMediaStreamSource(next);
       source.connect(mic);
@@ -168,7 +180,9 @@ export async function startCallAudio(socketUrl: string, options: CallAudioOption
       if (stopped) return;
       stopped = true;
       socket.close(1000, 'the page hung up');
-      stream.getTracks().forEach((t) => t.stop());
+      document.removeEventListener('pointerdown', wake);
+      document.removeEventListener('keydown', wake);
+      stream?.getTracks().forEach((t) => t.stop());
       void context.close();
     },
   };

@@ -1,4 +1,4 @@
-// A call's buttons: Mute/Unmute, Hold/Resume and Hang up.
+// A call's buttons: Mute (a toggle: aria-pressed), Hold/Resume and Hang up.
 import { Icon } from './Icon';
 
 interface CallControlsProps {
@@ -20,7 +20,7 @@ export function CallControls({ live, ready, muted, held, onMute, onHold, onHangU
         <span className="round-icon">
           <Icon name={muted ? 'micOff' : 'mic'} />
         </span>
-        <span>{muted ? 'Unmute' : 'Mute'}</span>
+        <span>Mute</span>
       </button>
       <button type="button" className={held ? 'round-btn toggled' : 'round-btn'} onClick={onHold} disabled={!live}>
         <span className="round-icon">

@@ -14,21 +14,27 @@ interface IncomingCallProps {
   readonly onDecline: () => void;
 }
 
+/** Shows the dialog, modal or not (where the browser has no showModal: open). */
+function present(d: HTMLDialogElement, modal: boolean): void {
+  if (modal && typeof d.showModal === 'function') d.showModal();
+  else if (!modal && typeof d.show === 'function') d.show();
+  else d.setAttribute('open', '');
+}
+
 export function IncomingCall({ call, inCall, onAnswer, onDecline }: IncomingCallProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const answer = useRef<HTMLButtonElement>(null);
   const leaving = useRef(false);
+  // Modal, unless a call is up when this one starts ringing: its controls must stay usable meanwhile.
+  const modal = useRef(!inCall);
 
   useEffect(() => startRingTone(), []);
 
   useEffect(() => {
     const d = dialog.current;
     if (!d) return;
-    if (!d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    }
-    answer.current?.focus();
+    if (!d.open) present(d, modal.current);
+    if (modal.current) answer.current?.focus();
     leaving.current = false;
     return () => {
       leaving.current = true;
@@ -46,7 +52,7 @@ export function IncomingCall({ call, inCall, onAnswer, onDecline }: IncomingCall
       onClose={() => {
         // The browser may close a modal on a second Escape all the same: the call still rings, so it comes back.
         const d = dialog.current;
-        if (!leaving.current && d && !d.open && typeof d.showModal === 'function') d.showModal();
+        if (!leaving.current && d && !d.open) present(d, modal.current);
       }}
     >
       <div className="incoming-body">

@@ -25,6 +25,11 @@ export function useCallAudio(api: Api, audioId: string | null, live: boolean, pr
   const handle = useRef<CallAudio | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
+  // The latest choices, for an audio start that finishes after they changed (mute pressed meanwhile).
+  const latest = useRef(prefs);
+  useEffect(() => {
+    latest.current = prefs;
+  });
 
   const start = useEffectEvent((gone: () => boolean) => {
     if (audioId === null) return;
@@ -45,7 +50,7 @@ export function useCallAudio(api: Api, audioId: string | null, live: boolean, pr
           return;
         }
         handle.current = h;
-        if (prefs.muted) h.setMicMuted(true);
+        if (latest.current.muted) h.setMicMuted(true);
         setRunning(true);
         setNote(null);
       },
