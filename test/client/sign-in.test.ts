@@ -123,6 +123,15 @@ test('a daemon without a certificate runs signed out, serves the web client, and
   assert.equal(broken.signedIn, false);
   assert.match(broken.signedIn ? '' : (broken.problem ?? ''), /cannot be used.*log in again/);
 
+  // parley login with the profile's daemon running signed out: the daemon signs in.
+  const erin = await net.signedOutDaemon('erin');
+  assert.equal((await runParley(['account', 'register', 'erin', '--network', net.networkPath, '--password-stdin'], 'erin password 1\n')).code, 0);
+  const cliLogin = await runParley(['login', 'erin', '--network', net.networkPath, '--profile', erin.profile, '--password-stdin'], 'erin password 1\n');
+  assert.equal(cliLogin.code, 0, cliLogin.stderr);
+  assert.match(cliLogin.stdout, /the daemon at .* is signed in/);
+  const erinStatus = await webClient(erin).account();
+  assert.equal(erinStatus.signedIn && erinStatus.username, 'erin');
+
   // A second daemon cannot take the name.
   const other = webClient(await net.signedOutDaemon('carol-again'));
   assert.deepEqual(await refusal(() => other.signUp('carol', 'another password')), [409, 'USERNAME_TAKEN']);

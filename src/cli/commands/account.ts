@@ -2,14 +2,20 @@
  * `parley account register|login|devices|revoke USER --network FILE [--profile DIR]
  * [--server HOST:PORT] [--transport udp|tcp] [--password-stdin] [--json]`: an account at the network's login server, through the client
  * library (the password stays in this process: OPAQUE). Login saves the device certificate in
- * the profile.
+ * the profile; when the profile's daemon runs signed out, the daemon signs in instead (the password
+ * goes to it on loopback, and it runs OPAQUE).
  */
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+
+import { API_FILE } from '../../api/access.js';
+import { ParleyApiError, ParleyClient } from '../../sdk/index.js';
 
 import { LoginClient, LoginClientError } from '../../login/client.js';
 import { parseServerEndpoint, type ServerAddress } from '../../login/network-file.js';
-import { defaultProfileDir, deviceIdentity, saveCertificate } from '../../login/profile.js';
+import { CERTIFICATE_FILE, defaultProfileDir, deviceIdentity, saveCertificate } from '../../login/profile.js';
 import { parseEndpoint } from '../../wire/address.js';
 import { CliError } from '../errors.js';
 import { readNetworkOption } from '../network-option.js';
@@ -93,6 +99,17 @@ async function withClient<T>(server: LoginServerTarget, run: (c: LoginClient) =>
   }
 }
 
+/** The profile's daemon when one runs and is signed out, else null (none, or not answering). */
+async function signedOutDaemon(dir: string): Promise<ParleyClient | null> {
+  if (!existsSync(join(dir, API_FILE))) return null;
+  try {
+    const client = ParleyClient.fromProfile(dir);
+    return (await client.account()).signedIn ? null : client;
+  } catch {
+    return null;
+  }
+}
+
 const common = (c: Command): Command =>
   c
     .argument('<user>', 'the username')
@@ -119,6 +136,20 @@ export function addAccountCommands(program: Command, io: CliIo): void {
     const server = loginServer(opts, cmd);
     const pw = await password(io, opts, cmd);
     const dir = opts.profile ?? defaultProfileDir();
+    // A daemon of this profile running signed out signs in itself (and starts the device).
+    const daemon = await signedOutDaemon(dir);
+    if (daemon) {
+      let status;
+      try {
+        status = await daemon.signIn(user, pw);
+      } catch (e) {
+        if (e instanceof ParleyApiError) throw new CliError(`${e.code}: ${e.message}`, EXIT_FAILURE);
+        throw e;
+      }
+      if (opts.json === true) writeJson(io.stdout, { certificate: join(dir, CERTIFICATE_FILE), deviceId: status.signedIn ? status.deviceId : null, daemon: daemon.url });
+      else io.stdout.write(`logged in; the daemon at ${daemon.url} is signed in\n`);
+      return;
+    }
     const id = deviceIdentity(dir);
     const cert = await withClient(server, (c) => c.login(user, pw, { deviceId: id.deviceId, noiseKey: id.noise.publicKey, signingKey: id.signing.publicKey }));
     const path = saveCertificate(dir, cert);

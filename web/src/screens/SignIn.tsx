@@ -1,5 +1,5 @@
 // Signing in, and creating an account (which signs in too), while the daemon is signed out.
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 
 import type { Api, Status } from '../api';
 import { Logo } from '../components/Logo';
@@ -16,6 +16,18 @@ export function SignIn({ api, onStatus }: { api: Api; onStatus: (s: Status) => v
   const [error, setError] = useState<string | null>(null);
   const id = useId();
   const signingUp = mode === 'sign-up';
+
+  // Signed in elsewhere meanwhile (another tab, the CLI): on to the app.
+  useEffect(
+    () =>
+      api.events(
+        (e) => {
+          if (e.type === 'account' && e.signedIn) void api.status().then(onStatus, () => {});
+        },
+        () => {},
+      ),
+    [api, onStatus],
+  );
 
   const switchTo = (next: Mode) => {
     setMode(next);
