@@ -4,7 +4,8 @@
  * bob (registered from the CLI) signs in; they become contacts, chat (unread count, read mark),
  * alice calls, bob answers, and what bob's page plays (its speakers' worklet, tapped) is compared
  * with alice's speech file; alice hangs up and both see the call in their history. bob's window is
- * 360 px wide throughout. Screenshots of each screen go to artifacts/web-client/.
+ * 360 px wide and dark throughout. Every screen gets a screenshot (artifacts/web-client/) and
+ * axe-core's accessibility rules (nothing serious or critical may be found).
  */
 
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ import { readWav48k } from '../../src/call/wav.js';
 import { runParley } from '../cli/parley-process.js';
 import { CallNetwork } from '../call/network.js';
 import { makeSpeech, OTHER_SENTENCES, speechUnavailable } from '../call/speech.js';
-import { browserUnavailable, launchBrowser, microphoneFile, screenshot } from './browser.js';
+import { accessibilityProblems, browserUnavailable, launchBrowser, microphoneFile, screenshot } from './browser.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-web-'));
 const net = new CallNetwork(root);
@@ -32,8 +33,8 @@ after(async () => {
 });
 
 /** The page's web client, opened from the daemon's link (with ?record: its speakers are tapped). */
-async function open(browser: Browser, web: string, width: number, height: number): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height } });
+async function open(browser: Browser, web: string, width: number, height: number, colorScheme: 'light' | 'dark'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -68,12 +69,18 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   browsers.push(aliceBrowser);
   const bobBrowser = await launchBrowser(microphoneFile(bobSpeech));
   browsers.push(bobBrowser);
-  const alice = await open(aliceBrowser, aliceDaemon.web, 1280, 800);
-  const bob = await open(bobBrowser, bobDaemon.web, 360, 780);
+  /** Each screen: a screenshot, and what axe-core finds on it (asserted at the end, so that every screen is seen). */
+  const problems: string[] = [];
+  const capture = async (page: Page, name: string): Promise<void> => {
+    await screenshot(page, name);
+    for (const p of await accessibilityProblems(page)) problems.push(`${name}: ${p}`);
+  };
+  const alice = await open(aliceBrowser, aliceDaemon.web, 1280, 800, 'light');
+  const bob = await open(bobBrowser, bobDaemon.web, 360, 780, 'dark');
 
   // Signed out: alice signs up, bob signs in.
   await alice.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
-  await screenshot(alice, '01-sign-in');
+  await capture(alice, '01-sign-in');
   await alice.getByRole('button', { name: 'Create an account' }).click();
   await alice.getByLabel('Username').fill('alice');
   await alice.getByLabel('Password', { exact: true }).fill('alice-password-1');
@@ -91,11 +98,11 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   await alice.getByRole('button', { name: 'Send request' }).click();
   await bob.getByRole('tab', { name: 'Contacts' }).click();
   await bob.getByRole('button', { name: 'Accept alice' }).waitFor({ timeout: 30 * SECOND_MS });
-  await screenshot(bob, '02-contact-request-360px');
+  await capture(bob, '02-contact-request-360px');
   await bob.getByRole('button', { name: 'Accept alice' }).click();
   await alice.getByRole('button', { name: 'Chat with bob' }).waitFor({ timeout: 30 * SECOND_MS });
   await alice.getByRole('list', { name: 'Contacts' }).getByRole('listitem').filter({ hasText: 'bob' }).getByText('online', { exact: true }).waitFor({ timeout: 30 * SECOND_MS });
-  await screenshot(alice, '03-contact-list');
+  await capture(alice, '03-contact-list');
 
   // Chat: alice writes, bob sees it unread, opens it and answers; alice's message shows read.
   await alice.getByRole('button', { name: 'Chat with bob' }).click();
@@ -103,7 +110,7 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   await alice.getByRole('button', { name: 'Send' }).click();
   await bob.getByRole('tab', { name: 'Chats' }).click();
   await bob.getByLabel('1 unread').waitFor({ timeout: 30 * SECOND_MS });
-  await screenshot(bob, '04-chats-unread-360px');
+  await capture(bob, '04-chats-unread-360px');
   await bob.getByText('Hello Bob, can you hear me on Parley?').first().click();
   const bobLog = bob.getByRole('log', { name: 'Messages' });
   await bobLog.getByText('Hello Bob, can you hear me on Parley?').waitFor({ timeout: 10 * SECOND_MS });
@@ -112,14 +119,14 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   const aliceLog = alice.getByRole('log', { name: 'Messages' });
   await aliceLog.getByText('Loud and clear, Alice. Call me!').waitFor({ timeout: 30 * SECOND_MS });
   await aliceLog.getByText('read', { exact: false }).first().waitFor({ timeout: 30 * SECOND_MS });
-  await screenshot(alice, '05-chat');
-  await screenshot(bob, '06-chat-360px');
+  await capture(alice, '05-chat');
+  await capture(bob, '06-chat-360px');
 
   // The call: alice calls, bob's page rings, bob answers.
   await alice.getByRole('button', { name: 'Call bob' }).first().click();
   const ringing = bob.getByRole('dialog', { name: 'Incoming call from alice' });
   await ringing.waitFor({ timeout: 30 * SECOND_MS });
-  await screenshot(bob, '07-incoming-call-360px');
+  await capture(bob, '07-incoming-call-360px');
   await ringing.getByRole('button', { name: 'Answer' }).click();
   await bob.getByRole('region', { name: 'Call with alice' }).waitFor({ timeout: 10 * SECOND_MS });
   await alice.getByRole('region', { name: 'Call with bob' }).waitFor({ timeout: 10 * SECOND_MS });
@@ -135,8 +142,8 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
     throw e;
   }
   await alice.getByRole('region', { name: 'Call with bob' }).getByText(/Quality: \w+ \(MOS [1-5]\.\d\)/).waitFor({ timeout: 10 * SECOND_MS });
-  await screenshot(alice, '08-in-call');
-  await screenshot(bob, '09-in-call-360px');
+  await capture(alice, '08-in-call');
+  await capture(bob, '09-in-call-360px');
   const heard = await heardBy(bob);
   const result = compareAudio(speech, heard, 48_000);
   const aliceHeard = compareAudio(readWav48k(bobSpeech), await heardBy(alice), 48_000);
@@ -151,6 +158,7 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   await bob.getByRole('tab', { name: 'Calls' }).click();
   await alice.getByRole('list', { name: 'Call history' }).getByText('bob').first().waitFor({ timeout: 30 * SECOND_MS });
   await bob.getByRole('list', { name: 'Call history' }).getByText('alice').first().waitFor({ timeout: 30 * SECOND_MS });
-  await screenshot(alice, '10-call-history');
-  await screenshot(bob, '11-call-history-360px');
+  await capture(alice, '10-call-history');
+  await capture(bob, '11-call-history-360px');
+  assert.deepEqual(problems, [], 'axe-core finds nothing serious on any screen');
 });
