@@ -13,10 +13,13 @@ import { MessageLog } from './MessageLog';
 const TYPING_SHOWN_MS = 5000;
 
 /** Adds a message, or puts the newer version of one in its place. */
+/** Messages an open conversation keeps at most (the newest): a tab left open on a busy chat stays small. */
+const MESSAGES_SHOWN_MAX = 500;
+
 function upsert(list: readonly Message[], m: Message): Message[] {
   const i = list.findIndex((x) => x.id === m.id);
   if (i >= 0) return list.map((x, j) => (j === i ? m : x));
-  return [...list, m].sort((a, b) => a.sentAt - b.sentAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...list, m].sort((a, b) => a.sentAt - b.sentAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(-MESSAGES_SHOWN_MAX);
 }
 
 /** `convKey`: a conversation id, or a username for the direct conversation with them. */
