@@ -150,13 +150,12 @@ export function addDevCommands(program: Command, io: CliIo): void {
           say('');
           say('the network runs:');
           for (const u of users) say(`  ${u.username.padEnd(12)} API ${u.api}   profile ${u.profile}   password ${u.password}`);
-          say('');
-          say('open the web client of each user (two browser windows: call yourself):');
-          for (const u of users) say(`  ${u.username.padEnd(12)} ${u.web}`);
-          say('');
           const [a, b] = users;
           if (a && b) say(`try:  parley msg ${b.username} "hello" --profile ${a.profile}    then:  parley history ${a.username} --profile ${b.profile}`);
           if (a && b) say(`      parley call ${b.username} --audio-in speech.wav --audio-out heard.wav --duration 10 --profile ${a.profile}${opts.autoAnswer?.includes(b.username) ? '' : `    (answer: parley answer --profile ${b.profile})`}`);
+          say('');
+          say(`open the web client of each user${users.length > 1 ? ' (two browser windows: call yourself)' : ''}:`);
+          for (const u of users) say(`  ${u.username.padEnd(12)} ${u.web}`);
           say('Ctrl-C stops everything');
         }
       } catch (e) {
