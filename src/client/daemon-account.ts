@@ -10,18 +10,14 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 
 import type { AccountApi, AccountStatus } from '../api/account-routes.js';
 import type { CallApi } from '../api/call-routes.js';
 import type { DeviceApi } from '../api/server.js';
-import type { AutoAnswer } from '../call/call-manager.js';
-import type { NetworkFile } from '../login/network-file.js';
 import { CERTIFICATE_FILE } from '../login/profile.js';
 import { checkUsername } from '../login/username.js';
-import type { EventHub } from './device-api.js';
 import { logInDevice, withLoginServer } from './sign-in.js';
-import { DaemonError, startDevice, storeAccount, type SignedInDevice } from './signed-in-device.js';
+import { DaemonError, startDevice, storeAccount, type DeviceStartOptions, type SignedInDevice } from './signed-in-device.js';
 
 export type AccountState = 'signed-out' | 'signing-in' | 'signed-in' | 'signing-out';
 
@@ -36,17 +32,8 @@ export class AccountError extends Error {
   }
 }
 
-export interface DaemonAccountOptions {
-  readonly network: NetworkFile;
-  readonly profileDir: string;
-  readonly log: Logger;
-  readonly hub: EventHub;
-  readonly loginHint?: string;
-  readonly peerPort?: number | null;
-  readonly autoAnswer?: AutoAnswer | null;
-  /** Stops the whole daemon (parley logout); absent where it is not stopped through its API. */
-  readonly shutdown?: () => void;
-}
+/** What the account needs: what its device is started with (the profile, the network, the event hub, and the device's options). */
+export type DaemonAccountOptions = DeviceStartOptions;
 
 /** The daemon's account: signed out, or one signed-in device. */
 export class DaemonAccount implements AccountApi {
@@ -69,7 +56,7 @@ export class DaemonAccount implements AccountApi {
   async resume(): Promise<void> {
     if (!existsSync(join(this.o.profileDir, CERTIFICATE_FILE))) return;
     try {
-      this.device = await startDevice(this.options());
+      this.device = await startDevice(this.o);
       this.state = 'signed-in';
     } catch (e) {
       if (!(e instanceof DaemonError)) throw e;
@@ -121,7 +108,7 @@ export class DaemonAccount implements AccountApi {
       throw e;
     }
     try {
-      this.device = await startDevice(this.options());
+      this.device = await startDevice(this.o);
     } catch (e) {
       // The certificate is not kept: a restart would sign in with a device that cannot start.
       rmSync(join(this.o.profileDir, CERTIFICATE_FILE), { force: true });
@@ -165,11 +152,6 @@ export class DaemonAccount implements AccountApi {
     this.device = null;
     this.state = 'signed-out';
     await d?.stop();
-  }
-
-  private options() {
-    const { network, profileDir, log, hub, loginHint, peerPort, autoAnswer, shutdown } = this.o;
-    return { network, profileDir, log, hub, ...(loginHint !== undefined ? { loginHint } : {}), ...(peerPort !== undefined ? { peerPort } : {}), ...(autoAnswer !== undefined ? { autoAnswer } : {}), ...(shutdown ? { shutdown } : {}) };
   }
 
   /** The API's view of the device: the signed-in one's, or refusals (SIGNED_OUT) while signed out. */

@@ -51,6 +51,7 @@ export interface DeviceStartOptions {
   readonly loginHint?: string;
   readonly peerPort?: number | null;
   readonly autoAnswer?: AutoAnswer | null;
+  /** Stops the whole daemon (parley logout); absent where it is not stopped through its API. */
   readonly shutdown?: () => void;
 }
 
