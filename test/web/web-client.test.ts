@@ -147,7 +147,7 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   const heard = await heardBy(bob);
   const result = compareAudio(speech, heard, 48_000);
   const aliceHeard = compareAudio(readWav48k(bobSpeech), await heardBy(alice), 48_000);
-  console.log(`web client: bob's page played alice's speech at envelope correlation ${result.correlation.toFixed(3)} (coverage ${result.coverage.toFixed(2)}, ${result.delayMs} ms after her microphone, ${await framesPlayed(bob)} frames); alice's page played bob's at ${aliceHeard.correlation.toFixed(3)} (coverage ${aliceHeard.coverage.toFixed(2)})`);
+  console.log(`web client: bob's page played alice's speech at envelope correlation ${result.correlation.toFixed(3)} (coverage ${result.coverage.toFixed(2)}, aligned at ${result.delayMs} ms, ${await framesPlayed(bob)} frames); alice's page played bob's at ${aliceHeard.correlation.toFixed(3)} (coverage ${aliceHeard.coverage.toFixed(2)})`);
   assert.ok(result.correlation >= 0.8 && result.coverage >= 0.95, JSON.stringify(result));
   assert.ok(aliceHeard.correlation >= 0.8 && aliceHeard.coverage >= 0.95, `and the other way: ${JSON.stringify(aliceHeard)}`);
 
