@@ -20,6 +20,13 @@ export const SESSION_REQUEST_TIMEOUT_MS = 10_000;
 export const SESSION_UDP_WAIT_MS = 2_000;
 /** How long a TCP endpoint may take to connect and complete the handshake. */
 export const SESSION_TCP_WAIT_MS = 10_000;
+/**
+ * An idempotent request over UDP is sent again, with the same request id, after this long without
+ * a reply, then after twice as long, and so on until its timeout: one lost datagram (the request
+ * or its reply) costs a second, not the whole timeout. The first reply is taken; later ones are
+ * ignored. TCP carries every request once.
+ */
+export const SESSION_RESEND_FIRST_MS = 1_000;
 /** Requests waiting for replies at most; beyond it a request fails at once. */
 export const SESSION_REQUESTS_MAX = 10_000;
 
@@ -144,22 +151,38 @@ export class SessionClient {
     else this.waiting.get(m.value.requestId)?.(m.value);
   }
 
-  /** Sends a request and waits for its reply (up to `timeoutMs`, the session's default otherwise). */
-  request(m: Omit<WireMessage, 'requestId'>, timeoutMs = this.options.requestTimeoutMs ?? SESSION_REQUEST_TIMEOUT_MS): Promise<WireMessage> {
+  /**
+   * Sends a request and waits for its reply (up to `timeoutMs`, the session's default otherwise).
+   * `idempotent`: asking twice does no harm (a lookup, a fetch, a hello), so over UDP it is sent
+   * again while no reply has come (SESSION_RESEND_FIRST_MS).
+   */
+  request(m: Omit<WireMessage, 'requestId'>, timeoutMs = this.options.requestTimeoutMs ?? SESSION_REQUEST_TIMEOUT_MS, idempotent = false): Promise<WireMessage> {
     if (this.closed) return Promise.reject(new SessionClientError('CLOSED', `the session to ${this.options.what ?? 'the server'} is closed`));
     if (this.waiting.size >= SESSION_REQUESTS_MAX) return Promise.reject(new SessionClientError('BUSY', `${SESSION_REQUESTS_MAX} requests are already waiting`));
     const requestId = this.nextRequest++;
+    const bytes = encodeMessage({ ...m, requestId }, { compressed: true });
     return new Promise((resolve, reject) => {
+      let resend: ReturnType<typeof setTimeout> | undefined;
       const timer = setTimeout(() => {
+        clearTimeout(resend);
         this.waiting.delete(requestId);
         reject(new SessionClientError('TIMEOUT', `no answer from ${this.options.what ?? 'the server'} in ${timeoutMs / 1000} s`));
       }, timeoutMs);
       this.waiting.set(requestId, (reply) => {
         clearTimeout(timer);
+        clearTimeout(resend);
         this.waiting.delete(requestId);
         resolve(reply);
       });
-      this.link.send(this.session, encodeMessage({ ...m, requestId }, { compressed: true }));
+      const sendAgainAfter = (ms: number): void => {
+        resend = setTimeout(() => {
+          if (this.closed || !this.waiting.has(requestId)) return;
+          this.link.send(this.session, bytes);
+          sendAgainAfter(ms * 2);
+        }, ms);
+      };
+      this.link.send(this.session, bytes);
+      if (idempotent && this.via.transport === 'udp') sendAgainAfter(SESSION_RESEND_FIRST_MS);
     });
   }
 

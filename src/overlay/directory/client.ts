@@ -132,7 +132,7 @@ export class DirectoryClient {
     const name = checkUsername(username);
     if (!name.ok) throw new DirectoryClientError('USERNAME_INVALID', name.reason);
     const accountKey = name.key;
-    const reply = await this.session.request(Lookup.toMessage({ username }));
+    const reply = await this.session.request(Lookup.toMessage({ username }), undefined, true);
     DirectoryClient.refusal(reply);
     const r = LookupResult.fromMessage(reply);
     if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
@@ -145,7 +145,7 @@ export class DirectoryClient {
    * Noise key); needed before offline messages. Returns the account key.
    */
   async hello(certificate: Uint8Array): Promise<string> {
-    const reply = await this.session.request(Hello.toMessage({ certificate }));
+    const reply = await this.session.request(Hello.toMessage({ certificate }), undefined, true);
     DirectoryClient.refusal(reply);
     const w = Welcome.fromMessage(reply);
     if (!w.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
@@ -164,7 +164,7 @@ export class DirectoryClient {
 
   /** The messages waiting for this device (a page: acknowledge them, then fetch again for more). */
   async fetchOffline(): Promise<{ id: Uint8Array; sender: string; blob: Uint8Array; storedAt: number }[]> {
-    const reply = await this.session.request(OfflineFetch.toMessage({}));
+    const reply = await this.session.request(OfflineFetch.toMessage({}), undefined, true);
     DirectoryClient.refusal(reply);
     const r = OfflineMessages.fromMessage(reply);
     if (!r.ok) throw new DirectoryClientError('PROTOCOL', `unexpected reply (command ${reply.command})`);
