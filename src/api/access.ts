@@ -65,9 +65,8 @@ export class ApiAccess {
     if (existsSync(path)) {
       const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<AccessFile>;
       if (raw.version !== 1 || typeof raw.cliToken !== 'string' || !Array.isArray(raw.apps)) throw new Error(`${path} is not an API access file`);
-      const a = new ApiAccess(path, { version: 1, cliToken: raw.cliToken, webToken: typeof raw.webToken === 'string' ? raw.webToken : newToken(), apps: raw.apps.filter((a) => typeof a?.name === 'string' && typeof a.token === 'string') });
-      if (raw.webToken !== a.data.webToken) a.save();
-      return a;
+      // A file from before the web client has no web token: one is made (and saved with the next change).
+      return new ApiAccess(path, { version: 1, cliToken: raw.cliToken, webToken: typeof raw.webToken === 'string' ? raw.webToken : newToken(), apps: raw.apps.filter((a) => typeof a?.name === 'string' && typeof a.token === 'string') });
     }
     const a = new ApiAccess(path, { version: 1, cliToken: newToken(), webToken: newToken(), apps: [] });
     a.save();
@@ -76,18 +75,20 @@ export class ApiAccess {
 
   /** The CLI's token (read from the profile by the CLI and the SDK). */
   static cliToken(profileDir: string): string | null {
-    const path = join(profileDir, API_ACCESS_FILE);
-    if (!existsSync(path)) return null;
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<AccessFile>;
-    return typeof raw.cliToken === 'string' ? raw.cliToken : null;
+    return ApiAccess.token(profileDir, 'cliToken');
   }
 
   /** The web client's token (read from the profile by `parley web`), or null before the daemon first ran. */
   static webToken(profileDir: string): string | null {
+    return ApiAccess.token(profileDir, 'webToken');
+  }
+
+  private static token(profileDir: string, which: 'cliToken' | 'webToken'): string | null {
     const path = join(profileDir, API_ACCESS_FILE);
     if (!existsSync(path)) return null;
     const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<AccessFile>;
-    return typeof raw.webToken === 'string' ? raw.webToken : null;
+    const token = raw[which];
+    return typeof token === 'string' ? token : null;
   }
 
   /** This list's web client token. */

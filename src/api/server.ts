@@ -145,9 +145,8 @@ const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)(:\d{1
 
 /** Maps a refusal to its status. */
 function statusOf(code: string): number {
-  if (code === 'FORBIDDEN') return 403;
+  if (code === 'FORBIDDEN' || code === 'LOGIN_FAILED' || code === 'DEVICE_REVOKED') return 403;
   if (code === 'NO_REQUEST' || code === 'APP_EXISTS' || code === 'NOT_NOW' || code === 'SIGNED_OUT' || code === 'SIGNED_IN' || code === 'ACCOUNT_BUSY' || code === 'OTHER_ACCOUNT' || code === 'USERNAME_TAKEN') return 409;
-  if (code === 'LOGIN_FAILED' || code === 'DEVICE_REVOKED') return 403;
   if (code === 'RATE_LIMITED') return 429;
   if (code === 'TIMEOUT' || code === 'UNREACHABLE' || code === 'PROTOCOL') return 503;
   if (code === 'NO_DEVICES' || code === 'APP_UNKNOWN' || code === 'NOT_FOUND') return 404;
@@ -191,9 +190,9 @@ export async function buildApi(device: DeviceApi, access: ApiAccess, options: { 
     if (err instanceof ChatError || err instanceof ApiAccessError || err instanceof CallError || err instanceof AccountError) return refuse(reply, statusOf(err.code), err.code, bare(err));
     if (err instanceof DaemonError) return refuse(reply, 503, 'DEVICE_FAILED', err.message);
     if (err instanceof LoginClientError) {
+      const status = statusOf(err.code);
       const after = err.retryAfterMs !== undefined ? ` (try again in ${Math.ceil(err.retryAfterMs / 1000)} s)` : '';
-      const unreachable = err.code === 'TIMEOUT' || err.code === 'UNREACHABLE' || err.code === 'PROTOCOL';
-      return refuse(reply, statusOf(err.code), err.code, unreachable ? `the login server could not be reached: ${bare(err)}` : `${bare(err)}${after}`);
+      return refuse(reply, status, err.code, status === 503 ? `the login server could not be reached: ${bare(err)}` : `${bare(err)}${after}`);
     }
     if (err instanceof WavError) return refuse(reply, 400, `WAV_${err.code}`, bare(err));
     if (err.validation) return refuse(reply, 400, 'BAD_REQUEST', err.message);

@@ -16,7 +16,7 @@ import type { CallApi } from '../api/call-routes.js';
 import type { DeviceApi } from '../api/server.js';
 import { CERTIFICATE_FILE } from '../login/profile.js';
 import { checkUsername } from '../login/username.js';
-import { logInDevice, withLoginServer } from './sign-in.js';
+import { signInAtLoginServer } from './sign-in.js';
 import { DaemonError, startDevice, storeAccount, type DeviceStartOptions, type SignedInDevice } from './signed-in-device.js';
 
 export type AccountState = 'signed-out' | 'signing-in' | 'signed-in' | 'signing-out';
@@ -83,7 +83,9 @@ export class DaemonAccount implements AccountApi {
     return this.track(this.signInNow(username, password, register));
   }
 
+  /** Tracks `work` unless work is under way already (then `work` is a refusal, which stop() need not wait for). */
   private track<T>(work: Promise<T>): Promise<T> {
+    if (this.pending) return work;
     this.pending = work;
     return work.finally(() => {
       if (this.pending === work) this.pending = null;
@@ -99,10 +101,7 @@ export class DaemonAccount implements AccountApi {
     if (owner !== null && owner !== name.key) throw new AccountError('OTHER_ACCOUNT', `this device's profile (${this.o.profileDir}) holds another account's messages: run another daemon with its own --profile for ${username}`);
     this.state = 'signing-in';
     try {
-      await withLoginServer(this.o.network, async (client) => {
-        if (register) await client.register(username, password);
-        await logInDevice(client, this.o.profileDir, username, password);
-      });
+      await signInAtLoginServer(this.o.network, this.o.profileDir, username, password, register);
     } catch (e) {
       this.state = 'signed-out';
       throw e;

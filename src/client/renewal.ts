@@ -7,9 +7,9 @@
 
 import type { SigningKey } from '../crypto/ed25519.js';
 import { verifyCertificate } from '../login/certificate.js';
-import { LoginClient } from '../login/client.js';
-import { parseServerEndpoint, type NetworkFile, type ServerAddress } from '../login/network-file.js';
+import type { NetworkFile } from '../login/network-file.js';
 import { saveCertificate } from '../login/profile.js';
+import { withLoginServer } from './sign-in.js';
 
 /** A failed renewal is tried again after this long. */
 export const RENEW_RETRY_MS = 5 * 60_000;
@@ -56,17 +56,8 @@ export class CertificateRenewer {
   /** Renews now; the new certificate. */
   async renewNow(): Promise<Uint8Array | null> {
     if (this.stopped) return null;
-    const entry = this.o.network.loginServers[0];
     try {
-      if (!entry) throw new Error('network.json names no login server');
-      const addresses = entry.endpoints.map(parseServerEndpoint).filter((e): e is ServerAddress => e !== null);
-      const client = await LoginClient.connect(new Uint8Array(Buffer.from(entry.staticKey, 'hex')), addresses);
-      let fresh: Uint8Array;
-      try {
-        fresh = await client.renew(this.certificate, this.o.signingKey, Date.now());
-      } finally {
-        await client.close();
-      }
+      const fresh = await withLoginServer(this.o.network, (client) => client.renew(this.certificate, this.o.signingKey, Date.now()));
       // Stopped meanwhile (signed out: the certificate was removed): not brought back.
       if (this.stopped) return null;
       saveCertificate(this.o.profileDir, fresh);

@@ -21,10 +21,11 @@ export async function withLoginServer<T>(network: NetworkFile, run: (client: Log
   }
 }
 
-/** Logs the profile's device in as `username` and saves the certificate (its bytes are returned). */
-export async function logInDevice(client: LoginClient, profileDir: string, username: string, password: string): Promise<Uint8Array> {
+/** Registers `username` first when `register`, then logs the profile's device in and saves the certificate. */
+export async function signInAtLoginServer(network: NetworkFile, profileDir: string, username: string, password: string, register: boolean): Promise<void> {
   const keys = deviceIdentity(profileDir);
-  const certificate = await client.login(username, password, { deviceId: keys.deviceId, noiseKey: keys.noise.publicKey, signingKey: keys.signing.publicKey });
-  saveCertificate(profileDir, certificate);
-  return certificate;
+  await withLoginServer(network, async (client) => {
+    if (register) await client.register(username, password);
+    saveCertificate(profileDir, await client.login(username, password, { deviceId: keys.deviceId, noiseKey: keys.noise.publicKey, signingKey: keys.signing.publicKey }));
+  });
 }

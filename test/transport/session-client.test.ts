@@ -45,11 +45,9 @@ test('an idempotent request over UDP is sent again while no reply comes: a lost 
   });
   const client = await SessionClient.connect(serverKey.publicKey, [{ transport: 'udp', host: '127.0.0.1', port: server.local.port }]);
   try {
-    const started = Date.now();
-    const reply = await client.request({ command: 0x40, objects: [] }, 5_000, true);
+    // Answered within its timeout although the first copy was lost: only a copy sent again was answered.
+    const reply = await client.request({ command: 0x40, objects: [] }, 4 * SESSION_RESEND_FIRST_MS, true);
     assert.equal(reply.command, 0x41);
-    const tookMs = Date.now() - started;
-    assert.ok(tookMs >= SESSION_RESEND_FIRST_MS - 50 && tookMs < 4_000, `answered after the second copy: ${tookMs} ms`);
     await assert.rejects(client.request({ command: 0x50, objects: [] }, 2_500), { code: 'TIMEOUT' });
     assert.deepEqual([...copies.values()].sort(), [1, 2], 'the idempotent request came twice (then was answered), the other once');
   } finally {

@@ -49,6 +49,35 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** What web/src/audio/call-audio.ts puts on the page's window when opened with ?record. */
+type PageGlobals = { parleyTest?: { heard(): string; framesPlayed(): number } };
+
+/** A daemon's web client in a new window, opened from its link with ?record (its speakers are tapped); the page's errors go to the log. */
+export async function openWebClient(browser: Browser, link: string, viewport: { width: number; height: number }, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const page = await (await browser.newContext({ viewport, colorScheme })).newPage();
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`page ${m.type()}: ${m.text()}`);
+  });
+  const [base, fragment] = link.split('#');
+  await page.goto(`${base}?record#${fragment}`);
+  return page;
+}
+
+/** Frames (20 ms) the page's speakers have played in its call. */
+export const framesPlayed = (page: Page): Promise<number> => page.evaluate(() => (globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0);
+
+/** Waits until the page's speakers have played `frames` frames. */
+export async function playedAtLeast(page: Page, frames: number, timeoutMs: number): Promise<void> {
+  await page.waitForFunction((n) => ((globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0) >= n, frames, { timeout: timeoutMs, polling: 200 });
+}
+
+/** What the page's speakers played: 16-bit PCM at 48 kHz. */
+export async function heardBy(page: Page): Promise<Int16Array> {
+  const bytes = Buffer.from(await page.evaluate(() => (globalThis as PageGlobals).parleyTest?.heard() ?? ''), 'base64');
+  return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+}
+
 /** A WAV file for Chromium's fake microphone: `speech` at 48 kHz, 16-bit mono (sox); its path. */
 export function microphoneFile(speech: string): string {
   const out = speech.replace(/\.wav$/, '-48k.wav');

@@ -18,10 +18,7 @@ import { compareAudio } from '../../src/call/envelope.js';
 import { readWav48k } from '../../src/call/wav.js';
 import { makeSpeech, speechUnavailable } from '../call/speech.js';
 import { PARLEY_MAIN } from '../cli/parley-process.js';
-import { browserUnavailable, launchBrowser, microphoneFile, screenshot } from './browser.js';
-
-/** What web/src/audio/call-audio.ts puts on the page's window when opened with ?record. */
-type PageGlobals = { parleyTest?: { heard(): string; framesPlayed(): number } };
+import { browserUnavailable, heardBy, launchBrowser, microphoneFile, openWebClient, playedAtLeast, screenshot } from './browser.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-devup-web-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -55,15 +52,9 @@ test('parley dev up prints two web client links; in two windows they are alice a
   try {
     const { links } = await linksOf(child);
     assert.deepEqual([...links.keys()], ['alice', 'bob']);
-    const pages = await Promise.all(
-      ['alice', 'bob'].map(async (user) => {
-        const page = await (await browser.newContext({ viewport: { width: 1024, height: 720 } })).newPage();
-        const [base, fragment] = (links.get(user) as string).split('#');
-        await page.goto(`${base}?record#${fragment}`);
-        return page;
-      }),
-    );
-    const [alice, bob] = pages as [(typeof pages)[number], (typeof pages)[number]];
+    const viewport = { width: 1024, height: 720 };
+    const alice = await openWebClient(browser, links.get('alice') as string, viewport);
+    const bob = await openWebClient(browser, links.get('bob') as string, viewport);
     await alice.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 20_000 });
     await alice.getByRole('tab', { name: 'Contacts' }).click();
     await bob.getByRole('tab', { name: 'Contacts' }).click();
@@ -77,10 +68,8 @@ test('parley dev up prints two web client links; in two windows they are alice a
     await alice.getByRole('region', { name: 'Call with bob' }).getByText('Connected').waitFor({ timeout: 10_000 });
     // Until bob's speakers have played alice's speech (one microphone for both windows: it is she who speaks first) and a second more.
     const speechFrames = Math.ceil(speech.length / 960);
-    await bob.waitForFunction((n) => ((globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0) >= n, speechFrames + 50, { timeout: 40_000, polling: 200 });
-    const b64 = await bob.evaluate(() => (globalThis as PageGlobals).parleyTest?.heard() ?? '');
-    const bytes = Buffer.from(b64, 'base64');
-    const heard = compareAudio(speech, new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), 48_000);
+    await playedAtLeast(bob, speechFrames + 50, 40_000);
+    const heard = compareAudio(speech, await heardBy(bob), 48_000);
     console.log(`dev up in the browser: bob's window played alice's microphone at envelope correlation ${heard.correlation.toFixed(3)} (coverage ${heard.coverage.toFixed(2)})`);
     assert.ok(heard.correlation >= 0.8 && heard.coverage >= 0.95, JSON.stringify(heard));
     await screenshot(alice, 'dev-up-alice-calls-bob');

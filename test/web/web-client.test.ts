@@ -21,7 +21,7 @@ import { readWav48k } from '../../src/call/wav.js';
 import { runParley } from '../cli/parley-process.js';
 import { CallNetwork } from '../call/network.js';
 import { makeSpeech, OTHER_SENTENCES, speechUnavailable } from '../call/speech.js';
-import { accessibilityProblems, browserUnavailable, launchBrowser, microphoneFile, screenshot } from './browser.js';
+import { accessibilityProblems, browserUnavailable, framesPlayed, heardBy, launchBrowser, microphoneFile, openWebClient, playedAtLeast, screenshot } from './browser.js';
 
 const root = mkdtempSync(join(tmpdir(), 'parley-web-'));
 const net = new CallNetwork(root);
@@ -32,29 +32,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** The page's web client, opened from the daemon's link (with ?record: its speakers are tapped). */
-async function open(browser: Browser, web: string, width: number, height: number, colorScheme: 'light' | 'dark'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') console.log(`page ${m.type()}: ${m.text()}`);
-  });
-  const [base, fragment] = web.split('#');
-  await page.goto(`${base}?record#${fragment}`);
-  return page;
-}
-
-const heardBy = async (page: Page): Promise<Int16Array> => {
-  const b64 = await page.evaluate(() => (globalThis as PageGlobals).parleyTest?.heard() ?? '');
-  const bytes = Buffer.from(b64, 'base64');
-  return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
-};
-const framesPlayed = (page: Page): Promise<number> => page.evaluate(() => (globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0);
-
 const SECOND_MS = 1000;
-/** What web/src/audio/call-audio.ts puts on the page's window when opened with ?record. */
-type PageGlobals = { parleyTest?: { heard(): string; framesPlayed(): number } };
 
 test('the web client in Chromium: sign up and in, contacts, chat, a call whose audio bob hears, hang up, history', { skip: browserUnavailable ?? speechUnavailable ?? false, timeout: 300_000 }, async () => {
   const aliceSpeech = makeSpeech(root, undefined, 'alice');
@@ -75,8 +53,8 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
     await screenshot(page, name);
     for (const p of await accessibilityProblems(page)) problems.push(`${name}: ${p}`);
   };
-  const alice = await open(aliceBrowser, aliceDaemon.web, 1280, 800, 'light');
-  const bob = await open(bobBrowser, bobDaemon.web, 360, 780, 'dark');
+  const alice = await openWebClient(aliceBrowser, aliceDaemon.web, { width: 1280, height: 800 }, 'light');
+  const bob = await openWebClient(bobBrowser, bobDaemon.web, { width: 360, height: 780 }, 'dark');
 
   // Signed out: alice signs up, bob signs in.
   await alice.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
@@ -135,7 +113,7 @@ test('the web client in Chromium: sign up and in, contacts, chat, a call whose a
   const speech = readWav48k(aliceSpeech);
   const speechFrames = Math.ceil(speech.length / 960);
   try {
-    await bob.waitForFunction((n) => ((globalThis as PageGlobals).parleyTest?.framesPlayed() ?? 0) >= n, speechFrames + 100, { timeout: 60 * SECOND_MS, polling: 200 });
+    await playedAtLeast(bob, speechFrames + 100, 60 * SECOND_MS);
   } catch (e) {
     // What the pages show and have played, for the log.
     console.log(`bob's page played ${await framesPlayed(bob)} frames, alice's ${await framesPlayed(alice)}; screenshots: ${await screenshot(bob, 'failed-bob')}, ${await screenshot(alice, 'failed-alice')}`);

@@ -6,13 +6,10 @@
  * goes to it on loopback, and it runs OPAQUE).
  */
 
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 
-import { API_FILE } from '../../api/access.js';
 import { ParleyApiError, ParleyClient } from '../../sdk/index.js';
-
 import { LoginClient, LoginClientError } from '../../login/client.js';
 import { parseServerEndpoint, type ServerAddress } from '../../login/network-file.js';
 import { CERTIFICATE_FILE, defaultProfileDir, deviceIdentity, saveCertificate } from '../../login/profile.js';
@@ -101,7 +98,6 @@ async function withClient<T>(server: LoginServerTarget, run: (c: LoginClient) =>
 
 /** The profile's daemon when one runs and is signed out, else null (none, or not answering). */
 async function signedOutDaemon(dir: string): Promise<ParleyClient | null> {
-  if (!existsSync(join(dir, API_FILE))) return null;
   try {
     const client = ParleyClient.fromProfile(dir);
     return (await client.account()).signedIn ? null : client;

@@ -17,7 +17,7 @@ import { destination, pino } from 'pino';
 
 import { freePort } from '../../util/free-port.js';
 import { startDaemon, type RunningDaemon } from '../../client/daemon.js';
-import { logInDevice, withLoginServer } from '../../client/sign-in.js';
+import { signInAtLoginServer } from '../../client/sign-in.js';
 import type { SignedInDevice } from '../../client/signed-in-device.js';
 import { signingKeyFromSeed } from '../../crypto/ed25519.js';
 import { CA_KEY_FILE, NETWORK_FILE, readSecretKey } from '../../login/key-files.js';
@@ -130,10 +130,7 @@ export function addDevCommands(program: Command, io: CliIo): void {
           const profile = join(dir, 'profiles', name.ok ? name.key : username);
           const password = randomBytes(9).toString('base64url');
           say(`registering ${username} and logging in`);
-          await withLoginServer(network, async (client) => {
-            await client.register(username, password);
-            await logInDevice(client, profile, username, password);
-          });
+          await signInAtLoginServer(network, profile, username, password, true);
           const autoAnswer = opts.autoAnswer?.includes(username) ? { mode: 'echo' as const } : null;
           const daemon: RunningDaemon = await startDaemon({ network, profileDir: profile, api: { host: HOST, port: 0 }, log: log.child({ user: username }), autoAnswer });
           stops.push(() => daemon.stop());

@@ -15,33 +15,30 @@ interface DevicePickerProps {
 const named = (devices: readonly MediaDeviceInfo[], kind: string) =>
   devices.filter((d) => d.deviceId && d.deviceId !== 'default').map((d, i) => ({ id: d.deviceId, label: d.label || `${kind} ${i + 1}` }));
 
-export function DevicePicker({ inputId, outputId, refresh, onInput, onOutput }: DevicePickerProps) {
+/** One labelled list of devices of a kind, the system's default first. */
+function DeviceSelect({ kind, devices, value, onChange }: { kind: 'Microphone' | 'Speakers'; devices: readonly MediaDeviceInfo[]; value: string; onChange: (deviceId: string) => void }) {
   const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{kind}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Default {kind.toLowerCase()}</option>
+        {named(devices, kind).map((d) => (
+          <option key={d.id} value={d.id}>
+            {d.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function DevicePicker({ inputId, outputId, refresh, onInput, onOutput }: DevicePickerProps) {
   const { inputs, outputs } = useAudioDevices(refresh);
   return (
     <div className="devices">
-      <div className="field">
-        <label htmlFor={`${id}-in`}>Microphone</label>
-        <select id={`${id}-in`} value={inputId} onChange={(e) => onInput(e.target.value)}>
-          <option value="">Default microphone</option>
-          {named(inputs, 'Microphone').map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-out`}>Speakers</label>
-        <select id={`${id}-out`} value={outputId} onChange={(e) => onOutput(e.target.value)}>
-          <option value="">Default speakers</option>
-          {named(outputs, 'Speakers').map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <DeviceSelect kind="Microphone" devices={inputs} value={inputId} onChange={onInput} />
+      <DeviceSelect kind="Speakers" devices={outputs} value={outputId} onChange={onOutput} />
     </div>
   );
 }
